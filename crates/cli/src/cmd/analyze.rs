@@ -1,0 +1,123 @@
+//! `layerlens analyze`: a readable summary, or the whole model as JSON.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use layerlens_core::image::verify;
+use layerlens_core::sanitize::display_bytes;
+
+use crate::args::AnalyzeArgs;
+use crate::open::{display, load};
+use crate::progress::Bar;
+use crate::render::json::{doc, fs_summary};
+use crate::render::table::{ellipsize, size, step};
+
+pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let mut bar = Bar::new();
+    let mut l = load(&args.image, &mut bar)?;
+    let verified = if args.verify {
+        Some(
+            verify(l.archive.source_mut(), &l.image, &mut bar)
+                .with_context(|| format!("verifying {}", display(&args.image.image)))?,
+        )
+    } else {
+        None
+    };
+    bar.finish();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        let d = doc(
+            display(&args.image.image),
+            &l.archive,
+            l.which,
+            &l.image,
+            &l.fs,
+            &l.changes,
+            verified.as_deref(),
+        );
+        serde_json::to_writer(&mut out, &d).context("writing JSON")?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let img = &l.image;
+    let fs = fs_summary(img, &l.fs);
+    writeln!(
+        out,
+        "Image     {}",
+        display_bytes(img.display_tags().as_bytes())
+    )?;
+    writeln!(out, "ID        {}", img.id)?;
+    writeln!(out, "Platform  {}", img.config.platform())?;
+    writeln!(
+        out,
+        "Archive   {}{}",
+        l.archive.format().describe(),
+        if l.archive.images().len() > 1 {
+            format!(
+                " ({} images; this is image {})",
+                l.archive.images().len(),
+                l.which
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    let stored: u64 = img.layers.iter().map(|l| l.blob.blob.size).sum();
+    let tar: u64 = img.layers.iter().map(|l| l.index.tar_size).sum();
+    writeln!(
+        out,
+        "Size      {} in {} layers ({} uncompressed); final filesystem {} in {} files, {} paths",
+        size(stored),
+        img.layers.len(),
+        size(tar),
+        size(fs.size),
+        fs.files,
+        fs.entries
+    )?;
+    if let Some(v) = &verified {
+        writeln!(
+            out,
+            "Verified  all {} diff_ids and blob digests match",
+            v.len()
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:>3}  {:>9}  {:>7}  {:>6}  {:>6}  {:>6}  {:>9}  {:<12}  STEP",
+        "#", "SIZE", "ENTRIES", "ADDED", "MODIF", "REMOVED", "HIDES", "DIFF_ID"
+    )?;
+    for (layer, cs) in img.layers.iter().zip(&l.changes) {
+        let c = cs.counts();
+        let created_by = layer
+            .history
+            .as_ref()
+            .and_then(|h| h.created_by.as_deref())
+            .map(step)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:>3}  {:>9}  {:>7}  {:>6}  {:>6}  {:>6}  {:>9}  {:<12}  {}",
+            layer.position,
+            size(layer.index.tar_size),
+            layer.index.entries.len(),
+            c.added,
+            c.modified,
+            c.removed,
+            size(cs.hidden_size()),
+            layer.diff_id.short(),
+            ellipsize(&display_bytes(created_by.as_bytes()), 80)
+        )?;
+    }
+    let notices: usize = img.layers.iter().map(|l| l.index.notices.len()).sum();
+    let anomalies: usize = l.changes.iter().map(|c| c.anomalies.len()).sum();
+    if notices + anomalies > 0 {
+        writeln!(
+            out,
+            "\n{notices} notices and {anomalies} anomalies (odd entries); see --json for details"
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

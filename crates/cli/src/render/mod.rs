@@ -1,0 +1,4 @@
+//! Rendering results: human tables and the versioned JSON documents.
+
+pub mod json;
+pub mod table;

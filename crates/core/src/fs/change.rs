@@ -1,0 +1,198 @@
+//! What one layer changed against the union of the layers below it.
+
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use super::union::{Anomaly, EntryRef};
+use crate::layer::{Entry, EntryPath};
+
+/// Which attributes differ between the state below and the state after a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Diff(u16);
+
+impl Diff {
+    /// The entry type changed.
+    pub const TYPE: Diff = Diff(1);
+    /// The content size changed.
+    pub const SIZE: Diff = Diff(2);
+    /// Permission bits changed.
+    pub const MODE: Diff = Diff(4);
+    /// uid or gid changed.
+    pub const OWNER: Diff = Diff(8);
+    /// Symlink or hardlink target changed.
+    pub const LINK: Diff = Diff(16);
+    /// Modification time changed.
+    pub const MTIME: Diff = Diff(32);
+    /// Extended attributes changed.
+    pub const XATTRS: Diff = Diff(64);
+    /// Device numbers changed.
+    pub const DEVICE: Diff = Diff(128);
+    /// The bytes differ (known only from content hashes, in a deep scan).
+    pub const CONTENT: Diff = Diff(256);
+
+    /// The attributes that differ between two entries. `new_bytes` says whether the new
+    /// state carries its own copy of the bytes (a different inode).
+    pub fn between(old: &Entry, new: &Entry, new_bytes: bool) -> Diff {
+        let mut d = Diff(0);
+        if old.kind != new.kind {
+            d.0 |= Self::TYPE.0;
+        }
+        if old.size != new.size {
+            d.0 |= Self::SIZE.0;
+        }
+        if old.mode != new.mode {
+            d.0 |= Self::MODE.0;
+        }
+        if old.uid != new.uid || old.gid != new.gid {
+            d.0 |= Self::OWNER.0;
+        }
+        if old.link != new.link {
+            d.0 |= Self::LINK.0;
+        }
+        if old.mtime != new.mtime {
+            d.0 |= Self::MTIME.0;
+        }
+        if old.xattrs != new.xattrs {
+            d.0 |= Self::XATTRS.0;
+        }
+        if old.device != new.device {
+            d.0 |= Self::DEVICE.0;
+        }
+        let _ = new_bytes;
+        d
+    }
+
+    /// Nothing differs.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Adds the attributes of `other`.
+    pub fn with(self, other: Diff) -> Diff {
+        Diff(self.0 | other.0)
+    }
+
+    /// Whether every attribute in `other` differs.
+    pub fn contains(self, other: Diff) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Only metadata changed (mode, owner, mtime, xattrs): the bytes are the same size and
+    /// the type and link are unchanged. For a file, this layer re-ships it whole anyway.
+    pub fn is_metadata_only(self) -> bool {
+        !self.is_empty()
+            && self.0
+                & (Self::TYPE.0 | Self::SIZE.0 | Self::LINK.0 | Self::DEVICE.0 | Self::CONTENT.0)
+                == 0
+    }
+
+    /// Names of the differing attributes.
+    pub fn names(self) -> Vec<&'static str> {
+        let all = [
+            (Self::TYPE, "type"),
+            (Self::SIZE, "size"),
+            (Self::MODE, "mode"),
+            (Self::OWNER, "owner"),
+            (Self::LINK, "link"),
+            (Self::MTIME, "mtime"),
+            (Self::XATTRS, "xattrs"),
+            (Self::DEVICE, "device"),
+            (Self::CONTENT, "content"),
+        ];
+        all.iter()
+            .filter(|(f, _)| self.contains(*f))
+            .map(|(_, n)| *n)
+            .collect()
+    }
+}
+
+/// How a path changed in a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Not present below, present after.
+    Added,
+    /// Present below and after, with different attributes.
+    Modified(Diff),
+    /// Present below, gone after (a whiteout, an opaque directory, or a non-directory
+    /// replacing a directory).
+    Removed,
+    /// Written again with identical metadata (size, mode, owner, mtime, …).
+    Readded,
+}
+
+/// Why a path disappeared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Removal {
+    /// A `.wh.` whiteout of the path or an ancestor.
+    Whiteout,
+    /// An opaque marker on an ancestor directory.
+    Opaque,
+    /// A non-directory replaced it or an ancestor directory.
+    Replaced,
+}
+
+/// One changed path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The path.
+    pub path: EntryPath,
+    /// How it changed.
+    pub kind: ChangeKind,
+    /// The entry of this layer that wrote it, if any (none for removals).
+    pub entry: Option<u32>,
+    /// The inode entry it had below this layer, if it existed.
+    pub before: Option<EntryRef>,
+    /// Content bytes of the state below that this layer hides (0 if new or not a file).
+    pub hidden_size: u64,
+    /// For removals, why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removal: Option<Removal>,
+}
+
+/// All changes of one layer, sorted by path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeSet {
+    /// Layer position.
+    pub layer: u32,
+    /// Changed paths.
+    pub changes: Vec<Change>,
+    /// What the union had to work around.
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// Counts per change kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ChangeCounts {
+    /// Added paths.
+    pub added: u64,
+    /// Modified paths.
+    pub modified: u64,
+    /// Removed paths.
+    pub removed: u64,
+    /// Re-added unchanged.
+    pub readded: u64,
+}
+
+impl ChangeSet {
+    /// Counts per kind.
+    pub fn counts(&self) -> ChangeCounts {
+        let mut c = ChangeCounts::default();
+        for ch in &self.changes {
+            match ch.kind {
+                ChangeKind::Added => c.added += 1,
+                ChangeKind::Modified(_) => c.modified += 1,
+                ChangeKind::Removed => c.removed += 1,
+                ChangeKind::Readded => c.readded += 1,
+            }
+        }
+        c
+    }
+
+    /// Content bytes of lower layers that this layer hides (removed or replaced).
+    pub fn hidden_size(&self) -> u64 {
+        self.changes.iter().map(|c| c.hidden_size).sum()
+    }
+}

@@ -1,0 +1,8 @@
+//! The union filesystem model: whiteout rules, the union of layers, and per-layer change sets.
+
+mod change;
+mod union;
+pub mod whiteout;
+
+pub use change::{Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
+pub use union::{Anomaly, EntryRef, Node, UnionFs};

@@ -1,0 +1,167 @@
+//! An image: where its parts are in the archive ([`ImageRef`]), its configuration
+//! ([`ImageConfig`]) and the index of each layer.
+
+mod config;
+mod verify;
+
+pub use config::{History, ImageConfig, RuntimeConfig};
+pub use verify::{verify, LayerDigests};
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use crate::archive::{Archive, ImageRef, LayerRef};
+use crate::digest::{chain_ids, Digest};
+use crate::error::{Error, ErrorKind, Result};
+use crate::layer::{index_layer, IndexOptions, LayerIndex};
+use crate::progress::{Progress, Stage};
+use crate::source::Source;
+
+/// One layer of an image: where its blob is, what the config says about it, and its index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Layer {
+    /// Position (0 = base).
+    pub position: usize,
+    /// The blob in the archive.
+    pub blob: LayerRef,
+    /// diff_id from the config.
+    pub diff_id: Digest,
+    /// Chain ID (identifies this layer together with all below it).
+    pub chain_id: Digest,
+    /// The history entry that made it, if the history covers it.
+    pub history: Option<History>,
+    /// Every entry.
+    #[serde(skip)]
+    pub index: LayerIndex,
+}
+
+/// A loaded image: its config and every layer indexed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Image {
+    /// Where its parts are in the archive.
+    pub reference: ImageRef,
+    /// Image ID: sha256 of the config bytes.
+    pub id: Digest,
+    /// The parsed config.
+    pub config: ImageConfig,
+    /// The config bytes exactly as stored.
+    #[serde(skip)]
+    pub config_bytes: Vec<u8>,
+    /// Layers, base first.
+    pub layers: Vec<Layer>,
+}
+
+impl Image {
+    /// Reads the config and indexes every layer of image `which`.
+    ///
+    /// Layers are indexed in archive order (matters for a gzipped archive, where going back
+    /// means decompressing again).
+    ///
+    /// # Errors
+    /// Config unreadable or inconsistent with the layer list, a malformed layer, a limit.
+    pub fn load<S: Source>(
+        archive: &mut Archive<S>,
+        which: usize,
+        options: &IndexOptions,
+        progress: &mut dyn Progress,
+    ) -> Result<Self> {
+        let reference = archive
+            .images()
+            .get(which)
+            .cloned()
+            .ok_or_else(|| Error::request(alloc::format!("no image {which}")))?;
+        let config_bytes = archive.read_json_member(&reference.config.member)?;
+        let id = Digest::of(&config_bytes);
+        if let Some(declared) = reference.config_digest {
+            if declared != id {
+                return Err(Error::new(ErrorKind::DigestMismatch {
+                    expected: declared.to_string(),
+                    actual: id.to_string(),
+                })
+                .in_member(&reference.config.member));
+            }
+        }
+        let config =
+            ImageConfig::parse(&config_bytes).map_err(|e| e.in_member(&reference.config.member))?;
+        if config.diff_ids.len() != reference.layers.len() {
+            return Err(Error::archive(alloc::format!(
+                "the config lists {} diff_ids but the manifest lists {} layers",
+                config.diff_ids.len(),
+                reference.layers.len()
+            ))
+            .in_member(&reference.config.member));
+        }
+        let total = archive.len();
+        let mut order: Vec<usize> = (0..reference.layers.len()).collect();
+        order.sort_by_key(|&i| reference.layers[i].blob.offset);
+        let mut indexes: Vec<Option<LayerIndex>> = (0..order.len()).map(|_| None).collect();
+        let mut entries_total = 0u64;
+        for &i in &order {
+            let blob = &reference.layers[i].blob;
+            // A layer shared by several positions (the same blob twice) is indexed once.
+            if let Some(j) = order
+                .iter()
+                .copied()
+                .find(|&j| indexes[j].is_some() && reference.layers[j].blob.offset == blob.offset)
+            {
+                indexes[i] = indexes[j].clone();
+            } else {
+                let idx = index_layer(
+                    archive.source_mut(),
+                    blob.offset,
+                    blob.size,
+                    options,
+                    progress,
+                    Stage::Indexing(i),
+                    total,
+                )
+                .map_err(|e| e.in_layer(i).in_member(&blob.member))?;
+                indexes[i] = Some(idx);
+            }
+            entries_total += indexes[i].as_ref().map_or(0, |x| x.entries.len() as u64);
+            if entries_total > options.limits.max_entries {
+                return Err(Error::limit(alloc::format!(
+                    "more than {} entries in the image",
+                    options.limits.max_entries
+                )));
+            }
+        }
+        let chains = chain_ids(&config.diff_ids);
+        let history = config.layer_history(reference.layers.len());
+        let mut layers = Vec::with_capacity(order.len());
+        for (i, idx) in indexes.into_iter().enumerate() {
+            let index = idx.ok_or_else(|| Error::archive("layer not indexed"))?;
+            layers.push(Layer {
+                position: i,
+                blob: reference.layers[i].clone(),
+                diff_id: config.diff_ids[i],
+                chain_id: chains[i],
+                history: history[i].cloned(),
+                index,
+            });
+        }
+        Ok(Image {
+            reference,
+            id,
+            config,
+            config_bytes,
+            layers,
+        })
+    }
+
+    /// Tags, or `<none>`.
+    pub fn display_tags(&self) -> String {
+        if self.reference.tags.is_empty() {
+            "<none>".into()
+        } else {
+            self.reference.tags.join(", ")
+        }
+    }
+
+    /// Layer indexes, base first.
+    pub fn indexes(&self) -> impl Iterator<Item = &LayerIndex> {
+        self.layers.iter().map(|l| &l.index)
+    }
+}

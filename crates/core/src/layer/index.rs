@@ -1,0 +1,393 @@
+//! Indexes one layer: every entry's metadata and byte span, from tar headers alone.
+//!
+//! An uncompressed layer is read header by header, seeking past contents, so the cost grows
+//! with the number of entries, not bytes. A compressed layer streams through its decoder once.
+//! Memory is O(entries) either way.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use std::io::{self, Read, Seek};
+
+use serde::Serialize;
+
+use super::decode::{self, Compression, Counted};
+use super::entry::{Entry, EntryKind, Span, Xattr};
+use super::path::EntryPath;
+use crate::digest::{Digest, Hasher};
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::progress::{Progress, Stage};
+use crate::source::{RangeReader, Source};
+
+/// Something odd about an entry that does not stop indexing: the entry is kept out of the
+/// filesystem model (or kept, for duplicates) and reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// Raw path of the entry, as written in the tar.
+    #[serde(serialize_with = "crate::json::bytes_as_lossy")]
+    pub path: Box<[u8]>,
+    /// What is odd.
+    pub kind: NoticeKind,
+}
+
+/// Kinds of [`Notice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum NoticeKind {
+    /// The path contains `..`; the entry is ignored, never followed.
+    EscapingPath,
+    /// A hardlink's target contains `..`; the entry is ignored.
+    EscapingLink,
+    /// A tar type a filesystem cannot hold (the flag byte); ignored.
+    UnsupportedType {
+        /// The tar type flag.
+        flag: u8,
+    },
+    /// The same path appears again in this layer; the later entry wins.
+    Duplicate,
+    /// A GNU sparse file; its size is the expanded size.
+    Sparse,
+}
+
+/// The index of one layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerIndex {
+    /// Entries in tar order (root entry included; ignored entries excluded).
+    pub entries: Vec<Entry>,
+    /// How the blob is encoded.
+    pub compression: Compression,
+    /// Size of the blob as stored in the archive.
+    pub blob_size: u64,
+    /// Size of the decompressed tar stream (equal to `blob_size` when uncompressed).
+    pub tar_size: u64,
+    /// sha256 of the decompressed tar stream, when it was computed (compressed layers with
+    /// hashing on: the bytes stream past anyway).
+    pub diff_id: Option<Digest>,
+    /// Entries that were ignored or are odd.
+    pub notices: Vec<Notice>,
+}
+
+impl LayerIndex {
+    /// Sum of regular file sizes.
+    pub fn content_size(&self) -> u64 {
+        self.entries
+            .iter()
+            .filter(|e| e.is_file())
+            .map(|e| e.size)
+            .sum()
+    }
+}
+
+/// Options for indexing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IndexOptions {
+    /// Caps on entries, path length and decompressed size.
+    pub limits: Limits,
+    /// Hash the decompressed stream of compressed layers (their bytes are read anyway).
+    pub hash_compressed: bool,
+}
+
+const TICK_EVERY: usize = 2048;
+
+/// Indexes the layer blob at `[offset, offset + len)` of `source`.
+///
+/// `progress` receives absolute archive offsets (`base_done + …`) out of `total`.
+///
+/// # Errors
+/// A malformed tar, a truncated blob, a decoder error or a limit, with the entry at fault.
+pub fn index_layer<S: Source>(
+    source: S,
+    offset: u64,
+    len: u64,
+    options: &IndexOptions,
+    progress: &mut dyn Progress,
+    stage: Stage,
+    total: u64,
+) -> Result<LayerIndex> {
+    let mut reader = RangeReader::new(source, offset, len);
+    let mut magic = [0u8; 4];
+    let got = read_up_to(&mut reader, &mut magic)?;
+    reader.seek(io::SeekFrom::Start(0))?;
+    let compression = Compression::detect(&magic[..got]);
+    let mut out = LayerIndex {
+        entries: Vec::new(),
+        compression,
+        blob_size: len,
+        tar_size: 0,
+        diff_id: None,
+        notices: Vec::new(),
+    };
+    let mut report = |done: u64| progress.update(stage, offset + done, total);
+    match compression {
+        Compression::None => {
+            let mut archive = tar::Archive::new(&mut reader);
+            let entries = archive.entries_with_seek()?;
+            collect(
+                entries,
+                &mut out,
+                &options.limits,
+                &mut |_| true,
+                &mut report,
+            )?;
+            out.tar_size = len;
+        }
+        _ => {
+            let dec = decode::decoder(reader, compression)?;
+            let limit = options.limits.max_decompressed;
+            let mut counted = Counted {
+                inner: Hashing {
+                    inner: dec,
+                    hasher: options.hash_compressed.then(Hasher::new),
+                },
+                count: 0,
+                limit,
+            };
+            {
+                let mut archive = tar::Archive::new(&mut counted);
+                let entries = archive.entries()?;
+                // Progress is in decompressed bytes here; map it onto the blob's share.
+                collect(
+                    entries,
+                    &mut out,
+                    &options.limits,
+                    &mut |_| true,
+                    &mut |_| true,
+                )?;
+            }
+            // Drain what follows the end-of-archive blocks so the size and hash cover the
+            // whole stream.
+            io::copy(&mut counted, &mut io::sink())?;
+            out.tar_size = counted.count;
+            out.diff_id = counted.inner.hasher.take().map(Hasher::finish);
+            if !report(len) {
+                return Err(crate::ErrorKind::Cancelled.into());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match r.read(&mut buf[done..]) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// Hashes what passes through, when asked to.
+struct Hashing<R> {
+    inner: R,
+    hasher: Option<Hasher>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+fn collect<R: Read>(
+    entries: tar::Entries<'_, R>,
+    out: &mut LayerIndex,
+    limits: &Limits,
+    _filter: &mut dyn FnMut(&Entry) -> bool,
+    report: &mut dyn FnMut(u64) -> bool,
+) -> Result<()> {
+    let mut prev_end = 0u64;
+    let mut seen = alloc::collections::BTreeSet::<EntryPath>::new();
+    for (i, item) in entries.enumerate() {
+        let mut te =
+            item.map_err(|e| Error::from(e).in_entry(b"(header after the last good entry)"))?;
+        let raw_path: Box<[u8]> = te.path_bytes().into_owned().into_boxed_slice();
+        let result = convert(&mut te, prev_end, limits);
+        let end = match &result {
+            Ok(Converted::Entry(e, _)) => e.span.end,
+            Ok(Converted::Skip(end, _)) => *end,
+            Err(_) => prev_end,
+        };
+        let converted = result.map_err(|e| e.in_entry(&raw_path))?;
+        prev_end = end;
+        match converted {
+            Converted::Entry(entry, notice) => {
+                if let Some(kind) = notice {
+                    out.notices.push(Notice {
+                        path: raw_path.clone(),
+                        kind,
+                    });
+                }
+                if (out.entries.len() as u64) >= limits.max_entries {
+                    return Err(Error::limit(alloc::format!(
+                        "more than {} entries in one layer",
+                        limits.max_entries
+                    )));
+                }
+                if !entry.path.is_root() && !seen.insert(entry.path.clone()) {
+                    out.notices.push(Notice {
+                        path: raw_path,
+                        kind: NoticeKind::Duplicate,
+                    });
+                }
+                out.entries.push(entry);
+            }
+            Converted::Skip(_, Some(kind)) => out.notices.push(Notice {
+                path: raw_path,
+                kind,
+            }),
+            Converted::Skip(_, None) => {}
+        }
+        if i % TICK_EVERY == 0 && !report(prev_end) {
+            return Err(crate::ErrorKind::Cancelled.into());
+        }
+    }
+    Ok(())
+}
+
+enum Converted {
+    Entry(Entry, Option<NoticeKind>),
+    /// Not a filesystem entry; its span ends here.
+    Skip(u64, Option<NoticeKind>),
+}
+
+fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> Result<Converted> {
+    let header = te.header();
+    let flag = header.entry_type().as_byte();
+    let data = te.raw_file_position();
+    let archived = te.size();
+    let end = archived
+        .checked_add(511)
+        .map(|s| s & !511)
+        .and_then(|s| data.checked_add(s))
+        .ok_or_else(|| Error::tar("entry size overflows"))?;
+    // PAX global headers ('g') carry defaults for the archive, not a file.
+    if flag == b'g' {
+        return Ok(Converted::Skip(end, None));
+    }
+    let (kind, mut notice) = match (EntryKind::from_tar(flag), flag) {
+        (Some(k), _) => (k, None),
+        (None, b'S') => (EntryKind::File, Some(NoticeKind::Sparse)),
+        (None, f) => {
+            return Ok(Converted::Skip(
+                end,
+                Some(NoticeKind::UnsupportedType { flag: f }),
+            ))
+        }
+    };
+    let raw_path = te.path_bytes();
+    if raw_path.len() > limits.max_path_len {
+        return Err(Error::limit(alloc::format!(
+            "entry path longer than {} bytes",
+            limits.max_path_len
+        )));
+    }
+    let Ok(path) = EntryPath::parse(&raw_path) else {
+        return Ok(Converted::Skip(end, Some(NoticeKind::EscapingPath)));
+    };
+    let link: Option<Box<[u8]>> = te
+        .link_name_bytes()
+        .map(|l| l.into_owned().into_boxed_slice());
+    if kind == EntryKind::Hardlink {
+        match link.as_deref().map(EntryPath::parse) {
+            Some(Ok(_)) => {}
+            _ => return Ok(Converted::Skip(end, Some(NoticeKind::EscapingLink))),
+        }
+    }
+    let header = te.header();
+    let mode = header.mode().map_err(Error::from)? & 0o7777;
+    let uid = header.uid().map_err(Error::from)?;
+    let gid = header.gid().map_err(Error::from)?;
+    let mut mtime = header.mtime().map_err(Error::from)?;
+    let mut uname = header
+        .username_bytes()
+        .filter(|u| !u.is_empty())
+        .map(lossy_box);
+    let mut gname = header
+        .groupname_bytes()
+        .filter(|g| !g.is_empty())
+        .map(lossy_box);
+    let device = match kind {
+        EntryKind::CharDevice | EntryKind::BlockDevice => {
+            let major = header.device_major().ok().flatten().unwrap_or(0);
+            let minor = header.device_minor().ok().flatten().unwrap_or(0);
+            Some((major, minor))
+        }
+        _ => None,
+    };
+    let mut size = if kind == EntryKind::File { archived } else { 0 };
+    if notice == Some(NoticeKind::Sparse) {
+        size = header
+            .as_gnu()
+            .and_then(|g| g.real_size().ok())
+            .unwrap_or(archived);
+    }
+    let mut xattrs = Vec::new();
+    if let Some(pax) = te.pax_extensions().map_err(Error::from)? {
+        for ext in pax {
+            let ext = ext.map_err(Error::from)?;
+            let Ok(key) = ext.key() else { continue };
+            let value = ext.value_bytes();
+            if let Some(name) = key.strip_prefix("SCHILY.xattr.") {
+                xattrs.push(Xattr {
+                    name: name.into(),
+                    value: value.into(),
+                });
+            } else {
+                match key {
+                    "uname" => uname = Some(lossy_box(value)),
+                    "gname" => gname = Some(lossy_box(value)),
+                    "mtime" => {
+                        if let Some(secs) = parse_pax_time(value) {
+                            mtime = secs;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    if path.is_root() && kind != EntryKind::Dir {
+        notice = Some(NoticeKind::EscapingPath);
+        return Ok(Converted::Skip(end, notice));
+    }
+    let entry = Entry {
+        path,
+        kind,
+        mode,
+        uid,
+        gid,
+        uname,
+        gname,
+        size,
+        mtime,
+        link,
+        device,
+        xattrs,
+        span: Span { start, data, end },
+    };
+    Ok(Converted::Entry(entry, notice))
+}
+
+fn lossy_box(b: &[u8]) -> Box<str> {
+    alloc::string::String::from_utf8_lossy(b)
+        .into_owned()
+        .into_boxed_str()
+}
+
+/// PAX times are decimal seconds with an optional fraction; negative times clamp to 0.
+fn parse_pax_time(v: &[u8]) -> Option<u64> {
+    let s = core::str::from_utf8(v).ok()?;
+    let int = s.split('.').next()?;
+    if int.starts_with('-') {
+        return Some(0);
+    }
+    int.parse().ok()
+}

@@ -1,0 +1,11 @@
+//! Layers: entry paths, entries, encodings and the per-layer index.
+
+pub mod decode;
+mod entry;
+mod index;
+mod path;
+
+pub use decode::Compression;
+pub use entry::{Entry, EntryKind, Span, Xattr};
+pub use index::{index_layer, IndexOptions, LayerIndex, Notice, NoticeKind};
+pub use path::{EntryPath, EscapingPath};

@@ -1,0 +1,220 @@
+//! Normalised entry paths. Layers write the same path as `./etc/passwd`, `/etc/passwd` or
+//! `etc//passwd`; the union filesystem needs one key. `..` is rejected here, once, so no later
+//! stage can follow a path out of the root.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::Serialize;
+
+use crate::sanitize::display_bytes;
+
+/// A path relative to the image root: no leading `/` or `./`, no `.` or empty components, no
+/// trailing `/`, never a `..` component. Exact bytes (not necessarily UTF-8). The root itself
+/// is the empty path.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct EntryPath(Box<[u8]>);
+
+/// A path that would leave the image root through `..`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscapingPath;
+
+impl EntryPath {
+    /// Normalises raw tar path bytes.
+    ///
+    /// # Errors
+    /// [`EscapingPath`] if any component is `..`, which a careful extractor refuses.
+    pub fn parse(raw: &[u8]) -> Result<Self, EscapingPath> {
+        // Fast path: already normal (the common case for buildah/Docker layers).
+        if is_normal(raw) {
+            return Ok(EntryPath(raw.into()));
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(raw.len());
+        for comp in raw.split(|&b| b == b'/') {
+            match comp {
+                b"" | b"." => {}
+                b".." => return Err(EscapingPath),
+                c => {
+                    if !out.is_empty() {
+                        out.push(b'/');
+                    }
+                    out.extend_from_slice(c);
+                }
+            }
+        }
+        Ok(EntryPath(out.into_boxed_slice()))
+    }
+
+    /// The root.
+    pub fn root() -> Self {
+        EntryPath::default()
+    }
+
+    /// Exact bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Lossy, control-escaped text for display.
+    pub fn display(&self) -> String {
+        display_bytes(&self.0)
+    }
+
+    /// Whether this is the root.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The last component (the whole path for a top-level entry).
+    pub fn file_name(&self) -> &[u8] {
+        match self.0.iter().rposition(|&b| b == b'/') {
+            Some(i) => &self.0[i + 1..],
+            None => &self.0,
+        }
+    }
+
+    /// The parent directory (root for a top-level entry; `None` for the root).
+    pub fn parent(&self) -> Option<EntryPath> {
+        if self.0.is_empty() {
+            return None;
+        }
+        Some(match self.0.iter().rposition(|&b| b == b'/') {
+            Some(i) => EntryPath(self.0[..i].into()),
+            None => EntryPath::root(),
+        })
+    }
+
+    /// Bytes of the parent (empty for top-level and root).
+    pub fn parent_bytes(&self) -> &[u8] {
+        match self.0.iter().rposition(|&b| b == b'/') {
+            Some(i) => &self.0[..i],
+            None => b"",
+        }
+    }
+
+    /// `self/name`.
+    pub fn join(&self, name: &[u8]) -> EntryPath {
+        if self.0.is_empty() {
+            return EntryPath(name.into());
+        }
+        let mut v = Vec::with_capacity(self.0.len() + 1 + name.len());
+        v.extend_from_slice(&self.0);
+        v.push(b'/');
+        v.extend_from_slice(name);
+        EntryPath(v.into_boxed_slice())
+    }
+
+    /// Whether `other` lies strictly below `self`.
+    pub fn is_ancestor_of(&self, other: &EntryPath) -> bool {
+        if self.0.is_empty() {
+            return !other.0.is_empty();
+        }
+        other.0.len() > self.0.len()
+            && other.0.starts_with(&self.0)
+            && other.0[self.0.len()] == b'/'
+    }
+
+    /// Number of components (0 for the root).
+    pub fn depth(&self) -> usize {
+        if self.0.is_empty() {
+            0
+        } else {
+            1 + self.0.iter().filter(|&&b| b == b'/').count()
+        }
+    }
+
+    /// Lower and upper bounds (exclusive) of the keys strictly below this path in byte order:
+    /// every descendant starts with `self/`, and `/` + 1 is `0`.
+    pub fn subtree_bounds(&self) -> (Vec<u8>, Vec<u8>) {
+        if self.0.is_empty() {
+            return (alloc::vec![0u8; 0], alloc::vec![0xffu8; 1]);
+        }
+        let mut lo = self.0.to_vec();
+        lo.push(b'/');
+        let mut hi = self.0.to_vec();
+        hi.push(b'/' + 1);
+        (lo, hi)
+    }
+}
+
+fn is_normal(raw: &[u8]) -> bool {
+    !raw.is_empty()
+        && raw[0] != b'/'
+        && raw[raw.len() - 1] != b'/'
+        && raw
+            .split(|&b| b == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b"..")
+}
+
+impl fmt::Debug for EntryPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.display())
+    }
+}
+
+impl fmt::Display for EntryPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+impl core::borrow::Borrow<[u8]> for EntryPath {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Serialize for EntryPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> EntryPath {
+        EntryPath::parse(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn normalises_prefixes_and_separators() {
+        assert_eq!(p("./etc/passwd").as_bytes(), b"etc/passwd");
+        assert_eq!(p("/etc//passwd/").as_bytes(), b"etc/passwd");
+        assert_eq!(p("etc/./passwd").as_bytes(), b"etc/passwd");
+        assert!(p("./").is_root());
+        assert!(p(".").is_root());
+    }
+
+    #[test]
+    fn rejects_dot_dot_anywhere() {
+        assert_eq!(EntryPath::parse(b"../etc"), Err(EscapingPath));
+        assert_eq!(EntryPath::parse(b"a/../../b"), Err(EscapingPath));
+        assert_eq!(EntryPath::parse(b"a/.."), Err(EscapingPath));
+        assert!(EntryPath::parse(b"a/..b").is_ok());
+    }
+
+    #[test]
+    fn keeps_non_utf8_bytes_exactly() {
+        let raw = b"dir/caf\xe9";
+        assert_eq!(EntryPath::parse(raw).unwrap().as_bytes(), raw);
+    }
+
+    #[test]
+    fn family_relations() {
+        assert_eq!(p("a/b/c").parent().unwrap(), p("a/b"));
+        assert_eq!(p("a").parent().unwrap(), EntryPath::root());
+        assert_eq!(p("a/b/c").file_name(), b"c");
+        assert!(p("a").is_ancestor_of(&p("a/b")));
+        assert!(!p("a").is_ancestor_of(&p("ab")));
+        assert!(!p("a").is_ancestor_of(&p("a")));
+        assert_eq!(p("a/b").depth(), 2);
+        let (lo, hi) = p("a").subtree_bounds();
+        assert!(b"a/b".as_slice() >= lo.as_slice() && b"a/b".as_slice() < hi.as_slice());
+        assert!(b"a0".as_slice() >= hi.as_slice());
+        assert!(b"a.b".as_slice() < lo.as_slice());
+    }
+}

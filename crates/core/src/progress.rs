@@ -1,0 +1,39 @@
+//! Progress reporting without a clock: the core says how far it got; the caller (a terminal
+//! bar, the browser worker) measures rate and time left, and may ask to stop.
+
+/// What the core is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading the outer archive's member table and metadata.
+    Opening,
+    /// Indexing layer `n` (0 = base).
+    Indexing(usize),
+    /// Hashing layer bytes (verification or a new diff_id).
+    Hashing,
+    /// Writing output.
+    Writing,
+}
+
+/// A sink for progress. `done`/`total` are bytes of the input archive for reading stages
+/// and of the output for writing.
+pub trait Progress {
+    /// Called now and then; return `false` to cancel (the core then returns
+    /// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)).
+    fn update(&mut self, stage: Stage, done: u64, total: u64) -> bool;
+}
+
+/// Ignores progress.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn update(&mut self, _: Stage, _: u64, _: u64) -> bool {
+        true
+    }
+}
+
+impl<P: Progress + ?Sized> Progress for &mut P {
+    fn update(&mut self, stage: Stage, done: u64, total: u64) -> bool {
+        (**self).update(stage, done, total)
+    }
+}

@@ -1,0 +1,297 @@
+//! The only way bytes come in: a [`Source`] reads at any offset. The CLI wraps a file, tests a
+//! byte slice, the browser worker a `Blob` (through `FileReaderSync`). [`RangeReader`] turns a
+//! byte range of a source into `Read + Seek` with a read-ahead window, which is what the tar
+//! parser needs: a layer is indexed by reading headers and seeking past contents.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// Random-access bytes: an archive file, a `Blob`, a buffer.
+pub trait Source {
+    /// Total size in bytes.
+    ///
+    /// # Errors
+    /// If the size cannot be determined (an I/O failure).
+    fn size(&mut self) -> io::Result<u64>;
+
+    /// Reads up to `buf.len()` bytes at `offset`; fewer only at the end (0 = end).
+    ///
+    /// # Errors
+    /// On an I/O failure.
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+impl<S: Source + ?Sized> Source for &mut S {
+    fn size(&mut self) -> io::Result<u64> {
+        (**self).size()
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        (**self).read_at(offset, buf)
+    }
+}
+
+impl Source for &[u8] {
+    fn size(&mut self) -> io::Result<u64> {
+        Ok(self.len() as u64)
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let Ok(start) = usize::try_from(offset) else {
+            return Ok(0);
+        };
+        let Some(rest) = self.get(start..) else {
+            return Ok(0);
+        };
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    }
+}
+
+impl Source for Vec<u8> {
+    fn size(&mut self) -> io::Result<u64> {
+        Ok(self.len() as u64)
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        self.as_slice().read_at(offset, buf)
+    }
+}
+
+/// Any `Read + Seek` (a `std::fs::File`, a `Cursor`) as a [`Source`].
+#[derive(Debug)]
+pub struct SeekSource<T> {
+    inner: T,
+    pos: Option<u64>,
+}
+
+impl<T: Read + Seek> SeekSource<T> {
+    /// Wraps a seekable reader.
+    pub fn new(inner: T) -> Self {
+        SeekSource { inner, pos: None }
+    }
+}
+
+impl<T: Read + Seek> Source for SeekSource<T> {
+    fn size(&mut self) -> io::Result<u64> {
+        self.pos = None;
+        self.inner.seek(SeekFrom::End(0))
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos != Some(offset) {
+            self.inner.seek(SeekFrom::Start(offset))?;
+        }
+        let mut done = 0;
+        while done < buf.len() {
+            match self.inner.read(&mut buf[done..]) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.pos = None;
+                    return Err(e);
+                }
+            }
+        }
+        self.pos = Some(offset + done as u64);
+        Ok(done)
+    }
+}
+
+/// Read-ahead window size. Each browser read costs ~0.7 ms whatever its size, so small
+/// header reads must be served from a large window (see BROWSER_IO.md: 1 MiB ≈ 160× fewer
+/// calls than 512-byte reads).
+pub const READ_AHEAD: usize = 1 << 20;
+
+/// `Read + Seek` over `[start, start + len)` of a source, positions relative to `start`.
+/// Small reads are served from a read-ahead window; reads at least a window long go straight
+/// into the caller's buffer.
+pub struct RangeReader<S> {
+    source: S,
+    start: u64,
+    len: u64,
+    pos: u64,
+    window: Vec<u8>,
+    /// Position (relative) of `window[0]`; the window holds `window_len` valid bytes.
+    window_pos: u64,
+    window_len: usize,
+    window_cap: usize,
+}
+
+impl<S: Source> RangeReader<S> {
+    /// A reader over `len` bytes of `source` starting at `start`.
+    pub fn new(source: S, start: u64, len: u64) -> Self {
+        Self::with_window(source, start, len, READ_AHEAD)
+    }
+
+    /// Same, with an explicit read-ahead window (0 disables it).
+    pub fn with_window(source: S, start: u64, len: u64, window: usize) -> Self {
+        let cap = usize::try_from(len).map_or(window, |l| l.min(window));
+        RangeReader {
+            source,
+            start,
+            len,
+            pos: 0,
+            window: Vec::new(),
+            window_pos: 0,
+            window_len: 0,
+            window_cap: cap,
+        }
+    }
+
+    /// Current position relative to the start of the range.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// Length of the range.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the range is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Gives the source back.
+    pub fn into_inner(self) -> S {
+        self.source
+    }
+
+    fn read_direct(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = self
+                .source
+                .read_at(self.start + self.pos + done as u64, &mut buf[done..])?;
+            if n == 0 {
+                return Err(truncated(self.start + self.pos + done as u64));
+            }
+            done += n;
+        }
+        Ok(done)
+    }
+}
+
+fn truncated(at: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        alloc::format!("the file ends at byte {at}, earlier than its contents say (truncated?)"),
+    )
+}
+
+impl<S: Source> Read for RangeReader<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let remaining = self.len.saturating_sub(self.pos);
+        let want = usize::try_from(remaining).map_or(buf.len(), |r| r.min(buf.len()));
+        if want == 0 {
+            return Ok(0);
+        }
+        let buf = &mut buf[..want];
+        // Inside the window?
+        if self.pos >= self.window_pos && self.pos < self.window_pos + self.window_len as u64 {
+            let off = (self.pos - self.window_pos) as usize;
+            let n = (self.window_len - off).min(want);
+            buf[..n].copy_from_slice(&self.window[off..off + n]);
+            self.pos += n as u64;
+            return Ok(n);
+        }
+        if want >= self.window_cap {
+            let n = self.read_direct(buf)?;
+            self.pos += n as u64;
+            return Ok(n);
+        }
+        // Refill the window at pos.
+        let fill = usize::try_from(remaining).map_or(self.window_cap, |r| r.min(self.window_cap));
+        if self.window.len() < fill {
+            self.window = vec![0; self.window_cap];
+        }
+        let mut done = 0;
+        while done < fill {
+            let n = self.source.read_at(
+                self.start + self.pos + done as u64,
+                &mut self.window[done..fill],
+            )?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        if done == 0 {
+            return Err(truncated(self.start + self.pos));
+        }
+        self.window_pos = self.pos;
+        self.window_len = done;
+        let n = done.min(want);
+        buf[..n].copy_from_slice(&self.window[..n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<S: Source> Seek for RangeReader<S> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let target = match pos {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+        };
+        let target = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the range",
+            )
+        })?;
+        // Seeking past the end is allowed (as for files); the next read reports truncation
+        // through the tar parser's short read.
+        self.pos = target;
+        Ok(target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// A source that returns at most 7 bytes per call, to catch code assuming full reads.
+    struct Stingy(Vec<u8>);
+    impl Source for Stingy {
+        fn size(&mut self) -> io::Result<u64> {
+            Ok(self.0.len() as u64)
+        }
+        fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(7);
+            self.0.as_slice().read_at(offset, &mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn range_reader_reads_and_seeks_within_its_range() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        let mut r = RangeReader::with_window(Stingy(data.clone()), 100, 3000, 64);
+        let mut buf = [0u8; 10];
+        r.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, &data[100..110]);
+        r.seek(SeekFrom::Current(1000)).unwrap();
+        r.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, &data[1110..1120]);
+        let mut big = vec![0u8; 500];
+        r.seek(SeekFrom::Start(2000)).unwrap();
+        r.read_exact(&mut big).unwrap();
+        assert_eq!(&big[..], &data[2100..2600]);
+        r.seek(SeekFrom::End(-5)).unwrap();
+        let mut rest = Vec::new();
+        r.read_to_end(&mut rest).unwrap();
+        assert_eq!(&rest[..], &data[3095..3100]);
+    }
+
+    #[test]
+    fn range_past_end_of_source_is_truncation() {
+        let data = vec![1u8; 100];
+        let mut r = RangeReader::new(data.as_slice(), 50, 100);
+        let mut buf = vec![0u8; 100];
+        let err = r.read_exact(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+}

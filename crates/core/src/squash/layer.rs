@@ -1,0 +1,272 @@
+//! Plans the squashed layer: the final state of every path changed in layers `from..`, as
+//! runs of the original bytes wherever an entry survives unchanged.
+//!
+//! An entry survives when it is what the union filesystem shows at its path in the end.
+//! Survivors keep their original header bytes, so consecutive survivors of one layer are one
+//! contiguous range of the input. Rewritten entries (hardlinks whose target path changed,
+//! hardlinks whose target is gone, which become regular files) and whiteouts get new headers.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use super::header::{padding, HeaderSpec};
+use super::part::Parts;
+use crate::fs::whiteout::{classify, Role};
+use crate::fs::{ChangeKind, ChangeSet, Removal, UnionFs};
+use crate::image::Image;
+use crate::layer::{Compression, Entry, EntryKind, EntryPath};
+
+/// Where the bytes a squash removes came from, in bytes of the (decompressed) input tar.
+/// `input - output = deleted + overwritten + opaque + whiteout_markers + tar_overhead +
+/// trailers + rewritten - added`, exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Savings {
+    /// Content of files deleted in a later layer (whiteouts).
+    pub deleted: u64,
+    /// Content of files overwritten or replaced by a later layer.
+    pub overwritten: u64,
+    /// Content hidden by an opaque directory in a later layer.
+    pub opaque: u64,
+    /// Whiteout and opaque marker entries no longer needed.
+    pub whiteout_markers: u64,
+    /// Headers and padding of the removed entries.
+    pub tar_overhead: u64,
+    /// End-of-archive blocks of the squashed layers beyond the single one written.
+    pub trailers: i64,
+    /// Original bytes of entries written with a new header.
+    pub rewritten: u64,
+    /// New bytes: rewritten headers, new whiteouts, content copied for hardlinks whose
+    /// target is gone.
+    pub added: u64,
+}
+
+impl Savings {
+    /// Net bytes saved.
+    pub fn total(&self) -> i64 {
+        (self.deleted
+            + self.overwritten
+            + self.opaque
+            + self.whiteout_markers
+            + self.tar_overhead
+            + self.rewritten) as i64
+            + self.trailers
+            - self.added as i64
+    }
+}
+
+/// The plan for the squashed layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerPlan {
+    /// First squashed layer.
+    pub from: usize,
+    /// The layer tar, end-of-archive included.
+    pub parts: Parts,
+    /// Entries written.
+    pub entries: u64,
+    /// Whiteouts written (to hide paths of the kept layers).
+    pub whiteouts: u64,
+    /// Hardlinks turned into regular files (their target path is gone).
+    pub links_materialised: u64,
+    /// Bytes of the squashed input layers (decompressed tar).
+    pub input_size: u64,
+    /// What the squash saves, by cause.
+    pub savings: Savings,
+}
+
+/// Options for the layer plan.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerOptions {
+    /// Write whiteouts for paths of kept layers that are gone (squash); an export has no
+    /// lower layers and needs none.
+    pub whiteouts: bool,
+}
+
+/// Plans the squashed layer of `image` from layer `from` up. `top` is the union of all layers
+/// and `changes` their change sets.
+pub fn plan_layer(
+    image: &Image,
+    from: usize,
+    top: &UnionFs,
+    changes: &[ChangeSet],
+    options: LayerOptions,
+) -> LayerPlan {
+    let layers = &image.layers;
+    let mut parts = Parts::new();
+    let mut savings = Savings::default();
+    let mut stats = (0u64, 0u64, 0u64); // entries, whiteouts, materialised
+
+    // The first path written for each inode, so later links can point at it.
+    let mut inode_path: BTreeMap<u32, EntryPath> = BTreeMap::new();
+    for (path, node) in top.iter() {
+        if (node.entry.layer as usize) < from {
+            inode_path.entry(node.inode).or_insert_with(|| path.clone());
+        }
+    }
+    // Why each path went away, per layer, to attribute what a squash drops.
+    let mut removals: BTreeMap<&EntryPath, Vec<(u32, Removal)>> = BTreeMap::new();
+    for cs in changes.iter().skip(from) {
+        for c in &cs.changes {
+            if let (ChangeKind::Removed, Some(r)) = (c.kind, c.removal) {
+                removals.entry(&c.path).or_default().push((cs.layer, r));
+            }
+        }
+    }
+
+    // Whiteouts hiding what the kept layers have and the result does not, first: a layer's
+    // whiteouts apply before its entries wherever they sit.
+    if options.whiteouts && from > 0 {
+        let (base, _) = UnionFs::build(image.indexes().take(from));
+        let mut block = Vec::new();
+        for (path, _) in base.iter() {
+            if top.get(path.as_bytes()).is_some() {
+                continue;
+            }
+            let parent = path.parent().unwrap_or_default();
+            let parent_kept = parent.is_root()
+                || top
+                    .get(parent.as_bytes())
+                    .is_some_and(|n| entry_of(image, n.inode_entry).is_some_and(Entry::is_dir));
+            if !parent_kept {
+                continue; // an ancestor's whiteout or replacement covers it
+            }
+            let mut name = Vec::from(&b".wh."[..]);
+            name.extend_from_slice(path.file_name());
+            let wh = parent.join(&name);
+            block.extend_from_slice(&HeaderSpec::file(wh.as_bytes(), 0, 0).to_bytes());
+            stats.1 += 1;
+        }
+        savings.added += block.len() as u64;
+        parts.push_literal(&block);
+    }
+
+    let mut input_size = 0u64;
+    for (li, layer) in layers.iter().enumerate().skip(from) {
+        let idx = &layer.index;
+        input_size += idx.tar_size;
+        let last_end = idx.entries.last().map_or(0, |e| e.span.end);
+        savings.trailers += idx.tar_size.saturating_sub(last_end) as i64;
+        let mut accounted_end = 0u64;
+        for (ei, e) in idx.entries.iter().enumerate() {
+            // Bytes between entries that belong to no kept entry (PAX global headers,
+            // ignored entries) count as overhead.
+            if e.span.start > accounted_end {
+                savings.tar_overhead += e.span.start - accounted_end;
+            }
+            accounted_end = e.span.end;
+            let tar_bytes = e.tar_size();
+            if e.path.is_root() {
+                savings.tar_overhead += tar_bytes;
+                continue;
+            }
+            if classify(&e.path) != Role::Plain {
+                savings.whiteout_markers += tar_bytes;
+                continue;
+            }
+            let node = top.get(e.path.as_bytes()).copied();
+            let survives =
+                node.is_some_and(|n| n.entry.layer as usize == li && n.entry.entry as usize == ei);
+            let Some(node) = node.filter(|_| survives) else {
+                let cause = if top.get(e.path.as_bytes()).is_some() {
+                    Removal::Replaced
+                } else {
+                    removals
+                        .get(&e.path)
+                        .and_then(|v| v.iter().find(|(l, _)| *l as usize > li).map(|(_, r)| *r))
+                        .unwrap_or(Removal::Replaced)
+                };
+                let content = e.size;
+                match cause {
+                    Removal::Whiteout => savings.deleted += content,
+                    Removal::Opaque => savings.opaque += content,
+                    Removal::Replaced => savings.overwritten += content,
+                }
+                savings.tar_overhead += tar_bytes - content;
+                continue;
+            };
+            stats.0 += 1;
+            if e.kind != EntryKind::Hardlink {
+                inode_path
+                    .entry(node.inode)
+                    .or_insert_with(|| e.path.clone());
+                push_range(&mut parts, image, li, e.span.start, tar_bytes);
+                continue;
+            }
+            // A hardlink: keep it if its target path still names its inode, re-point it if
+            // another path does, and turn it into a file if no path does.
+            let target = e.link.as_deref().and_then(|l| EntryPath::parse(l).ok());
+            match inode_path.get(&node.inode) {
+                Some(p) if Some(p) == target.as_ref() => {
+                    push_range(&mut parts, image, li, e.span.start, tar_bytes);
+                }
+                Some(p) => {
+                    let p = p.clone();
+                    let Some(origin) = entry_of(image, node.inode_entry) else {
+                        continue;
+                    };
+                    let mut spec =
+                        HeaderSpec::from_entry(origin, e.path.as_bytes(), EntryKind::Hardlink);
+                    spec.link = p.as_bytes();
+                    let h = spec.to_bytes();
+                    savings.rewritten += tar_bytes;
+                    savings.added += h.len() as u64;
+                    parts.push_literal(&h);
+                }
+                None => {
+                    let Some(origin) = entry_of(image, node.inode_entry) else {
+                        continue;
+                    };
+                    let spec = HeaderSpec::from_entry(origin, e.path.as_bytes(), origin.kind);
+                    let h = spec.to_bytes();
+                    let size = if origin.is_file() { origin.size } else { 0 };
+                    let mut tail = Vec::new();
+                    tail.resize(padding(size) as usize, 0);
+                    savings.rewritten += tar_bytes;
+                    savings.added += h.len() as u64 + size + tail.len() as u64;
+                    parts.push_literal(&h);
+                    push_range(
+                        &mut parts,
+                        image,
+                        node.inode_entry.layer as usize,
+                        origin.span.data,
+                        size,
+                    );
+                    parts.push_literal(&tail);
+                    inode_path.insert(node.inode, e.path.clone());
+                    stats.2 += 1;
+                }
+            }
+        }
+    }
+    // End of archive: two zero blocks.
+    savings.trailers -= 1024;
+    parts.push_literal(&[0u8; 1024]);
+    LayerPlan {
+        from,
+        parts,
+        entries: stats.0,
+        whiteouts: stats.1,
+        links_materialised: stats.2,
+        input_size,
+        savings,
+    }
+}
+
+fn entry_of(image: &Image, r: crate::fs::EntryRef) -> Option<&Entry> {
+    image
+        .layers
+        .get(r.layer as usize)
+        .and_then(|l| l.index.entries.get(r.entry as usize))
+}
+
+fn push_range(parts: &mut Parts, image: &Image, layer: usize, offset: u64, len: u64) {
+    let Some(l) = image.layers.get(layer) else {
+        return;
+    };
+    if l.index.compression == Compression::None {
+        parts.push_archive(l.blob.blob.offset + offset, len);
+    } else {
+        parts.push_decoded(layer as u32, offset, len);
+    }
+}

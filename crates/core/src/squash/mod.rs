@@ -1,0 +1,11 @@
+//! Squashing: plan the new layer (pure), then write it (and the archive around it).
+
+mod header;
+mod layer;
+mod part;
+mod write;
+
+pub use header::{flag_of, pad, padding, HeaderSpec};
+pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
+pub use part::{Part, Parts};
+pub use write::write_parts;
