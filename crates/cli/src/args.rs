@@ -19,6 +19,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Write the image's final filesystem as one plain tar (like `crane export`).
     Export(ExportArgs),
+    /// Squash layers into one and write a docker-archive that `docker load` accepts.
+    Squash(SquashArgs),
 }
 
 /// Which image in the archive.
@@ -53,4 +55,35 @@ pub struct ExportArgs {
     /// Where to write the tar (`-` for standard output).
     #[arg(short, long, value_name = "ROOTFS.tar")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SquashArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Where to write the squashed image (a docker-archive tar).
+    #[arg(
+        short,
+        long,
+        value_name = "OUT.tar",
+        required_unless_present = "dry_run"
+    )]
+    pub output: Option<PathBuf>,
+    /// First layer to squash, by position (0 = base) or digest (diff_id, chain ID or blob
+    /// digest, or a unique prefix); layers below are kept byte-identical. Default: all.
+    #[arg(long, value_name = "N|DIGEST")]
+    pub from: Option<String>,
+    /// Tag for the output (repeatable); default: the input's tags.
+    #[arg(long = "tag", short = 't', value_name = "NAME:TAG")]
+    pub tags: Vec<String>,
+    /// `created` time of the output (RFC 3339); default: the newest time in the input's
+    /// history, so the same input gives the same bytes.
+    #[arg(long)]
+    pub created: Option<String>,
+    /// Print the plan (sizes and savings by cause) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

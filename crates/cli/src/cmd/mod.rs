@@ -2,6 +2,7 @@
 
 mod analyze;
 mod export;
+mod squash;
 
 use std::process::ExitCode;
 
@@ -13,5 +14,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Analyze(a) => analyze::run(&a),
         Command::Export(a) => export::run(&a),
+        Command::Squash(a) => squash::run(&a),
     }
 }

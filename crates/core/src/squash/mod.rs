@@ -3,9 +3,11 @@
 mod header;
 mod layer;
 mod part;
+mod plan;
 mod write;
 
 pub use header::{flag_of, pad, padding, HeaderSpec};
 pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 pub use part::{Part, Parts};
-pub use write::write_parts;
+pub use plan::{SquashOptions, SquashPlan};
+pub use write::{write_parts, write_squash, Written};

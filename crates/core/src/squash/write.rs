@@ -118,3 +118,52 @@ pub fn write_parts<S: Source, W: Write + ?Sized>(
     }
     Ok(())
 }
+
+/// What a squash wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Written {
+    /// diff_id of the new layer (sha256 of its bytes).
+    pub diff_id: crate::digest::Digest,
+    /// New image ID (sha256 of the written config).
+    pub image_id: crate::digest::Digest,
+    /// Bytes written.
+    pub size: u64,
+}
+
+/// Writes the planned squash to `out`, hashing the new layer as it streams past (each input
+/// byte is read once).
+///
+/// # Errors
+/// Reading the input, decoding a layer, or writing failed; cancelled.
+pub fn write_squash<S: Source, W: Write + ?Sized>(
+    source: &mut S,
+    image: &Image,
+    plan: &super::plan::SquashPlan,
+    out: &mut W,
+    progress: &mut dyn Progress,
+) -> Result<Written> {
+    let total = plan.archive_size;
+    write_parts(source, image, plan.head(), out, None, progress, 0, total)?;
+    let mut hasher = Hasher::new();
+    write_parts(
+        source,
+        image,
+        &plan.layer.parts,
+        out,
+        Some(&mut hasher),
+        progress,
+        plan.head().len(),
+        total,
+    )?;
+    let diff_id = hasher.finish();
+    let (image_id, tail) = plan.tail(diff_id);
+    out.write_all(&tail)
+        .map_err(|e| Error::new(ErrorKind::Write(e)))?;
+    out.flush().map_err(|e| Error::new(ErrorKind::Write(e)))?;
+    let size = plan.head().len() + plan.layer.parts.len() + tail.len() as u64;
+    Ok(Written {
+        diff_id,
+        image_id,
+        size,
+    })
+}

@@ -1,0 +1,147 @@
+//! `layerlens squash`: plan, show the savings, write the docker-archive.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use layerlens_core::image::Image;
+use layerlens_core::squash::{write_squash, SquashOptions, SquashPlan};
+
+use crate::args::SquashArgs;
+use crate::open::{display, load};
+use crate::progress::Bar;
+use crate::render::table::size;
+
+/// Resolves `--from`: a position, or a digest (or unique hex prefix) of a layer.
+fn resolve_from(image: &Image, from: Option<&str>) -> Result<usize> {
+    let Some(f) = from else { return Ok(0) };
+    if let Ok(n) = f.parse::<usize>() {
+        return Ok(n);
+    }
+    let hex = f.strip_prefix("sha256:").unwrap_or(f).to_ascii_lowercase();
+    if hex.len() < 4 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("--from {f}: expected a layer position or a sha256 digest");
+    }
+    let matches: Vec<usize> = image
+        .layers
+        .iter()
+        .filter(|l| {
+            [Some(l.diff_id), Some(l.chain_id), l.blob.digest]
+                .iter()
+                .flatten()
+                .any(|d| d.hex().starts_with(&hex))
+        })
+        .map(|l| l.position)
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("--from {f}: no layer has that digest"),
+        _ => bail!("--from {f}: several layers match; give more digits"),
+    }
+}
+
+pub fn run(args: &SquashArgs) -> Result<ExitCode> {
+    let mut bar = Bar::new();
+    let mut l = load(&args.image, &mut bar)?;
+    let from = resolve_from(&l.image, args.from.as_deref())?;
+    let options = SquashOptions {
+        from,
+        tags: (!args.tags.is_empty()).then(|| args.tags.clone()),
+        created: args.created.clone(),
+    };
+    let plan = SquashPlan::new(&l.image, &l.fs, &l.changes, l.archive.len(), &options)
+        .with_context(|| display(&args.image.image))?;
+    if args.json {
+        serde_json::to_writer(std::io::stdout().lock(), &plan)?;
+        println!();
+    } else {
+        print_plan(&plan);
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(output) = &args.output else {
+        bail!("--output is required unless --dry-run")
+    };
+    let file =
+        File::create(output).with_context(|| format!("cannot create {}", display(output)))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let written = write_squash(l.archive.source_mut(), &l.image, &plan, &mut out, &mut bar)
+        .with_context(|| format!("squashing {}", display(&args.image.image)))?;
+    out.flush()
+        .with_context(|| format!("writing {}", display(output)))?;
+    bar.finish();
+    if written.size != plan.archive_size {
+        bail!(
+            "internal error: planned {} bytes but wrote {}",
+            plan.archive_size,
+            written.size
+        );
+    }
+    eprintln!(
+        "wrote {} ({} bytes): image {} with new layer {}",
+        display(output),
+        written.size,
+        written.image_id,
+        written.diff_id
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_plan(plan: &SquashPlan) {
+    let s = &plan.savings;
+    let l = &plan.layer;
+    println!(
+        "Squash {} layers (from layer {}) into one; keep {} layer{} byte-identical",
+        plan.squashed,
+        plan.kept,
+        plan.kept,
+        if plan.kept == 1 { "" } else { "s" }
+    );
+    println!(
+        "  new layer      {:>10}  ({} entries, {} whiteouts, {} hardlinks turned into files)",
+        size(plan.layer_size),
+        l.entries,
+        l.whiteouts,
+        l.links_materialised
+    );
+    println!(
+        "  replaces       {:>10}  (uncompressed tar of the squashed layers)",
+        size(l.input_size)
+    );
+    println!(
+        "  output archive {:>10}  ({} bytes; input {})",
+        size(plan.archive_size),
+        plan.archive_size,
+        size(plan.input_archive_size)
+    );
+    println!("Savings by cause (bytes of uncompressed tar):");
+    let rows: [(&str, i64); 8] = [
+        ("deleted in a later layer", s.deleted as i64),
+        ("overwritten by a later layer", s.overwritten as i64),
+        ("hidden by an opaque directory", s.opaque as i64),
+        (
+            "whiteout markers no longer needed",
+            s.whiteout_markers as i64,
+        ),
+        ("tar overhead of removed entries", s.tar_overhead as i64),
+        ("end-of-archive blocks", s.trailers),
+        ("rewritten entries (old bytes)", s.rewritten as i64),
+        ("new headers and copied content", -(s.added as i64)),
+    ];
+    for (what, v) in rows {
+        if v != 0 {
+            println!("  {what:<36} {:>12}", signed(v));
+        }
+    }
+    println!("  {:<36} {:>12}", "total", signed(s.total()));
+}
+
+fn signed(v: i64) -> String {
+    if v < 0 {
+        format!("-{}", size(v.unsigned_abs()))
+    } else {
+        size(v as u64)
+    }
+}
