@@ -26,10 +26,7 @@
 //! ```
 #![no_std]
 #![deny(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 extern crate alloc;
 extern crate std;
@@ -46,6 +43,8 @@ mod progress;
 pub mod sanitize;
 pub mod source;
 pub mod squash;
+#[cfg(test)]
+mod testing;
 
 pub use error::{Error, ErrorKind, Location, Result};
 pub use limits::Limits;

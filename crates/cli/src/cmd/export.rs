@@ -37,8 +37,7 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
         &mut out,
         None,
         &mut bar,
-        0,
-        total,
+        (0, total),
     )
     .with_context(|| format!("exporting {}", display(&args.image.image)))?;
     out.flush()

@@ -24,7 +24,7 @@ pub struct GunzipSource<S: Source> {
 
 enum State<S: Source> {
     Idle(S, u64),
-    Decoding(MultiGzDecoder<RangeReader<S>>, u64),
+    Decoding(alloc::boxed::Box<MultiGzDecoder<RangeReader<S>>>, u64),
     Poisoned,
 }
 
@@ -50,7 +50,10 @@ impl<S: Source> GunzipSource<S> {
                 ))
             }
         };
-        self.state = State::Decoding(MultiGzDecoder::new(RangeReader::new(src, 0, len)), len);
+        self.state = State::Decoding(
+            alloc::boxed::Box::new(MultiGzDecoder::new(RangeReader::new(src, 0, len))),
+            len,
+        );
         self.pos = 0;
         Ok(())
     }

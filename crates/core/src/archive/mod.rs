@@ -126,7 +126,7 @@ pub enum ArchiveSource<S: Source> {
     /// A plain tar.
     Plain(S),
     /// A gzipped tar.
-    Gzip(GunzipSource<S>),
+    Gzip(alloc::boxed::Box<GunzipSource<S>>),
 }
 
 impl<S: Source> Source for ArchiveSource<S> {
@@ -160,9 +160,11 @@ impl<S: Source> Archive<S> {
         let compression = Compression::detect(&magic[..n]);
         let mut source = match compression {
             Compression::None => ArchiveSource::Plain(source),
-            Compression::Gzip => {
-                ArchiveSource::Gzip(GunzipSource::new(source, stored, limits.max_decompressed))
-            }
+            Compression::Gzip => ArchiveSource::Gzip(alloc::boxed::Box::new(GunzipSource::new(
+                source,
+                stored,
+                limits.max_decompressed,
+            ))),
             Compression::Zstd => {
                 return Err(Error::archive("the file is zstd-compressed; decompress it first (`zstd -d`) or save it as a plain or gzipped tar"));
             }

@@ -6,3 +6,6 @@ pub mod whiteout;
 
 pub use change::{Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
 pub use union::{Anomaly, EntryRef, Node, UnionFs};
+
+#[cfg(test)]
+mod tests;

@@ -115,12 +115,10 @@ impl UnionFs {
         dir: &EntryPath,
     ) -> impl Iterator<Item = (&'s EntryPath, &'s Node)> + 's {
         let (lo, hi) = dir.subtree_bounds();
-        self.nodes
-            .range::<[u8], _>((
-                core::ops::Bound::Included(lo.as_slice()),
-                core::ops::Bound::Excluded(hi.as_slice()),
-            ))
-            .map(|(k, v)| (k, v))
+        self.nodes.range::<[u8], _>((
+            core::ops::Bound::Included(lo.as_slice()),
+            core::ops::Bound::Excluded(hi.as_slice()),
+        ))
     }
 
     /// Applies the next layer. `lower` are the layers already applied (needed to compare

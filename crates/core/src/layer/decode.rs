@@ -168,10 +168,7 @@ impl<R: Read> Read for Counted<R> {
         let n = self.inner.read(buf)?;
         self.count += n as u64;
         if self.count > self.limit {
-            return Err(io::Error::new(
-                io::ErrorKind::Other,
-                LimitExceeded(self.limit),
-            ));
+            return Err(io::Error::other(LimitExceeded(self.limit)));
         }
         Ok(n)
     }

@@ -228,6 +228,7 @@ fn split_ustar(path: &[u8]) -> Option<(&[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
     use std::io::Read;
 
     #[test]

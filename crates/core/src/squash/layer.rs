@@ -220,8 +220,7 @@ pub fn plan_layer(
                     let spec = HeaderSpec::from_entry(origin, e.path.as_bytes(), origin.kind);
                     let h = spec.to_bytes();
                     let size = if origin.is_file() { origin.size } else { 0 };
-                    let mut tail = Vec::new();
-                    tail.resize(padding(size) as usize, 0);
+                    let tail = alloc::vec![0u8; padding(size) as usize];
                     savings.rewritten += tar_bytes;
                     savings.added += h.len() as u64 + size + tail.len() as u64;
                     parts.push_literal(&h);

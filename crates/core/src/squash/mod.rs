@@ -11,3 +11,6 @@ pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 pub use part::{Part, Parts};
 pub use plan::{SquashOptions, SquashPlan};
 pub use write::{write_parts, write_squash, Written};
+
+#[cfg(test)]
+mod tests;

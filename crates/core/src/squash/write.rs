@@ -31,8 +31,7 @@ impl<S: Source> Source for Shared<'_, S> {
 
 /// Writes `parts` to `out`, feeding every written byte to `hasher` when given.
 ///
-/// `done` is added to progress positions (bytes already written by the caller) out of
-/// `total`.
+/// Progress positions start at `at.0` (bytes already written by the caller) out of `at.1`.
 ///
 /// # Errors
 /// Reading the input or writing the output failed; a decoder failed; cancelled.
@@ -43,9 +42,9 @@ pub fn write_parts<S: Source, W: Write + ?Sized>(
     out: &mut W,
     mut hasher: Option<&mut Hasher>,
     progress: &mut dyn Progress,
-    done: u64,
-    total: u64,
+    at: (u64, u64),
 ) -> Result<()> {
+    let (done, total) = at;
     let cell = RefCell::new(source);
     let mut buf = vec![0u8; COPY_BUF];
     let mut written = done;
@@ -143,7 +142,7 @@ pub fn write_squash<S: Source, W: Write + ?Sized>(
     progress: &mut dyn Progress,
 ) -> Result<Written> {
     let total = plan.archive_size;
-    write_parts(source, image, plan.head(), out, None, progress, 0, total)?;
+    write_parts(source, image, plan.head(), out, None, progress, (0, total))?;
     let mut hasher = Hasher::new();
     write_parts(
         source,
@@ -152,8 +151,7 @@ pub fn write_squash<S: Source, W: Write + ?Sized>(
         out,
         Some(&mut hasher),
         progress,
-        plan.head().len(),
-        total,
+        (plan.head().len(), total),
     )?;
     let diff_id = hasher.finish();
     let (image_id, tail) = plan.tail(diff_id);
