@@ -13,6 +13,10 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use std::collections::HashMap;
+
+/// Each path a layer touched, with its state below the layer.
+type Before = HashMap<EntryPath, Option<Node>>;
 
 use serde::Serialize;
 
@@ -126,10 +130,12 @@ impl UnionFs {
     pub fn apply(&mut self, layer: &LayerIndex, lower: &[&LayerIndex]) -> ChangeSet {
         let pos = self.applied;
         self.applied += 1;
-        let mut before: BTreeMap<EntryPath, Option<Node>> = BTreeMap::new();
-        let mut causes: BTreeMap<EntryPath, Removal> = BTreeMap::new();
+        // Hash maps for the per-layer bookkeeping: ordered maps would compare long shared
+        // path prefixes on every lookup; the change list is sorted once at the end.
+        let mut before: Before = HashMap::new();
+        let mut causes: HashMap<EntryPath, Removal> = HashMap::new();
         let mut anomalies = Vec::new();
-        let mut touched_by_entry: Vec<(EntryPath, u32)> = Vec::new();
+        let mut touched_by_entry: Vec<u32> = Vec::new();
 
         // Whiteouts and opaque markers first.
         let mut plain: Vec<u32> = Vec::with_capacity(layer.entries.len());
@@ -204,15 +210,18 @@ impl UnionFs {
                     self.remove_subtree(&e.path, &mut before, &mut causes, Removal::Replaced);
                 }
             }
-            before.entry(e.path.clone()).or_insert(existing);
-            self.nodes.insert(e.path.clone(), node);
-            touched_by_entry.push((e.path.clone(), i));
+            let key = e.path.clone();
+            before.entry(key.clone()).or_insert(existing);
+            self.nodes.insert(key, node);
+            touched_by_entry.push(i);
         }
 
         // Classify every touched path against its state below this layer.
-        let mut entry_for: BTreeMap<&EntryPath, u32> = BTreeMap::new();
-        for (p, i) in &touched_by_entry {
-            entry_for.insert(p, *i);
+        let mut entry_for: HashMap<&EntryPath, u32> = HashMap::with_capacity(touched_by_entry.len());
+        for &i in &touched_by_entry {
+            if let Some(e) = layer.entries.get(i as usize) {
+                entry_for.insert(&e.path, i);
+            }
         }
         let mut changes = Vec::with_capacity(before.len());
         for (path, old) in &before {
@@ -252,6 +261,7 @@ impl UnionFs {
                 },
             });
         }
+        changes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         ChangeSet {
             layer: pos,
             changes,
@@ -262,8 +272,8 @@ impl UnionFs {
     fn remove_subtree(
         &mut self,
         dir: &EntryPath,
-        before: &mut BTreeMap<EntryPath, Option<Node>>,
-        causes: &mut BTreeMap<EntryPath, Removal>,
+        before: &mut Before,
+        causes: &mut HashMap<EntryPath, Removal>,
         cause: Removal,
     ) {
         let (lo, hi) = dir.subtree_bounds();
@@ -288,8 +298,8 @@ impl UnionFs {
         path: &EntryPath,
         layer: &LayerIndex,
         lower: &[&LayerIndex],
-        before: &mut BTreeMap<EntryPath, Option<Node>>,
-        causes: &mut BTreeMap<EntryPath, Removal>,
+        before: &mut Before,
+        causes: &mut HashMap<EntryPath, Removal>,
         anomalies: &mut Vec<Anomaly>,
     ) {
         let pos = self.applied - 1;

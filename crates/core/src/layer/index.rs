@@ -204,7 +204,7 @@ fn collect<R: Read>(
     report: &mut dyn FnMut(u64) -> bool,
 ) -> Result<()> {
     let mut prev_end = 0u64;
-    let mut seen = alloc::collections::BTreeSet::<EntryPath>::new();
+    let mut seen = std::collections::HashSet::<EntryPath>::new();
     for (i, item) in entries.enumerate() {
         let mut te =
             item.map_err(|e| Error::from(e).in_entry(b"(header after the last good entry)"))?;
