@@ -217,7 +217,8 @@ impl UnionFs {
         }
 
         // Classify every touched path against its state below this layer.
-        let mut entry_for: HashMap<&EntryPath, u32> = HashMap::with_capacity(touched_by_entry.len());
+        let mut entry_for: HashMap<&EntryPath, u32> =
+            HashMap::with_capacity(touched_by_entry.len());
         for &i in &touched_by_entry {
             if let Some(e) = layer.entries.get(i as usize) {
                 entry_for.insert(&e.path, i);

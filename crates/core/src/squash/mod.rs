@@ -10,7 +10,7 @@ pub use header::{flag_of, pad, padding, HeaderSpec};
 pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 pub use part::{Part, Parts};
 pub use plan::{SquashOptions, SquashPlan};
-pub use write::{write_parts, write_squash, Written};
+pub use write::{write_parts, write_squash, PartsReader, Written};
 
 #[cfg(test)]
 mod tests;

@@ -29,6 +29,122 @@ impl<S: Source> Source for Shared<'_, S> {
     }
 }
 
+/// The bytes of a sequence of parts as one `Read`: literals, archive ranges, and ranges of
+/// decompressed layers (re-streamed through their decoder, which is kept while the parts
+/// move forward through one layer). The browser worker reads it in chunks and yields between
+/// them; [`write_parts`] copies it into a `Write`.
+pub struct PartsReader<'a, S: Source> {
+    source: &'a RefCell<S>,
+    image: &'a Image,
+    parts: &'a [Part],
+    /// Current part and the offset inside it.
+    index: usize,
+    offset: u64,
+    /// The live decoder: (layer, position in its decompressed stream, reader).
+    decoder: Option<(u32, u64, Box<dyn Read + 'a>)>,
+}
+
+impl<'a, S: Source> PartsReader<'a, S> {
+    /// A reader over `parts` of `image`, whose archive bytes come from `source`.
+    pub fn new(source: &'a RefCell<S>, image: &'a Image, parts: &'a Parts) -> Self {
+        PartsReader {
+            source,
+            image,
+            parts: parts.as_slice(),
+            index: 0,
+            offset: 0,
+            decoder: None,
+        }
+    }
+
+    fn decoded(&mut self, layer: u32, start: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let reuse = matches!(&self.decoder, Some((l, pos, _)) if *l == layer && *pos <= start);
+        if !reuse {
+            let l = self
+                .image
+                .layers
+                .get(layer as usize)
+                .ok_or_else(|| io::Error::other("plan names a missing layer"))?;
+            let r = RangeReader::new(Shared(self.source), l.blob.blob.offset, l.blob.blob.size);
+            self.decoder = Some((layer, 0, decode::decoder(r, l.index.compression)?));
+        }
+        let Some((_, pos, dec)) = self.decoder.as_mut() else {
+            return Ok(0);
+        };
+        if *pos < start {
+            let skip = start - *pos;
+            let skipped = io::copy(&mut dec.by_ref().take(skip), &mut io::sink())?;
+            if skipped != skip {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    alloc::format!("layer {layer} ended early while re-reading it"),
+                ));
+            }
+            *pos = start;
+        }
+        let n = dec.read(buf)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                alloc::format!("layer {layer} ended early while re-reading it"),
+            ));
+        }
+        *pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<S: Source> Read for PartsReader<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(part) = self.parts.get(self.index) else {
+                return Ok(0);
+            };
+            let left = part.len() - self.offset;
+            if left == 0 {
+                self.index += 1;
+                self.offset = 0;
+                continue;
+            }
+            let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
+            let Some(chunk) = buf.get_mut(..want) else {
+                return Ok(0);
+            };
+            let n = match part {
+                Part::Literal { bytes, .. } => {
+                    let from = usize::try_from(self.offset).unwrap_or(usize::MAX);
+                    let src = bytes
+                        .get(from..from.saturating_add(want))
+                        .unwrap_or_default();
+                    chunk[..src.len()].copy_from_slice(src);
+                    src.len()
+                }
+                Part::Archive { offset, .. } => {
+                    let mut r = RangeReader::with_window(
+                        Shared(self.source),
+                        offset + self.offset,
+                        left,
+                        0,
+                    );
+                    r.read(chunk)?
+                }
+                Part::Decoded { layer, offset, .. } => {
+                    let (layer, start) = (*layer, offset + self.offset);
+                    self.decoded(layer, start, chunk)?
+                }
+            };
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "input ended early",
+                ));
+            }
+            self.offset += n as u64;
+            return Ok(n);
+        }
+    }
+}
+
 /// Writes `parts` to `out`, feeding every written byte to `hasher` when given.
 ///
 /// Progress positions start at `at.0` (bytes already written by the caller) out of `at.1`.
@@ -44,78 +160,26 @@ pub fn write_parts<S: Source, W: Write + ?Sized>(
     progress: &mut dyn Progress,
     at: (u64, u64),
 ) -> Result<()> {
-    let (done, total) = at;
+    let (mut written, total) = at;
     let cell = RefCell::new(source);
+    let mut reader = PartsReader::new(&cell, image, parts);
     let mut buf = vec![0u8; COPY_BUF];
-    let mut written = done;
-    // The live decoder: (layer, position in its decompressed stream, reader).
-    let mut decoder: Option<(u32, u64, Box<dyn Read + '_>)> = None;
-    let mut emit = |bytes: &[u8], written: &mut u64| -> Result<()> {
-        out.write_all(bytes)
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let chunk = buf.get(..n).unwrap_or_default();
+        out.write_all(chunk)
             .map_err(|e| Error::new(ErrorKind::Write(e)))?;
         if let Some(h) = hasher.as_deref_mut() {
-            h.update(bytes);
+            h.update(chunk);
         }
-        *written += bytes.len() as u64;
-        Ok(())
-    };
-    for part in parts.as_slice() {
-        match part {
-            Part::Literal { bytes, .. } => emit(bytes, &mut written)?,
-            Part::Archive { offset, len } => {
-                let mut r = RangeReader::with_window(Shared(&cell), *offset, *len, 0);
-                let mut left = *len;
-                while left > 0 {
-                    let n = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
-                    let chunk = buf.get_mut(..n).ok_or_else(|| Error::archive("buffer"))?;
-                    r.read_exact(chunk)?;
-                    emit(chunk, &mut written)?;
-                    left -= n as u64;
-                    if !progress.update(Stage::Writing, written, total) {
-                        return Err(ErrorKind::Cancelled.into());
-                    }
-                }
-            }
-            Part::Decoded { layer, offset, len } => {
-                let reuse =
-                    matches!(&decoder, Some((l, pos, _)) if *l == *layer && *pos <= *offset);
-                if !reuse {
-                    let l = image
-                        .layers
-                        .get(*layer as usize)
-                        .ok_or_else(|| Error::archive("plan names a missing layer"))?;
-                    let r = RangeReader::new(Shared(&cell), l.blob.blob.offset, l.blob.blob.size);
-                    decoder = Some((*layer, 0, decode::decoder(r, l.index.compression)?));
-                }
-                let Some((_, pos, dec)) = decoder.as_mut() else {
-                    continue;
-                };
-                if *pos < *offset {
-                    let skip = *offset - *pos;
-                    let skipped = io::copy(&mut dec.by_ref().take(skip), &mut io::sink())?;
-                    if skipped != skip {
-                        return Err(Error::archive("layer ended early while re-reading it")
-                            .in_layer(*layer as usize));
-                    }
-                    *pos = *offset;
-                }
-                let mut left = *len;
-                while left > 0 {
-                    let n = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
-                    let chunk = buf.get_mut(..n).ok_or_else(|| Error::archive("buffer"))?;
-                    dec.read_exact(chunk)
-                        .map_err(|e| Error::from(e).in_layer(*layer as usize))?;
-                    emit(chunk, &mut written)?;
-                    left -= n as u64;
-                    *pos += n as u64;
-                    if !progress.update(Stage::Writing, written, total) {
-                        return Err(ErrorKind::Cancelled.into());
-                    }
-                }
-            }
+        written += n as u64;
+        if !progress.update(Stage::Writing, written, total) {
+            return Err(ErrorKind::Cancelled.into());
         }
     }
-    Ok(())
 }
 
 /// What a squash wrote.
