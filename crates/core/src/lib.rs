@@ -45,6 +45,7 @@ pub mod source;
 pub mod squash;
 #[cfg(test)]
 mod testing;
+pub mod view;
 
 pub use error::{Error, ErrorKind, Location, Result};
 pub use limits::Limits;

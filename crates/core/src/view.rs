@@ -1,0 +1,392 @@
+//! Plain summaries of an analysed image for user interfaces (the browser app; JSON reports):
+//! owned strings and numbers only, serialisable both ways, computed once from the model.
+
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fs::{ChangeKind, ChangeSet, EntryRef, UnionFs};
+use crate::image::Image;
+use crate::layer::EntryKind;
+use crate::squash::Savings;
+
+/// One image of the archive, for a picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageChoice {
+    /// Position in the archive's image list.
+    pub index: usize,
+    /// Tags or `<none>`.
+    pub label: String,
+    /// Platform, when the archive has several.
+    pub platform: Option<String>,
+    /// Layer count.
+    pub layers: usize,
+}
+
+/// Per-change-kind counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Added paths.
+    pub added: u64,
+    /// Modified paths.
+    pub modified: u64,
+    /// Removed paths.
+    pub removed: u64,
+    /// Re-added unchanged.
+    pub readded: u64,
+}
+
+/// One layer, as the layer table shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerSummary {
+    /// Position (0 = base).
+    pub position: usize,
+    /// diff_id (`sha256:…`).
+    pub diff_id: String,
+    /// Blob digest where the layout has one.
+    pub blob_digest: Option<String>,
+    /// The build step.
+    pub created_by: String,
+    /// When.
+    pub created: Option<String>,
+    /// History comment.
+    pub comment: Option<String>,
+    /// `tar`, `gzip` or `zstd`.
+    pub compression: String,
+    /// Stored size.
+    pub blob_size: u64,
+    /// Decompressed tar size.
+    pub tar_size: u64,
+    /// Regular-file content bytes.
+    pub content_size: u64,
+    /// Entries in the tar.
+    pub entries: u64,
+    /// What it changed.
+    pub counts: Counts,
+    /// Content of lower layers it removes or replaces.
+    pub hidden_size: u64,
+    /// Content of this layer that later layers delete or overwrite (still shipped).
+    pub superseded_size: u64,
+}
+
+/// The whole image, as the overview and layer table show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSummary {
+    /// Images in the archive.
+    pub images: Vec<ImageChoice>,
+    /// The one shown.
+    pub index: usize,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Image ID.
+    pub id: String,
+    /// `os/arch`.
+    pub platform: String,
+    /// Archive layout, described.
+    pub format: String,
+    /// Config `created`.
+    pub created: Option<String>,
+    /// Sum of stored layer sizes.
+    pub size: u64,
+    /// Sum of decompressed layer sizes.
+    pub tar_size: u64,
+    /// Paths in the final filesystem.
+    pub final_entries: u64,
+    /// Content bytes of the final filesystem.
+    pub final_size: u64,
+    /// Layers, base first.
+    pub layers: Vec<LayerSummary>,
+}
+
+impl ImageSummary {
+    /// Summarises a loaded image.
+    pub fn new(
+        image: &Image,
+        fs: &UnionFs,
+        changes: &[ChangeSet],
+        images: Vec<ImageChoice>,
+        index: usize,
+        format: &str,
+    ) -> Self {
+        // Entries whose bytes are still in the final filesystem (as a path or an inode).
+        let live: BTreeSet<EntryRef> = fs
+            .iter()
+            .flat_map(|(_, n)| [n.entry, n.inode_entry])
+            .collect();
+        let mut final_size = 0u64;
+        let mut inodes = BTreeSet::new();
+        for (_, n) in fs.iter() {
+            if let Some(e) = entry(image, n.inode_entry) {
+                if e.is_file() && inodes.insert(n.inode) {
+                    final_size += e.size;
+                }
+            }
+        }
+        let layers = image
+            .layers
+            .iter()
+            .zip(changes)
+            .map(|(l, cs)| {
+                let c = cs.counts();
+                let superseded_size = l
+                    .index
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, e)| {
+                        e.is_file()
+                            && !live.contains(&EntryRef {
+                                layer: l.position as u32,
+                                entry: *i as u32,
+                            })
+                    })
+                    .map(|(_, e)| e.size)
+                    .sum();
+                let h = l.history.as_ref();
+                LayerSummary {
+                    position: l.position,
+                    diff_id: alloc::format!("{}", l.diff_id),
+                    blob_digest: l.blob.digest.map(|d| alloc::format!("{d}")),
+                    created_by: h.and_then(|h| h.created_by.clone()).unwrap_or_default(),
+                    created: h.and_then(|h| h.created.clone()),
+                    comment: h.and_then(|h| h.comment.clone()),
+                    compression: l.index.compression.name().into(),
+                    blob_size: l.blob.blob.size,
+                    tar_size: l.index.tar_size,
+                    content_size: l.index.content_size(),
+                    entries: l.index.entries.len() as u64,
+                    counts: Counts {
+                        added: c.added,
+                        modified: c.modified,
+                        removed: c.removed,
+                        readded: c.readded,
+                    },
+                    hidden_size: cs.hidden_size(),
+                    superseded_size,
+                }
+            })
+            .collect();
+        ImageSummary {
+            images,
+            index,
+            tags: image.reference.tags.clone(),
+            id: alloc::format!("{}", image.id),
+            platform: image.config.platform(),
+            format: format.into(),
+            created: image.config.created.clone(),
+            size: image.layers.iter().map(|l| l.blob.blob.size).sum(),
+            tar_size: image.layers.iter().map(|l| l.index.tar_size).sum(),
+            final_entries: fs.len() as u64,
+            final_size,
+            layers,
+        }
+    }
+}
+
+fn entry(image: &Image, r: EntryRef) -> Option<&crate::layer::Entry> {
+    image
+        .layers
+        .get(r.layer as usize)
+        .and_then(|l| l.index.entries.get(r.entry as usize))
+}
+
+/// How a path stands in the selected layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mark {
+    /// Present below and untouched by this layer.
+    Unchanged,
+    /// New in this layer.
+    Added,
+    /// Changed by this layer.
+    Modified,
+    /// Removed by this layer.
+    Removed,
+}
+
+/// One path of a layer's filesystem view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeRow {
+    /// Normalised path (lossy UTF-8, control characters escaped).
+    pub path: String,
+    /// `-`, `d`, `l`, `h`, `c`, `b`, `p` as `ls -l` shows types.
+    pub kind: char,
+    /// Content size (files; hardlinks show their inode's size).
+    pub size: u64,
+    /// Permission bits.
+    pub mode: u32,
+    /// Owner.
+    pub uid: u64,
+    /// Group.
+    pub gid: u64,
+    /// Symlink or hardlink target.
+    pub link: Option<String>,
+    /// Change against the layers below.
+    pub mark: Mark,
+    /// Layer that last wrote this path.
+    pub layer: u32,
+}
+
+/// The filesystem as it stands after `layer`, with that layer's changes marked; removed paths
+/// are included (marked) so a diff view can show them.
+pub fn tree_at(image: &Image, layer: usize, changes: &[ChangeSet]) -> Vec<TreeRow> {
+    let upto = layer.min(image.layers.len().saturating_sub(1));
+    let (fs, _) = UnionFs::build(image.indexes().take(upto + 1));
+    let mut rows: Vec<TreeRow> = Vec::with_capacity(fs.len());
+    let cs = changes.get(upto);
+    let mut marks = alloc::collections::BTreeMap::new();
+    if let Some(cs) = cs {
+        for c in &cs.changes {
+            marks.insert(c.path.as_bytes(), c);
+        }
+    }
+    let row = |path: &crate::layer::EntryPath,
+               r: EntryRef,
+               inode: EntryRef,
+               mark: Mark|
+     -> Option<TreeRow> {
+        let e = entry(image, r)?;
+        let meta = entry(image, inode).unwrap_or(e);
+        Some(TreeRow {
+            path: path.display(),
+            kind: e.kind.letter(),
+            size: if meta.is_file() { meta.size } else { 0 },
+            mode: meta.mode,
+            uid: meta.uid,
+            gid: meta.gid,
+            link: e.link.as_deref().map(crate::sanitize::display_bytes),
+            mark,
+            layer: r.layer,
+        })
+    };
+    for (path, n) in fs.iter() {
+        let mark = match marks.get(path.as_bytes()).map(|c| c.kind) {
+            Some(ChangeKind::Added) => Mark::Added,
+            Some(ChangeKind::Modified(_)) => Mark::Modified,
+            Some(ChangeKind::Removed) => Mark::Removed,
+            Some(ChangeKind::Readded) | None => Mark::Unchanged,
+        };
+        if let Some(r) = row(path, n.entry, n.inode_entry, mark) {
+            rows.push(r);
+        }
+    }
+    if let Some(cs) = cs {
+        for c in cs.changes.iter().filter(|c| c.kind == ChangeKind::Removed) {
+            if let Some(before) = c.before {
+                if let Some(r) = row(&c.path, before, before, Mark::Removed) {
+                    rows.push(r);
+                }
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    rows
+}
+
+/// Squash figures for display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SquashFigures {
+    /// First squashed layer.
+    pub from: usize,
+    /// New layer bytes.
+    pub layer_size: u64,
+    /// Output archive bytes (exact).
+    pub archive_size: u64,
+    /// Input archive bytes.
+    pub input_archive_size: u64,
+    /// Decompressed bytes of the layers replaced.
+    pub input_layers_size: u64,
+    /// Entries written.
+    pub entries: u64,
+    /// Whiteouts written.
+    pub whiteouts: u64,
+    /// Content deleted in a later layer.
+    pub deleted: u64,
+    /// Content overwritten by a later layer.
+    pub overwritten: u64,
+    /// Content hidden by an opaque directory.
+    pub opaque: u64,
+    /// Whiteout markers dropped.
+    pub whiteout_markers: u64,
+    /// Tar overhead (headers, padding, trailers) net of new headers.
+    pub overhead: i64,
+    /// Net bytes saved on the squashed layers.
+    pub total: i64,
+}
+
+impl SquashFigures {
+    /// From a plan.
+    pub fn new(plan: &crate::squash::SquashPlan) -> Self {
+        let s: Savings = plan.savings;
+        SquashFigures {
+            from: plan.kept,
+            layer_size: plan.layer_size,
+            archive_size: plan.archive_size,
+            input_archive_size: plan.input_archive_size,
+            input_layers_size: plan.layer.input_size,
+            entries: plan.layer.entries,
+            whiteouts: plan.layer.whiteouts,
+            deleted: s.deleted,
+            overwritten: s.overwritten,
+            opaque: s.opaque,
+            whiteout_markers: s.whiteout_markers,
+            overhead: s.tar_overhead as i64 + s.trailers + s.rewritten as i64 - s.added as i64,
+            total: s.total(),
+        }
+    }
+}
+
+/// `<none>` or the tags joined.
+pub fn label(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "<none>".into()
+    } else {
+        tags.join(", ")
+    }
+}
+
+/// Whether a row kind is a directory.
+pub fn is_dir_kind(kind: char) -> bool {
+    kind == EntryKind::Dir.letter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{docker_archive, load, LayerBuilder as L};
+
+    #[test]
+    fn tree_marks_changes_and_summary_counts_superseded_bytes() {
+        let l0 = L::new()
+            .dir("d")
+            .file("d/a", &[1u8; 100])
+            .file("d/b", &[2u8; 50])
+            .build();
+        let l1 = L::new()
+            .whiteout("d/a")
+            .file("d/b", &[3u8; 10])
+            .file("c", b"new")
+            .build();
+        let bytes = docker_archive(&[l0, l1]);
+        let (_, img) = load(&bytes);
+        let (fs, cs) = UnionFs::build(img.indexes());
+        let s = ImageSummary::new(&img, &fs, &cs, Vec::new(), 0, "test");
+        assert_eq!(s.layers[0].superseded_size, 150);
+        assert_eq!(s.layers[1].superseded_size, 0);
+        assert_eq!(s.final_size, 13);
+        let rows = tree_at(&img, 1, &cs);
+        let got: Vec<(&str, Mark)> = rows.iter().map(|r| (r.path.as_str(), r.mark)).collect();
+        assert_eq!(
+            got,
+            [
+                ("c", Mark::Added),
+                ("d", Mark::Unchanged),
+                ("d/a", Mark::Removed),
+                ("d/b", Mark::Modified)
+            ]
+        );
+        let base = tree_at(&img, 0, &cs);
+        assert!(base.iter().all(|r| r.mark == Mark::Added));
+    }
+}
