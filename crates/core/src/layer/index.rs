@@ -292,9 +292,14 @@ fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> 
     let Ok(path) = EntryPath::parse(&raw_path) else {
         return Ok(Converted::Skip(end, Some(NoticeKind::EscapingPath)));
     };
-    let link: Option<Box<[u8]>> = te
-        .link_name_bytes()
-        .map(|l| l.into_owned().into_boxed_slice());
+    // Only links have a target: some writers leave junk in the link field of other entries
+    // (containers/storage writes whiteouts with a stale link name), which tar ignores.
+    let link: Option<Box<[u8]>> = match kind {
+        EntryKind::Symlink | EntryKind::Hardlink => te
+            .link_name_bytes()
+            .map(|l| l.into_owned().into_boxed_slice()),
+        _ => None,
+    };
     if kind == EntryKind::Hardlink {
         match link.as_deref().map(EntryPath::parse) {
             Some(Ok(_)) => {}

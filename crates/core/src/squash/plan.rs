@@ -101,7 +101,10 @@ impl SquashPlan {
         let tags = options
             .tags
             .clone()
-            .unwrap_or_else(|| image.reference.tags.clone());
+            .unwrap_or_else(|| image.reference.tags.clone())
+            .iter()
+            .map(|t| with_tag(t))
+            .collect();
         let created = options.created.clone().or_else(|| newest_time(image));
         let config_template = rewrite_config(image, options.from, created.as_deref())?;
 
@@ -183,6 +186,16 @@ impl SquashPlan {
         }
         out.extend_from_slice(&[0u8; 1024]);
         (image_id, out)
+    }
+}
+
+/// `name` → `name:latest`, as `docker load` reads a reference without a tag.
+fn with_tag(reference: &str) -> String {
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    if last.contains(':') || reference.contains('@') {
+        reference.to_string()
+    } else {
+        alloc::format!("{reference}:latest")
     }
 }
 
