@@ -1,6 +1,10 @@
 //! Plain summaries of an analysed image for user interfaces (the browser app; JSON reports):
 //! owned strings and numbers only, serialisable both ways, computed once from the model.
 
+mod tree;
+
+pub use tree::{FileTree, Node as TreeNode, SortBy, TreeFilter};
+
 use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
