@@ -1,17 +1,142 @@
-//! The root component.
+//! The root component: holds the state, talks to the worker, lays out the views. A file can be
+//! dropped anywhere on the page.
 
+use web_sys::{DragEvent, File};
 use yew::prelude::*;
 
-use crate::components::placeholder::Placeholder;
-use crate::hooks::use_worker_echo::use_worker_echo;
+use crate::components::drop_zone::DropZone;
+use crate::components::error_banner::ErrorBanner;
+use crate::components::file_tree::FileTreeView;
+use crate::components::layer_cake::LayerCake;
+use crate::components::layer_table::LayerTable;
+use crate::components::overview::Overview;
+use crate::components::progress_bar::ProgressBar;
+use crate::components::squash_panel::SquashPanel;
+use crate::hooks::use_image_worker::use_image_worker;
+use crate::state::{Action, AppState};
 
-/// The whole app; for now a placeholder page plus the worker's status.
+/// The whole app.
 #[component]
 pub fn App() -> Html {
-    let worker = use_worker_echo();
+    let state = use_reducer(AppState::default);
+    let worker = use_image_worker(state.dispatcher());
+    let dragging = use_state(|| false);
+
+    // Ask for the selected layer's files whenever the selection or the image changes.
+    {
+        let worker = worker.clone();
+        let (summary_id, selected, tree_layer) = (
+            state.summary.as_ref().map(|s| s.id.clone()),
+            state.selected,
+            state.tree_layer,
+        );
+        use_effect_with((summary_id.clone(), selected), move |_| {
+            if summary_id.is_some() && tree_layer != Some(selected) {
+                worker.tree(selected);
+            }
+        });
+    }
+    // Plan a partial squash when its first layer changes.
+    {
+        let worker = worker.clone();
+        let (from, has) = (state.from, state.summary.is_some());
+        use_effect_with(
+            (state.summary.as_ref().map(|s| s.id.clone()), from),
+            move |_| {
+                if has && from > 0 {
+                    worker.plan(from);
+                }
+            },
+        );
+    }
+
+    let open = {
+        let worker = worker.clone();
+        Callback::from(move |f: File| worker.open(f, None))
+    };
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if !*dragging {
+                dragging.set(true);
+            }
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            // Leaving for a child element also fires dragleave; only the page edge counts.
+            if e.related_target().is_none() {
+                dragging.set(false);
+            }
+        })
+    };
+    let ondrop = {
+        let (open, dragging) = (open.clone(), dragging.clone());
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            if let Some(f) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|l| l.get(0))
+            {
+                open.emit(f);
+            }
+        })
+    };
+    let d = state.dispatcher().to_callback();
+    let onerror = d.reform(Action::Failed);
+    let onselect = d.reform(Action::Select);
+    let onfrom = d.reform(Action::SetFrom);
+    let dismiss = d.reform(|_| Action::ClearError);
+    let cancel = {
+        let worker = worker.clone();
+        Callback::from(move |_| worker.cancel())
+    };
+    let onbuild = {
+        let (worker, from) = (worker.clone(), state.from);
+        Callback::from(move |tags: Vec<String>| worker.build(from, tags))
+    };
+    let onpick = {
+        let worker = worker.clone();
+        Callback::from(move |i: usize| worker.reopen_image(i))
+    };
+
+    let body = match state.summary.clone() {
+        None => html! {},
+        Some(summary) => {
+            let figures = if state.from == 0 {
+                state.squash_all
+            } else {
+                state.plan
+            };
+            html! {
+                <>
+                    <div class="two-col">
+                        <Overview summary={summary.clone()} squash_all={state.squash_all} file_name={state.file_name.clone().unwrap_or_default()} millis={state.analyze_millis} {onpick} />
+                        <LayerCake summary={summary.clone()} selected={state.selected} onselect={onselect.clone()} />
+                    </div>
+                    <LayerTable summary={summary.clone()} selected={state.selected} onselect={onselect.clone()} onsquashfrom={onfrom.clone()} />
+                    <SquashPanel summary={summary.clone()} from={state.from} {figures} onfrom={onfrom} {onbuild} busy={state.busy.is_some()} built={state.built.clone()} />
+                    <FileTreeView tree={state.tree.clone().filter(|_| state.tree_layer == Some(state.selected))} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} />
+                </>
+            }
+        }
+    };
     html! {
-        <main class="app">
-            <Placeholder worker={worker} />
+        <main class={classes!("app", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
+            <header class="top">
+                <span class="brand">{ "layerlens" }</span>
+                <span class="muted">{ "container image layers, in your browser — nothing is uploaded" }</span>
+                <span id="worker-status" class={if state.worker_ready { "status ready" } else { "status starting" }}>{ if state.worker_ready { "worker ready" } else { "worker starting…" } }</span>
+            </header>
+            <DropZone onfile={open} {onerror} compact={state.summary.is_some()} />
+            if let Some(msg) = state.error.clone() { <ErrorBanner message={msg} ondismiss={dismiss} /> }
+            if let Some(b) = state.busy.clone() { <ProgressBar busy={b} oncancel={cancel} /> }
+            { body }
+            if *dragging { <div class="drop-overlay" aria-hidden="true">{ "Drop the image to analyse it" }</div> }
         </main>
     }
 }

@@ -1,3 +1,10 @@
 //! UI components, one per file.
 
-pub mod placeholder;
+pub mod drop_zone;
+pub mod error_banner;
+pub mod file_tree;
+pub mod layer_cake;
+pub mod layer_table;
+pub mod overview;
+pub mod progress_bar;
+pub mod squash_panel;

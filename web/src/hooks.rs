@@ -1,3 +1,3 @@
 //! Hooks, one per file.
 
-pub mod use_worker_echo;
+pub mod use_image_worker;

@@ -1,26 +1,24 @@
-//! The layerlens browser app: a Yew UI on the page and a Web Worker that will do the reading.
-//!
-//! **Status: placeholder.** The page only says where the drop zone will be, and the worker only
-//! echoes messages. Together they prove the build: two Trunk `rel="rust"` links in `index.html`
-//! (`data-bin="app"` and `data-bin="worker"` with `data-type="worker"`), both under a strict
-//! Content-Security-Policy, working from any sub-path of a static server.
+//! The layerlens browser app: a Yew UI on the page and a Web Worker that does all the reading,
+//! analysis, squash planning and hashing with the same core as the CLI.
 //!
 //! ```text
-//! page (bin/app.rs)                          worker (bin/worker.rs)
-//!   App ── use_worker_echo ── new Worker("./worker_loader.js")
-//!                        <──────────────── protocol::READY   (once its wasm is running)
-//!                        ────────────────> protocol::PING
-//!                        <──────────────── protocol::PING    (echo)  => "worker ready"
+//! page (bin/app.rs)                                   worker (bin/worker.rs)
+//!   App ── state (reducer) ── use_image_worker ─────── worker::start
+//!     drop / pick / sample → Request::Open + File ──▶  BlobSource (FileReaderSync) → core
+//!                     ◀── Event::Progress / Analyzed ── ImageSummary, squash figures
+//!     select layer      → Request::Tree          ──▶  view::tree_at
+//!     Build & download  → Request::Build         ──▶  hash new layer, Blob of File slices
+//!                     ◀── Event::Built + Blob       ── object URL → download
 //! ```
 //!
-//! The full app (drop zone, layer table, file tree, squash panel) replaces this; the worker will
-//! open the dropped `File` through the core's `Source` trait so the archive never has to be
-//! copied into wasm memory.
+//! Messages are JSON text plus one carried JS object (see [`protocol`]). The page never reads
+//! the file; a crash in the worker restarts it and the next file works.
 
 mod app;
 pub mod components;
 pub mod hooks;
 pub mod protocol;
+pub mod state;
 pub mod worker;
 
 pub use app::App;

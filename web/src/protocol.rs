@@ -1,16 +1,116 @@
-//! Messages between the page and the worker.
-//!
-//! Placeholder protocol: plain strings. The real one will be serde `Request` / `Event` enums.
+//! Messages between the page and the worker. Each message is a two-element JS array: the
+//! typed message as JSON text, and a JS object it carries (the dropped `File`, the built
+//! `Blob`) or `undefined`. JSON text crosses `postMessage` as one string, which is far cheaper
+//! than one JS object per file row when a layer has 100,000 entries.
 
-/// Sent by the worker once its wasm is running and its `onmessage` handler is installed.
-///
-/// The page must wait for it: a message posted earlier reaches the worker while its wasm is
-/// still loading, before any handler exists, and is lost.
-pub const READY: &str = "layerlens-worker:ready";
-
-/// Sent by the page after [`READY`]; the worker sends it back unchanged.
-pub const PING: &str = "layerlens-worker:ping";
+use layerlens_core::view::{ImageSummary, SquashFigures, TreeRow};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 
 /// Where the worker is served, relative to the page so a sub-path deployment works. Trunk's
 /// `data-loader-shim` writes this classic script; it loads `worker.js` and `worker_bg.wasm`.
 pub const WORKER_URL: &str = "./worker_loader.js";
+
+/// Page → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Request {
+    /// Open the `File` carried with the message; `image` picks one of several.
+    Open {
+        /// Image position in the archive.
+        image: Option<usize>,
+    },
+    /// The filesystem after `layer`, with that layer's changes marked.
+    Tree {
+        /// Layer position.
+        layer: usize,
+    },
+    /// Plan a squash from `from` (sizes and savings only).
+    Plan {
+        /// First squashed layer.
+        from: usize,
+    },
+    /// Build the squashed image as a `Blob`.
+    Build {
+        /// First squashed layer.
+        from: usize,
+        /// Tags for the output; empty keeps the input's.
+        tags: Vec<String>,
+    },
+}
+
+/// Worker → page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    /// The worker's wasm is running and its handler installed (messages posted before this
+    /// are lost, so the page waits for it).
+    Ready,
+    /// Long work advanced.
+    Progress {
+        /// What is being done.
+        stage: String,
+        /// Units done (bytes).
+        done: f64,
+        /// Units in all.
+        total: f64,
+    },
+    /// The archive was read and the image analysed.
+    Analyzed {
+        /// Overview and layer table.
+        summary: Box<ImageSummary>,
+        /// What squashing everything would save.
+        squash_all: SquashFigures,
+        /// Milliseconds the worker spent.
+        millis: f64,
+    },
+    /// Rows for the file view of one layer.
+    Tree {
+        /// The layer.
+        layer: usize,
+        /// Its rows.
+        rows: Vec<TreeRow>,
+    },
+    /// A squash plan.
+    Planned {
+        /// Its figures.
+        figures: SquashFigures,
+    },
+    /// The squashed image, carried as a `Blob` with the message.
+    Built {
+        /// Suggested file name.
+        name: String,
+        /// Bytes.
+        size: f64,
+        /// New image ID.
+        image_id: String,
+        /// New layer's diff_id.
+        diff_id: String,
+        /// Milliseconds spent hashing and assembling.
+        millis: f64,
+    },
+    /// Something failed; the worker stays usable.
+    Failed {
+        /// Plain-words message.
+        message: String,
+    },
+}
+
+/// Encodes a message with its carried object.
+pub fn encode<T: Serialize>(msg: &T, carried: Option<&JsValue>) -> JsValue {
+    let json = serde_json::to_string(msg)
+        .unwrap_or_else(|e| format!("{{\"type\":\"Failed\",\"message\":\"cannot encode: {e}\"}}"));
+    let arr = js_sys::Array::new();
+    arr.push(&JsValue::from_str(&json));
+    arr.push(carried.unwrap_or(&JsValue::UNDEFINED));
+    arr.into()
+}
+
+/// Decodes a message and its carried object.
+pub fn decode<T: for<'de> Deserialize<'de>>(data: &JsValue) -> Result<(T, JsValue), String> {
+    let arr: &js_sys::Array =
+        wasm_bindgen::JsCast::dyn_ref(data).ok_or("message is not an array")?;
+    let json = arr.get(0).as_string().ok_or("message has no JSON text")?;
+    let msg = serde_json::from_str(&json).map_err(|e| format!("bad message: {e}"))?;
+    Ok((msg, arr.get(1)))
+}

@@ -1,24 +1,6 @@
 //! Plain-text formatting helpers.
 
-/// `1.5 MB` style sizes (SI units, as `docker images` and dive show them).
-pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{bytes} B")
-    } else if v < 10.0 {
-        format!("{v:.2} {}", UNITS[u])
-    } else if v < 100.0 {
-        format!("{v:.1} {}", UNITS[u])
-    } else {
-        format!("{v:.0} {}", UNITS[u])
-    }
-}
+pub use layerlens_core::view::{human_size as size, step};
 
 /// Cuts `s` to `max` characters with an ellipsis.
 pub fn ellipsize(s: &str, max: usize) -> String {
@@ -28,17 +10,6 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
-}
-
-/// A build step as people read it: drop the `/bin/sh -c #(nop) ` noise.
-pub fn step(created_by: &str) -> String {
-    let s = created_by.trim();
-    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
-    let s = s
-        .strip_prefix("/bin/sh -c ")
-        .map(|r| format!("RUN {r}"))
-        .unwrap_or_else(|| s.to_string());
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

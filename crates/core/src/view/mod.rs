@@ -341,6 +341,38 @@ impl SquashFigures {
     }
 }
 
+/// `1.64 GB` style sizes (SI units, as `docker images` and dive show them).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    let unit = UNITS.get(u).copied().unwrap_or("B");
+    if u == 0 {
+        alloc::format!("{bytes} B")
+    } else if v < 10.0 {
+        alloc::format!("{v:.2} {unit}")
+    } else if v < 100.0 {
+        alloc::format!("{v:.1} {unit}")
+    } else {
+        alloc::format!("{v:.0} {unit}")
+    }
+}
+
+/// A build step as people read it: without the `/bin/sh -c #(nop) ` noise.
+pub fn step(created_by: &str) -> String {
+    let s = created_by.trim();
+    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
+    let s = s
+        .strip_prefix("/bin/sh -c ")
+        .map(|r| alloc::format!("RUN {r}"))
+        .unwrap_or_else(|| s.into());
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// `<none>` or the tags joined.
 pub fn label(tags: &[String]) -> String {
     if tags.is_empty() {

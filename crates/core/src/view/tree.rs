@@ -49,8 +49,8 @@ pub struct TreeFilter {
     pub sort: SortBy,
 }
 
-/// The nested view of a list of rows.
-#[derive(Debug, Clone, Default)]
+/// The nested view of a list of rows. (`Eq` lets `Rc<FileTree>` compare by pointer first.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileTree {
     /// The rows, as given.
     pub rows: Vec<TreeRow>,

@@ -1,0 +1,25 @@
+//! A failure in plain words, dismissable; the app keeps working.
+
+use yew::prelude::*;
+
+/// Props of [`ErrorBanner`].
+#[derive(Properties, PartialEq)]
+pub struct ErrorBannerProps {
+    /// The message.
+    pub message: AttrValue,
+    /// Dismiss it.
+    pub ondismiss: Callback<()>,
+}
+
+/// Shows an error.
+#[component]
+pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
+    let dismiss = props.ondismiss.reform(|_: MouseEvent| ());
+    html! {
+        <div class="error-banner" role="alert" id="error">
+            <strong>{ "⚠ Could not do that: " }</strong>
+            <span class="error-text">{ props.message.clone() }</span>
+            <button class="link" onclick={dismiss} aria-label="Dismiss the error">{ "Dismiss" }</button>
+        </div>
+    }
+}

@@ -1,0 +1,111 @@
+//! Squash: choose all layers or "from layer N", a tag; the exact output size and savings show
+//! before anything is built; "Build & download" hashes with progress and downloads the file.
+
+use std::rc::Rc;
+
+use layerlens_core::view::{human_size, ImageSummary, SquashFigures};
+use yew::prelude::*;
+
+use crate::state::Built;
+
+/// Props of [`SquashPanel`].
+#[derive(Properties, PartialEq)]
+pub struct SquashPanelProps {
+    /// The image.
+    pub summary: Rc<ImageSummary>,
+    /// First layer to squash.
+    pub from: usize,
+    /// Figures for `from` (None while planning).
+    pub figures: Option<SquashFigures>,
+    /// Change `from`.
+    pub onfrom: Callback<usize>,
+    /// Build with these tags.
+    pub onbuild: Callback<Vec<String>>,
+    /// Building now.
+    pub busy: bool,
+    /// The last build.
+    pub built: Option<Built>,
+}
+
+fn signed(v: i64) -> String {
+    if v < 0 {
+        format!("−{}", human_size(v.unsigned_abs()))
+    } else {
+        human_size(v as u64)
+    }
+}
+
+/// Shows the squash panel.
+#[component]
+pub fn SquashPanel(props: &SquashPanelProps) -> Html {
+    let tag = use_state(String::new);
+    let n = props.summary.layers.len();
+    let on_from = {
+        let cb = props.onfrom.clone();
+        Callback::from(move |e: Event| {
+            let sel: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(i) = sel.value().parse() {
+                cb.emit(i);
+            }
+        })
+    };
+    let on_tag = {
+        let tag = tag.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            tag.set(input.value());
+        })
+    };
+    let on_build = {
+        let (cb, tag) = (props.onbuild.clone(), tag.clone());
+        Callback::from(move |_: MouseEvent| {
+            let tags: Vec<String> = tag
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect();
+            cb.emit(tags)
+        })
+    };
+    let figures = match props.figures {
+        Some(f) => html! {
+            <table class="figures" id="squash-figures">
+                <tr><th>{ "New layer" }</th><td class="num" id="plan-layer-size" data-bytes={f.layer_size.to_string()}>{ human_size(f.layer_size) }</td><td class="muted">{ format!("{} entries, {} whiteouts", f.entries, f.whiteouts) }</td></tr>
+                <tr><th>{ "Output archive" }</th><td class="num" id="plan-archive-size" data-bytes={f.archive_size.to_string()}>{ human_size(f.archive_size) }</td><td class="muted">{ format!("{} bytes exactly; input {}", f.archive_size, human_size(f.input_archive_size)) }</td></tr>
+                <tr><th>{ "Deleted in a later layer" }</th><td class="num">{ human_size(f.deleted) }</td><td></td></tr>
+                <tr><th>{ "Overwritten by a later layer" }</th><td class="num">{ human_size(f.overwritten) }</td><td></td></tr>
+                <tr><th>{ "Hidden by an opaque directory" }</th><td class="num">{ human_size(f.opaque) }</td><td></td></tr>
+                <tr><th>{ "Whiteout markers" }</th><td class="num">{ human_size(f.whiteout_markers) }</td><td></td></tr>
+                <tr><th>{ "Tar overhead" }</th><td class="num">{ signed(f.overhead) }</td><td class="muted">{ "headers, padding and end blocks, net of new headers" }</td></tr>
+                <tr class="total"><th>{ "Saved" }</th><td class="num" id="plan-saved" data-bytes={f.total.to_string()}>{ signed(f.total) }</td><td class="muted">{ format!("of {} in the squashed layers", human_size(f.input_layers_size)) }</td></tr>
+            </table>
+        },
+        None => html! { <p class="muted">{ "Planning…" }</p> },
+    };
+    let built = props.built.as_ref().map(|b| {
+        html! {
+            <p class="built" id="built">
+                { "Built " }<a href={b.url.clone()} download={b.name.clone()} id="download-link">{ &b.name }</a>
+                { format!(" ({}, {:.1} s): image {}", human_size(b.size as u64), b.millis / 1000.0, b.image_id) }
+                <br /><span class="muted">{ format!("new layer {}", b.diff_id) }</span>
+            </p>
+        }
+    });
+    html! {
+        <section class="squash" aria-label="Squash" id="squash">
+            <h3>{ "Squash" }</h3>
+            <div class="controls">
+                <label>{ "Squash " }
+                    <select onchange={on_from} id="squash-from">
+                        { for (0..n).map(|i| html! { <option value={i.to_string()} selected={i == props.from}>{ if i == 0 { "all layers".to_string() } else { format!("layers {i}..{} (keep 0..{} as they are)", n - 1, i - 1) } }</option> }) }
+                    </select>
+                </label>
+                <label>{ "Tag " }<input type="text" placeholder="name:tag (default: the input's)" value={(*tag).clone()} oninput={on_tag} id="squash-tag" /></label>
+                <button class="primary" onclick={on_build} disabled={props.busy || props.figures.is_none()} id="build">{ "Build & download" }</button>
+            </div>
+            { figures }
+            { built }
+        </section>
+    }
+}

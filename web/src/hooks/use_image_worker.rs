@@ -1,0 +1,282 @@
+//! `use_image_worker`: the page's handle on the worker. Requests wait until the worker says it
+//! is ready; events become reducer actions. Cancelling terminates the worker (its work is
+//! synchronous, so it cannot hear a message) and starts a fresh one, re-opening the file.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use layerlens_core::view::FileTree;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
+use yew::prelude::*;
+
+use crate::protocol::{decode, encode, Event, Request, WORKER_URL};
+use crate::state::{js_now, Action, AppState, Built};
+
+/// A worker's message and error handlers.
+type Handlers = (
+    Option<Closure<dyn FnMut(MessageEvent)>>,
+    Option<Closure<dyn FnMut(ErrorEvent)>>,
+);
+
+struct Bridge {
+    worker: Option<Worker>,
+    ready: bool,
+    queue: Vec<JsValue>,
+    file: Option<File>,
+    image: Option<usize>,
+    dispatch: UseReducerDispatcher<AppState>,
+    built_url: Option<String>,
+    _onmessage: Option<Closure<dyn FnMut(MessageEvent)>>,
+    _onerror: Option<Closure<dyn FnMut(ErrorEvent)>>,
+    /// Handlers of terminated workers. `spawn` may run inside one of them (after a crash),
+    /// and a closure must not be freed while it runs; a few bytes per restart are kept.
+    retired: Vec<Handlers>,
+}
+
+/// A cloneable handle; equal when it is the same worker bridge.
+#[derive(Clone)]
+pub struct ImageWorker(Rc<RefCell<Bridge>>);
+
+impl PartialEq for ImageWorker {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl ImageWorker {
+    fn send(&self, request: &Request, carried: Option<&JsValue>) {
+        let msg = encode(request, carried);
+        let mut b = self.0.borrow_mut();
+        match (&b.worker, b.ready) {
+            (Some(w), true) => {
+                if let Err(e) = w.post_message(&msg) {
+                    b.dispatch
+                        .dispatch(Action::Failed(format!("cannot reach the worker: {e:?}")));
+                }
+            }
+            _ => b.queue.push(msg),
+        }
+    }
+
+    /// Opens a file (image `image` of it, default: the first).
+    pub fn open(&self, file: File, image: Option<usize>) {
+        {
+            let mut b = self.0.borrow_mut();
+            b.file = Some(file.clone());
+            b.image = image;
+            if let Some(url) = b.built_url.take() {
+                let _ = Url::revoke_object_url(&url);
+            }
+            b.dispatch.dispatch(Action::Opening(file.name(), js_now()));
+        }
+        self.send(&Request::Open { image }, Some(&file.into()));
+    }
+
+    /// Opens image `image` of the current file.
+    pub fn reopen_image(&self, image: usize) {
+        let file = self.0.borrow().file.clone();
+        if let Some(f) = file {
+            self.open(f, Some(image));
+        }
+    }
+
+    /// Asks for the file tree after `layer`.
+    pub fn tree(&self, layer: usize) {
+        self.send(&Request::Tree { layer }, None);
+    }
+
+    /// Asks for a squash plan.
+    pub fn plan(&self, from: usize) {
+        self.send(&Request::Plan { from }, None);
+    }
+
+    /// Builds the squashed image.
+    pub fn build(&self, from: usize, tags: Vec<String>) {
+        self.0
+            .borrow()
+            .dispatch
+            .dispatch(Action::Start("Building the squashed image".into()));
+        self.send(&Request::Build { from, tags }, None);
+    }
+
+    /// Stops whatever the worker is doing: a fresh worker re-opens the current file.
+    pub fn cancel(&self) {
+        let (file, image) = {
+            let b = self.0.borrow();
+            (b.file.clone(), b.image)
+        };
+        spawn(&self.0);
+        self.0.borrow().dispatch.dispatch(Action::Cancelled);
+        if let Some(file) = file {
+            self.open(file, image);
+        }
+    }
+}
+
+fn spawn(bridge: &Rc<RefCell<Bridge>>) {
+    let mut b = bridge.borrow_mut();
+    if let Some(old) = b.worker.take() {
+        old.set_onmessage(None);
+        old.set_onerror(None);
+        old.terminate();
+    }
+    let old = (b._onmessage.take(), b._onerror.take());
+    b.retired.push(old);
+    b.ready = false;
+    b.queue.clear();
+    let dispatch = b.dispatch.clone();
+    let worker = match Worker::new(WORKER_URL) {
+        Ok(w) => w,
+        Err(e) => {
+            dispatch.dispatch(Action::WorkerLost(format!(
+                "the worker could not start: {e:?}"
+            )));
+            return;
+        }
+    };
+    let weak = Rc::downgrade(bridge);
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(bridge) = weak.upgrade() else { return };
+        on_event(&bridge, &event.data());
+    });
+    let weak = Rc::downgrade(bridge);
+    let onerror = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+        event.prevent_default();
+        let Some(bridge) = weak.upgrade() else { return };
+        let msg = event.message();
+        // The worker's wasm trapped (a bug, or memory ran out): start a fresh one so the
+        // next file works, and say what happened.
+        spawn(&bridge);
+        bridge.borrow().dispatch.dispatch(Action::WorkerLost(format!(
+            "The analysis stopped unexpectedly ({msg}). This is a bug or the file is too large for this browser tab; the app has restarted and takes the next file."
+        )));
+    });
+    worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+    b.worker = Some(worker);
+    b._onmessage = Some(onmessage);
+    b._onerror = Some(onerror);
+}
+
+fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
+    let dispatch = bridge.borrow().dispatch.clone();
+    let (event, carried) = match decode::<Event>(data) {
+        Ok(x) => x,
+        Err(e) => return dispatch.dispatch(Action::Failed(e)),
+    };
+    match event {
+        Event::Ready => {
+            let mut b = bridge.borrow_mut();
+            b.ready = true;
+            let queue = std::mem::take(&mut b.queue);
+            if let Some(w) = &b.worker {
+                for msg in queue {
+                    let _ = w.post_message(&msg);
+                }
+            }
+            dispatch.dispatch(Action::WorkerReady);
+        }
+        Event::Progress { stage, done, total } => dispatch.dispatch(Action::Progress {
+            stage,
+            done,
+            total,
+            now: js_now(),
+        }),
+        Event::Analyzed {
+            summary,
+            squash_all,
+            millis,
+        } => dispatch.dispatch(Action::Analyzed {
+            summary,
+            squash_all,
+            millis,
+        }),
+        Event::Tree { layer, rows } => dispatch.dispatch(Action::Tree {
+            layer,
+            tree: Rc::new(FileTree::new(rows)),
+        }),
+        Event::Planned { figures } => dispatch.dispatch(Action::Planned(figures)),
+        Event::Built {
+            name,
+            size,
+            image_id,
+            diff_id,
+            millis,
+        } => {
+            let Ok(blob) = carried.dyn_into::<web_sys::Blob>() else {
+                return dispatch.dispatch(Action::Failed(
+                    "the build came back without its data".into(),
+                ));
+            };
+            let url = match Url::create_object_url_with_blob(&blob) {
+                Ok(u) => u,
+                Err(e) => {
+                    return dispatch
+                        .dispatch(Action::Failed(format!("cannot offer the download: {e:?}")))
+                }
+            };
+            if let Some(old) = bridge.borrow_mut().built_url.replace(url.clone()) {
+                let _ = Url::revoke_object_url(&old);
+            }
+            download(&url, &name);
+            dispatch.dispatch(Action::Built(Built {
+                url,
+                name,
+                size,
+                image_id,
+                diff_id,
+                millis,
+            }));
+        }
+        Event::Failed { message } => dispatch.dispatch(Action::Failed(message)),
+    }
+}
+
+/// Starts a download of `url` as `name`.
+fn download(url: &str, name: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(a) = doc.create_element("a") else {
+        return;
+    };
+    let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+    a.set_href(url);
+    a.set_download(name);
+    a.click();
+}
+
+/// Starts the worker on mount and stops it on unmount.
+#[hook]
+pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker {
+    let bridge = use_memo((), move |_| {
+        Rc::new(RefCell::new(Bridge {
+            worker: None,
+            ready: false,
+            queue: Vec::new(),
+            file: None,
+            image: None,
+            dispatch,
+            built_url: None,
+            _onmessage: None,
+            _onerror: None,
+            retired: Vec::new(),
+        }))
+    });
+    {
+        let bridge = (*bridge).clone();
+        use_effect_with((), move |_| {
+            spawn(&bridge);
+            move || {
+                let mut b = bridge.borrow_mut();
+                if let Some(w) = b.worker.take() {
+                    w.set_onmessage(None);
+                    w.set_onerror(None);
+                    w.terminate();
+                }
+            }
+        });
+    }
+    ImageWorker((*bridge).clone())
+}

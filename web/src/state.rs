@@ -1,0 +1,225 @@
+//! The page's state as a reducer. Large results (the layer summary, the file tree) are held in
+//! `Rc`s, so an action copies only small fields and never the analysis.
+
+use std::rc::Rc;
+
+use layerlens_core::view::{FileTree, ImageSummary, SquashFigures};
+use yew::prelude::*;
+
+/// Long work in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Busy {
+    /// What the person asked for ("Analysing image.tar").
+    pub what: String,
+    /// Current stage, from the worker.
+    pub stage: String,
+    /// Units done and in all (bytes).
+    pub done: f64,
+    /// Units in all.
+    pub total: f64,
+    /// When it started (ms since the epoch).
+    pub started: f64,
+}
+
+impl Busy {
+    /// Fraction done, 0..=1.
+    pub fn fraction(&self) -> f64 {
+        if self.total > 0.0 {
+            (self.done / self.total).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A finished squash, ready to download.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    /// Object URL of the Blob.
+    pub url: String,
+    /// File name.
+    pub name: String,
+    /// Bytes.
+    pub size: f64,
+    /// New image ID.
+    pub image_id: String,
+    /// New layer's diff_id.
+    pub diff_id: String,
+    /// Build time in ms.
+    pub millis: f64,
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppState {
+    /// The worker answered and takes requests.
+    pub worker_ready: bool,
+    /// The file being shown.
+    pub file_name: Option<String>,
+    /// Long work in progress.
+    pub busy: Option<Busy>,
+    /// The last failure, in plain words.
+    pub error: Option<String>,
+    /// The analysed image.
+    pub summary: Option<Rc<ImageSummary>>,
+    /// What squashing everything saves.
+    pub squash_all: Option<SquashFigures>,
+    /// Worker time for the analysis (ms).
+    pub analyze_millis: f64,
+    /// Selected layer.
+    pub selected: usize,
+    /// File tree of `tree_layer`.
+    pub tree: Option<Rc<FileTree>>,
+    /// The layer the tree shows.
+    pub tree_layer: Option<usize>,
+    /// First layer to squash.
+    pub from: usize,
+    /// Plan for `from` (when not 0).
+    pub plan: Option<SquashFigures>,
+    /// The built download.
+    pub built: Option<Built>,
+}
+
+/// What can happen.
+pub enum Action {
+    /// The worker is ready.
+    WorkerReady,
+    /// The worker died (it is restarted); pending work is lost.
+    WorkerLost(String),
+    /// Long work started.
+    Start(String),
+    /// It advanced.
+    Progress {
+        stage: String,
+        done: f64,
+        total: f64,
+        now: f64,
+    },
+    /// A new file is being opened: forget the old one.
+    Opening(String, f64),
+    /// Analysis finished.
+    Analyzed {
+        summary: Box<ImageSummary>,
+        squash_all: SquashFigures,
+        millis: f64,
+    },
+    /// A layer's tree arrived.
+    Tree { layer: usize, tree: Rc<FileTree> },
+    /// A plan arrived.
+    Planned(SquashFigures),
+    /// A build finished.
+    Built(Built),
+    /// Work failed.
+    Failed(String),
+    /// The person cancelled long work.
+    Cancelled,
+    /// Select a layer.
+    Select(usize),
+    /// Choose the first layer to squash.
+    SetFrom(usize),
+    /// Dismiss the error.
+    ClearError,
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::WorkerReady => s.worker_ready = true,
+            Action::WorkerLost(why) => {
+                s.worker_ready = false;
+                s.busy = None;
+                s.error = Some(why);
+            }
+            Action::Start(what) => {
+                s.busy = Some(Busy {
+                    what,
+                    stage: "Starting".into(),
+                    done: 0.0,
+                    total: 0.0,
+                    started: js_now(),
+                });
+                s.error = None;
+            }
+            Action::Progress {
+                stage,
+                done,
+                total,
+                now,
+            } => {
+                if let Some(b) = s.busy.as_mut() {
+                    b.stage = stage;
+                    b.done = done;
+                    b.total = total;
+                } else {
+                    s.busy = Some(Busy {
+                        what: "Working".into(),
+                        stage,
+                        done,
+                        total,
+                        started: now,
+                    });
+                }
+            }
+            Action::Opening(name, now) => {
+                s = AppState {
+                    worker_ready: s.worker_ready,
+                    ..Default::default()
+                };
+                s.busy = Some(Busy {
+                    what: format!("Analysing {name}"),
+                    stage: "Starting".into(),
+                    done: 0.0,
+                    total: 0.0,
+                    started: now,
+                });
+                s.file_name = Some(name);
+            }
+            Action::Analyzed {
+                summary,
+                squash_all,
+                millis,
+            } => {
+                s.busy = None;
+                s.selected = summary.layers.len().saturating_sub(1);
+                s.summary = Some(Rc::from(summary));
+                s.squash_all = Some(squash_all);
+                s.analyze_millis = millis;
+                s.from = 0;
+                s.plan = None;
+            }
+            Action::Tree { layer, tree } => {
+                s.tree = Some(tree);
+                s.tree_layer = Some(layer);
+            }
+            Action::Planned(f) => s.plan = Some(f),
+            Action::Built(b) => {
+                s.busy = None;
+                s.built = Some(b);
+            }
+            Action::Failed(message) => {
+                s.busy = None;
+                s.error = Some(message);
+            }
+            Action::Cancelled => s.busy = None,
+            Action::Select(i) => {
+                if s.summary.as_ref().is_some_and(|x| i < x.layers.len()) {
+                    s.selected = i;
+                }
+            }
+            Action::SetFrom(i) => {
+                s.from = i;
+                s.plan = None;
+            }
+            Action::ClearError => s.error = None,
+        }
+        Rc::new(s)
+    }
+}
+
+/// Milliseconds since the epoch (the page's clock; the core has none).
+pub fn js_now() -> f64 {
+    js_sys::Date::now()
+}
