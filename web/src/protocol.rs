@@ -3,7 +3,7 @@
 //! `Blob`) or `undefined`. JSON text crosses `postMessage` as one string, which is far cheaper
 //! than one JS object per file row when a layer has 100,000 entries.
 
-use layerlens_core::view::{ImageSummary, SquashFigures, TreeRow};
+use layerlens_core::view::{ImageSummary, SquashFigures};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
@@ -64,12 +64,13 @@ pub enum Event {
         /// Milliseconds the worker spent.
         millis: f64,
     },
-    /// Rows for the file view of one layer.
+    /// Rows for the file view of one layer, carried as a `Uint8Array` in
+    /// [`layerlens_core::view::pack_rows`] form (JSON would block the page for 100,000 rows).
     Tree {
         /// The layer.
         layer: usize,
-        /// Its rows.
-        rows: Vec<TreeRow>,
+        /// Rows in the carried buffer.
+        rows: usize,
     },
     /// A squash plan.
     Planned {

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use layerlens_core::view::FileTree;
+use layerlens_core::view::{unpack_rows, FileTree};
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
@@ -192,10 +192,19 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             squash_all,
             millis,
         }),
-        Event::Tree { layer, rows } => dispatch.dispatch(Action::Tree {
-            layer,
-            tree: Rc::new(FileTree::new(rows)),
-        }),
+        Event::Tree { layer, .. } => {
+            let rows = carried
+                .dyn_into::<js_sys::Uint8Array>()
+                .ok()
+                .and_then(|a| unpack_rows(&a.to_vec()));
+            match rows {
+                Some(rows) => dispatch.dispatch(Action::Tree {
+                    layer,
+                    tree: Rc::new(FileTree::new(rows)),
+                }),
+                None => dispatch.dispatch(Action::Failed("the file list came back damaged".into())),
+            }
+        }
         Event::Planned { figures } => dispatch.dispatch(Action::Planned(figures)),
         Event::Built {
             name,

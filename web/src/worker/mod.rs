@@ -12,7 +12,7 @@ use layerlens_core::fs::{ChangeSet, UnionFs};
 use layerlens_core::image::Image;
 use layerlens_core::layer::IndexOptions;
 use layerlens_core::squash::{SquashOptions, SquashPlan};
-use layerlens_core::view::{label, tree_at, ImageChoice, ImageSummary, SquashFigures};
+use layerlens_core::view::{label, pack_rows, tree_at, ImageChoice, ImageSummary, SquashFigures};
 use layerlens_core::{Limits, Progress, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
@@ -117,7 +117,14 @@ fn handle(request: Request, carried: JsValue) {
         },
         Request::Tree { layer } => with_session(|s| {
             let rows = tree_at(&s.image, layer, &s.changes);
-            post(&Event::Tree { layer, rows }, None);
+            let packed = js_sys::Uint8Array::from(pack_rows(&rows).as_slice());
+            post(
+                &Event::Tree {
+                    layer,
+                    rows: rows.len(),
+                },
+                Some(&packed),
+            );
             Ok(())
         }),
         Request::Plan { from } => with_session(|s| {
