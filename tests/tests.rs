@@ -1,0 +1,23 @@
+//! layerlens against real tools on real data: one integration binary (ripgrep style).
+//!
+//! - `analyze`: every shared fixture, compared with GNU tar's own listing of the layers.
+//! - `export`: the exported rootfs equals what skopeo + umoci unpack.
+//! - `squash`: squashed archives load in skopeo, umoci and podman and keep the rootfs.
+//! - `buildah`: images built here with buildah for the edge cases, exported and squashed.
+//! - `cli`: process-level behaviour (exit codes, pipes).
+//!
+//! Peer tools are required: a missing one fails the test with an install hint
+//! (`scripts/setup test`).
+
+#[macro_use]
+mod macros;
+
+mod analyze;
+mod buildah;
+mod cli;
+mod export;
+mod peers;
+mod reference;
+mod rootfs;
+mod squash;
+mod util;
