@@ -223,3 +223,160 @@ impl Reducible for AppState {
 pub fn js_now() -> f64 {
     js_sys::Date::now()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use layerlens_core::view::{Counts, LayerSummary};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn summary(layers: usize) -> Box<ImageSummary> {
+        let layer = |position| LayerSummary {
+            position,
+            diff_id: String::new(),
+            blob_digest: None,
+            created_by: String::new(),
+            created: None,
+            comment: None,
+            compression: "tar".into(),
+            blob_size: 10,
+            tar_size: 10,
+            content_size: 0,
+            entries: 1,
+            counts: Counts::default(),
+            hidden_size: 0,
+            superseded_size: 0,
+        };
+        Box::new(ImageSummary {
+            images: Vec::new(),
+            index: 0,
+            tags: Vec::new(),
+            id: "sha256:x".into(),
+            platform: "linux/amd64".into(),
+            format: "test".into(),
+            created: None,
+            size: 10,
+            tar_size: 10,
+            final_entries: 1,
+            final_size: 0,
+            layers: (0..layers).map(layer).collect(),
+        })
+    }
+
+    fn figures() -> SquashFigures {
+        SquashFigures {
+            from: 0,
+            layer_size: 0,
+            archive_size: 0,
+            input_archive_size: 0,
+            input_layers_size: 0,
+            entries: 0,
+            whiteouts: 0,
+            deleted: 0,
+            overwritten: 0,
+            opaque: 0,
+            whiteout_markers: 0,
+            overhead: 0,
+            total: 0,
+        }
+    }
+
+    fn apply(s: Rc<AppState>, a: Action) -> Rc<AppState> {
+        s.reduce(a)
+    }
+
+    #[wasm_bindgen_test]
+    fn opening_a_file_forgets_the_previous_one_and_shows_progress() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(s, Action::WorkerReady);
+        s = apply(s, Action::Opening("a.tar".into(), 0.0));
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(3),
+                squash_all: figures(),
+                millis: 1.0,
+            },
+        );
+        s = apply(s, Action::SetFrom(2));
+        s = apply(s, Action::Opening("b.tar".into(), 5.0));
+        assert!(s.worker_ready);
+        assert!(s.summary.is_none());
+        assert_eq!(s.from, 0);
+        assert_eq!(s.file_name.as_deref(), Some("b.tar"));
+        assert_eq!(
+            s.busy.as_ref().map(|b| b.what.as_str()),
+            Some("Analysing b.tar")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn analysis_selects_the_top_layer_and_ends_the_progress() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(s, Action::Opening("a.tar".into(), 0.0));
+        s = apply(
+            s,
+            Action::Progress {
+                stage: "Indexing layer 1".into(),
+                done: 5.0,
+                total: 10.0,
+                now: 1.0,
+            },
+        );
+        assert_eq!(s.busy.as_ref().map(Busy::fraction), Some(0.5));
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(4),
+                squash_all: figures(),
+                millis: 1.0,
+            },
+        );
+        assert!(s.busy.is_none());
+        assert_eq!(s.selected, 3);
+        s = apply(s, Action::Select(9));
+        assert_eq!(s.selected, 3, "out-of-range selection is ignored");
+        s = apply(s, Action::Select(1));
+        assert_eq!(s.selected, 1);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_failure_keeps_the_app_usable() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(s, Action::Opening("bad.tar".into(), 0.0));
+        s = apply(s, Action::Failed("bad.tar: not a tar archive".into()));
+        assert!(s.busy.is_none());
+        assert!(s.error.is_some());
+        s = apply(s, Action::Opening("good.tar".into(), 1.0));
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(1),
+                squash_all: figures(),
+                millis: 1.0,
+            },
+        );
+        s = apply(s, Action::ClearError);
+        assert!(s.error.is_none());
+        assert!(s.summary.is_some());
+    }
+
+    #[wasm_bindgen_test]
+    fn choosing_where_to_squash_from_drops_the_old_plan() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(3),
+                squash_all: figures(),
+                millis: 1.0,
+            },
+        );
+        s = apply(s, Action::SetFrom(1));
+        s = apply(s, Action::Planned(figures()));
+        assert!(s.plan.is_some());
+        s = apply(s, Action::SetFrom(2));
+        assert!(s.plan.is_none());
+        assert_eq!(s.from, 2);
+    }
+}

@@ -249,8 +249,9 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::mode_string;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test]
     fn modes_render_like_ls() {
         assert_eq!(mode_string('-', 0o4755), "-rwsr-xr-x");
         assert_eq!(mode_string('d', 0o1777), "drwxrwxrwt");
