@@ -347,6 +347,8 @@ fn squash(case: &'static Case, driver: &'static str) {
             tag: from.map(|f| format!("layerlens-test/{}-{driver}:from{f}", case.name)),
             work: work.path(),
             label: case_label,
+            // podman for the full squash and the lowest `--from`; umoci for all.
+            podman: from.is_none() || from == Some(2),
         };
         if let Err(e) =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.check(&original)))
