@@ -68,7 +68,15 @@ impl Members {
         let mut by_name = BTreeMap::new();
         let mut prev_end = 0u64;
         for (i, item) in archive.entries_with_seek()?.enumerate() {
-            let entry = item.map_err(|e| Error::from(e).in_member("(outer archive header)"))?;
+            let entry = item.map_err(|e| {
+                let err = Error::from(e);
+                match err.kind() {
+                    crate::ErrorKind::Tar(msg) => Error::tar(alloc::format!(
+                        "{msg} (the archive's header at byte {prev_end})"
+                    )),
+                    _ => err,
+                }
+            })?;
             let raw = entry.path_bytes();
             let Ok(name_str) = core::str::from_utf8(&raw) else {
                 // Image parts always have ASCII names; skip anything else.

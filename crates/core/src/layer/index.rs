@@ -206,8 +206,7 @@ fn collect<R: Read>(
     let mut prev_end = 0u64;
     let mut seen = std::collections::HashSet::<EntryPath>::new();
     for (i, item) in entries.enumerate() {
-        let mut te =
-            item.map_err(|e| Error::from(e).in_entry(b"(header after the last good entry)"))?;
+        let mut te = item.map_err(|e| with_offset(Error::from(e), prev_end))?;
         let raw_path: Box<[u8]> = te.path_bytes().into_owned().into_boxed_slice();
         let result = convert(&mut te, prev_end, limits);
         let end = match &result {
@@ -379,6 +378,16 @@ fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> 
         span: Span { start, data, end },
     };
     Ok(Converted::Entry(entry, notice))
+}
+
+/// Names the position of a header the tar parser rejected (there is no entry name to give).
+fn with_offset(e: Error, at: u64) -> Error {
+    match e.kind() {
+        crate::ErrorKind::Tar(msg) => Error::tar(alloc::format!(
+            "{msg} (the header at byte {at} of the layer)"
+        )),
+        _ => e,
+    }
 }
 
 fn lossy_box(b: &[u8]) -> Box<str> {

@@ -102,31 +102,43 @@ impl FileTree {
         t
     }
 
+    /// The node for `path`, creating it and any missing ancestors. Iterative: a hostile
+    /// archive may nest paths thousands deep.
     fn ensure(&mut self, path: &str, by_path: &mut HashMap<String, u32>) -> u32 {
-        if let Some(&id) = by_path.get(path) {
-            return id;
-        }
-        let (parent, name) = match path.rfind('/') {
-            Some(i) => (Some(self.ensure(&path[..i], by_path)), &path[i + 1..]),
-            None => (None, path),
+        // Find the deepest existing ancestor, then create the rest top-down.
+        let mut missing: Vec<&str> = Vec::new();
+        let mut cur = path;
+        let mut parent = loop {
+            if let Some(&id) = by_path.get(cur) {
+                break Some(id);
+            }
+            missing.push(cur);
+            match cur.rfind('/') {
+                Some(i) => cur = &cur[..i],
+                None => break None,
+            }
         };
-        let id = self.nodes.len() as u32;
-        let depth = parent.map_or(0, |p| self.nodes[p as usize].depth + 1);
-        self.nodes.push(Node {
-            name: name.into(),
-            path: path.into(),
-            depth,
-            row: None,
-            children: Vec::new(),
-            total_size: 0,
-            changed: false,
-        });
-        match parent {
-            Some(p) => self.nodes[p as usize].children.push(id),
-            None => self.roots.push(id),
+        while let Some(p) = missing.pop() {
+            let name = p.rfind('/').map_or(p, |i| &p[i + 1..]);
+            let id = self.nodes.len() as u32;
+            let depth = parent.map_or(0, |q| self.nodes[q as usize].depth + 1);
+            self.nodes.push(Node {
+                name: name.into(),
+                path: p.into(),
+                depth,
+                row: None,
+                children: Vec::new(),
+                total_size: 0,
+                changed: false,
+            });
+            match parent {
+                Some(q) => self.nodes[q as usize].children.push(id),
+                None => self.roots.push(id),
+            }
+            by_path.insert(p.into(), id);
+            parent = Some(id);
         }
-        by_path.insert(path.into(), id);
-        id
+        parent.unwrap_or(0)
     }
 
     /// The row of a node.
@@ -234,6 +246,15 @@ mod tests {
             row("etc/x", 1, Mark::Removed),
             row("usr-local", 2, Mark::Unchanged),
         ])
+    }
+
+    #[test]
+    fn paths_nested_ten_thousand_deep_do_not_recurse() {
+        let deep: Vec<String> = (0..10_000).map(|i| alloc::format!("d{i}")).collect();
+        let t = FileTree::new(alloc::vec![row(&deep.join("/"), 1, Mark::Added)]);
+        assert_eq!(t.nodes.len(), 10_000);
+        assert_eq!(t.nodes[9_999].depth, 9_999);
+        assert_eq!(t.nodes[0].total_size, 1);
     }
 
     #[test]
