@@ -89,7 +89,7 @@ pub struct ImageRef {
     pub platform: Option<String>,
     /// Config blob.
     pub config: BlobRef,
-    /// Declared config digest (OCI descriptors).
+    /// Declared config digest (OCI descriptors, Docker 25 blob paths): checked on load.
     pub config_digest: Option<Digest>,
     /// Layers, base first.
     pub layers: Vec<LayerRef>,
@@ -392,6 +392,9 @@ impl<S: Source> Archive<S> {
                 });
             }
             // Docker 25 names blobs by digest: the config's digest is its path.
+            // Docker 25 names blobs by digest, so a mismatch is corruption. Other writers'
+            // `<hex>.json` names are a convention that hand-edited archives break (ggcr's
+            // fixtures do) and that `docker load` ignores, so they are not checked.
             let config_digest = e
                 .config
                 .strip_prefix("blobs/sha256/")
