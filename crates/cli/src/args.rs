@@ -34,6 +34,53 @@ pub struct ImageArgs {
     /// Platform for multi-platform images (`linux/arm64`).
     #[arg(long)]
     pub platform: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Caps that protect against hostile or broken archives (defaults suit real 10 GB images).
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Most entries across all layers of the image.
+    #[arg(long, value_name = "N", default_value_t = layerlens_core::Limits::default().max_entries)]
+    pub max_entries: u64,
+    /// Most decompressed bytes of one compressed layer or gzipped archive (stops
+    /// decompression bombs); accepts K, M, G, T suffixes.
+    #[arg(long, value_name = "BYTES", default_value = "64G", value_parser = parse_bytes)]
+    pub max_decompressed: u64,
+    /// Most bytes of one JSON document (manifest, index, config); accepts suffixes.
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_bytes)]
+    pub max_json: u64,
+}
+
+impl LimitArgs {
+    /// The core's limits.
+    pub fn to_limits(&self) -> layerlens_core::Limits {
+        layerlens_core::Limits {
+            max_entries: self.max_entries,
+            max_decompressed: self.max_decompressed,
+            max_json: self.max_json,
+            ..Default::default()
+        }
+    }
+}
+
+/// `123`, `64M`, `10G`, `1T` (powers of 1024).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, shift) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 10),
+        Some('M') => (&s[..s.len() - 1], 20),
+        Some('G') => (&s[..s.len() - 1], 30),
+        Some('T') => (&s[..s.len() - 1], 40),
+        _ => (s, 0),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 500M, 10G)"))?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 #[derive(Debug, Args)]

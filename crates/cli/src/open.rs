@@ -8,7 +8,7 @@ use layerlens_core::archive::{Archive, Selector};
 use layerlens_core::fs::{ChangeSet, UnionFs};
 use layerlens_core::image::Image;
 use layerlens_core::layer::IndexOptions;
-use layerlens_core::{Limits, SeekSource};
+use layerlens_core::SeekSource;
 
 use crate::args::ImageArgs;
 use crate::progress::Bar;
@@ -29,7 +29,7 @@ pub fn load(args: &ImageArgs, bar: &mut Bar) -> Result<Loaded> {
     let path = &args.image;
     let what = || format!("{}", path.display());
     let file = File::open(path).with_context(|| format!("cannot open {}", what()))?;
-    let limits = Limits::default();
+    let limits = args.limits.to_limits();
     let mut archive = Archive::open(SeekSource::new(file), limits, bar).with_context(what)?;
     let sel = Selector {
         image: args.select.clone(),

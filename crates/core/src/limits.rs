@@ -27,7 +27,7 @@ impl Default for Limits {
         Limits {
             max_entries: 5_000_000,
             max_path_len: 16 * 1024,
-            max_decompressed: 1 << 40,
+            max_decompressed: 64 << 30,
             max_json: 64 << 20,
             max_members: 1_000_000,
             max_layers: 1000,

@@ -53,7 +53,7 @@ fn docker_and_oci_forms_give_the_same_filesystem() {
 fn digests_verify_for_plain_gzip_and_zstd_layers() {
     for bytes in [DOCKER, OCI_GZIP, OCI_ZSTD, LEGACY] {
         let (mut a, img) = load(bytes);
-        verify(a.source_mut(), &img, &mut NoProgress).unwrap();
+        verify(a.source_mut(), &img, &Limits::default(), &mut NoProgress).unwrap();
     }
 }
 

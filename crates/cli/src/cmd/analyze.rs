@@ -18,8 +18,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut l = load(&args.image, &mut bar)?;
     let verified = if args.verify {
         Some(
-            verify(l.archive.source_mut(), &l.image, &mut bar)
-                .with_context(|| format!("verifying {}", display(&args.image.image)))?,
+            verify(
+                l.archive.source_mut(),
+                &l.image,
+                &args.image.limits.to_limits(),
+                &mut bar,
+            )
+            .with_context(|| format!("verifying {}", display(&args.image.image)))?,
         )
     } else {
         None

@@ -11,7 +11,9 @@ use serde::Serialize;
 use super::Image;
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
+use crate::layer::decode::Counted;
 use crate::layer::{decode, Compression};
+use crate::limits::Limits;
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source};
 
@@ -31,6 +33,7 @@ pub struct LayerDigests {
 pub fn verify<S: Source>(
     source: &mut S,
     image: &Image,
+    limits: &Limits,
     progress: &mut dyn Progress,
 ) -> Result<Vec<LayerDigests>> {
     let total: u64 = image.layers.iter().map(|l| l.blob.blob.size).sum();
@@ -55,7 +58,12 @@ pub fn verify<S: Source>(
             drop(tee);
             blob_hasher.clone().finish()
         } else {
-            let mut dec = decode_tee(tee, compression).map_err(|e| at(e.into()))?;
+            let dec = decode_tee(tee, compression).map_err(|e| at(e.into()))?;
+            let mut dec = Counted {
+                inner: dec,
+                count: 0,
+                limit: limits.max_decompressed,
+            };
             let mut h = Hasher::new();
             let mut buf = vec![0u8; 1 << 20];
             loop {

@@ -89,6 +89,9 @@ pub struct IndexOptions {
 
 const TICK_EVERY: usize = 2048;
 
+/// Most bytes accepted after a layer's end-of-archive blocks.
+const MAX_TRAILING: u64 = 16 << 20;
+
 /// Indexes the layer blob at `[offset, offset + len)` of `source`.
 ///
 /// `progress` receives absolute archive offsets (`base_done + …`) out of `total`.
@@ -155,8 +158,16 @@ pub fn index_layer<S: Source>(
                 )?;
             }
             // Drain what follows the end-of-archive blocks so the size and hash cover the
-            // whole stream.
-            io::copy(&mut counted, &mut io::sink())?;
+            // whole stream. Writers pad to a record (10 KiB); endless zeros there are a
+            // decompression bomb, caught here without inflating them all.
+            let tar_end = counted.count;
+            let trailing = io::copy(&mut (&mut counted).take(MAX_TRAILING + 1), &mut io::sink())?;
+            if trailing > MAX_TRAILING {
+                return Err(Error::limit(alloc::format!(
+                    "the layer's tar ends at byte {tar_end} but its compressed stream goes on (more than {} MiB of padding; a decompression bomb?)",
+                    MAX_TRAILING >> 20
+                )));
+            }
             out.tar_size = counted.count;
             out.diff_id = counted.inner.hasher.take().map(Hasher::finish);
             if !report(len) {
