@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::decode::{self, Compression, Counted};
 use super::entry::{Entry, EntryKind, Span, Xattr};
+use super::guard::HeaderGuard;
 use super::path::EntryPath;
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, Result};
@@ -123,7 +124,7 @@ pub fn index_layer<S: Source>(
     let mut report = |done: u64| progress.update(stage, offset + done, total);
     match compression {
         Compression::None => {
-            let mut archive = tar::Archive::new(&mut reader);
+            let mut archive = tar::Archive::new(HeaderGuard::new(&mut reader));
             let entries = archive.entries_with_seek()?;
             collect(
                 entries,
@@ -146,7 +147,7 @@ pub fn index_layer<S: Source>(
                 limit,
             };
             {
-                let mut archive = tar::Archive::new(&mut counted);
+                let mut archive = tar::Archive::new(HeaderGuard::new(&mut counted));
                 let entries = archive.entries()?;
                 // Progress is in decompressed bytes here; map it onto the blob's share.
                 collect(

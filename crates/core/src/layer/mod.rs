@@ -2,6 +2,7 @@
 
 pub mod decode;
 mod entry;
+pub mod guard;
 mod index;
 mod path;
 
