@@ -31,15 +31,19 @@ macro_rules! analyze_tests {
 valid_fixtures!(analyze_tests);
 
 fn agrees_with_gnu_tar(rel: &str) {
-    let path = fixture(rel);
+    analysis_agrees_with_gnu_tar(&fixture(rel), rel);
+}
+
+/// The GNU tar comparison for every image of the archive at `path` (`rel` names it).
+pub fn analysis_agrees_with_gnu_tar(path: &Path, rel: &str) {
     let work = temp_dir("analyze");
-    let images = reference::images(&path);
+    let images = reference::images(path);
     assert!(
         !images.is_empty(),
         "{rel}: no images found by the reference reader"
     );
     for img in &images {
-        let json = run_json(layerlens().arg("analyze").arg(&path).args([
+        let json = run_json(layerlens().arg("analyze").arg(path).args([
             "--image",
             &img.index.to_string(),
             "--json",

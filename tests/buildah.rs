@@ -5,6 +5,7 @@
 //! `--root`/`--runroot`), pushed to a docker-archive, kept in memory and the buildah store
 //! removed. For every image:
 //!
+//! - `analyze`: layerlens's listing of every layer agrees with GNU tar's (as for the fixtures);
 //! - `export`: the exported rootfs equals umoci's (the same check as for the shared fixtures);
 //! - `squash`: a full squash and a squash `--from` every layer above the busybox base pass all
 //!   of `squash::Squash::check` (skopeo, umoci, podman, plan size, determinism, config);
@@ -180,6 +181,44 @@ RUN chmod 4755 /x/capfile && chmod 2755 /x/userx && mkdir -m 1777 /x/sticky && e
     },
 };
 
+/// Metadata that needs more than ustar: a uid/gid above 2^31 (PAX), an mtime before 1970
+/// (negative, PAX), a symlink target longer than 100 bytes (PAX linkpath), a name that is
+/// not UTF-8, hardlinks to a symlink and to a FIFO, and device nodes (built with
+/// `--cap-add CAP_MKNOD`; chroot isolation refuses mknod otherwise). An mtime after 2038 is
+/// left out: the unpacked reference cannot hold it where the filesystem clamps it.
+pub static ODD_METADATA: Case = Case {
+    name: "odd_metadata",
+    steps: r#"
+RUN mkdir /m && echo big > /m/bigid && chown 3000000000:3000000001 /m/bigid && echo old > /m/old && touch -d "1960-01-01 00:00:00" /m/old
+RUN T=$(printf 'target_%0150d' 0) && echo x > "/m/$T" && ln -s "/m/$T" /m/longlink && echo raw > "/m/$(printf 'latin1_\377_name')" && ln -s old /m/sym && ln /m/sym /m/sym_hardlink && mkfifo /m/fifo && ln /m/fifo /m/fifo_hardlink
+RUN mknod /m/null c 1 3 && mknod /m/loop b 7 0
+"#,
+    context: no_context,
+    expect: |t| {
+        let n = node(t, "m/bigid");
+        assert_eq!(
+            (n.uid, n.gid),
+            (3_000_000_000, 3_000_000_001),
+            "owner of /m/bigid"
+        );
+        assert_eq!(
+            node(t, "m/old").mtime,
+            -315_619_200,
+            "mtime of /m/old (1960-01-01)"
+        );
+        kind(t, "m/longlink", Kind::Symlink);
+        assert!(
+            t.nodes.contains_key(b"m/latin1_\xff_name".as_slice()),
+            "no /m/latin1_\\xff_name"
+        );
+        linked(t, &["m/sym", "m/sym_hardlink"]);
+        linked(t, &["m/fifo", "m/fifo_hardlink"]);
+        assert_eq!(node(t, "m/null").device, Some((1, 3)), "/m/null");
+        assert_eq!(node(t, "m/loop").device, Some((7, 0)), "/m/loop");
+        kind(t, "m/loop", Kind::BlockDevice);
+    },
+};
+
 /// `cap_net_raw+ep` in the VFS_CAP_REVISION_2 layout.
 const NET_RAW_EP: [u8; 20] = [
     1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -279,6 +318,8 @@ fn build(case: &Case, driver: &str) -> Vec<u8> {
     run(buildah()
         .args([
             "bud",
+            "--cap-add",
+            "CAP_MKNOD",
             "--layers",
             "--no-cache",
             "--isolation",
@@ -304,6 +345,16 @@ fn archive(case: &'static Case, driver: &'static str, work: &Path) -> std::path:
     let p = work.join(format!("{}-{driver}.tar", case.name));
     std::fs::write(&p, bytes.get().expect("built")).unwrap();
     p
+}
+
+/// `layerlens analyze` agrees with GNU tar on the built layers (as for the fixtures).
+fn analyze(case: &'static Case, driver: &'static str) {
+    let work = temp_dir("buildah-analyze");
+    let path = archive(case, driver, work.path());
+    crate::analyze::analysis_agrees_with_gnu_tar(
+        &path,
+        &format!("buildah {} ({driver})", case.name),
+    );
 }
 
 fn export(case: &'static Case, driver: &'static str) {
@@ -370,6 +421,14 @@ macro_rules! buildah_tests {
             mod $name {
                 use super::*;
                 #[test]
+                fn overlay_analyze() {
+                    analyze(&$case, "overlay");
+                }
+                #[test]
+                fn vfs_analyze() {
+                    analyze(&$case, "vfs");
+                }
+                #[test]
                 fn overlay_export() {
                     export(&$case, "overlay");
                 }
@@ -398,6 +457,7 @@ buildah_tests! {
     hardlink_overwrites_file => HARDLINK_OVERWRITES_FILE,
     dangling_symlink => DANGLING_SYMLINK,
     setuid_xattr => SETUID_XATTR,
+    odd_metadata => ODD_METADATA,
 }
 
 /// The overlay builds really contain what makes them interesting (opaque markers, hardlink

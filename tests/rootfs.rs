@@ -46,7 +46,7 @@ pub struct Node {
 
 /// A root filesystem: nodes by path (no leading `/`), hardlink groups, and anything odd met
 /// while reading it (a tar that names a path twice, a hardlink to nothing).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Tree {
     pub nodes: BTreeMap<Vec<u8>, Node>,
     /// For each path that shares its inode with another, all paths of that inode.
@@ -128,12 +128,6 @@ impl Tree {
                             .entry((md.dev(), md.ino()))
                             .or_insert_with(|| crate::util::sha256_file(&p));
                         node.sha256 = Some(sha.clone());
-                        if md.nlink() > 1 {
-                            inodes
-                                .entry((md.dev(), md.ino()))
-                                .or_default()
-                                .insert(rel.clone());
-                        }
                     }
                     Kind::Symlink => {
                         node.target = Some(
@@ -149,6 +143,14 @@ impl Tree {
                         node.device = Some((major(r), minor(r)));
                     }
                     _ => {}
+                }
+                // Hardlinks: any non-directory can have several names (tar can hardlink a
+                // symlink, a FIFO or a device node too).
+                if kind != Kind::Dir && md.nlink() > 1 {
+                    inodes
+                        .entry((md.dev(), md.ino()))
+                        .or_default()
+                        .insert(rel.clone());
                 }
                 if let Ok(names) = xattr::list(&p) {
                     for n in names {
@@ -197,7 +199,21 @@ impl Tree {
                     .and_then(|v| v.split('.').next()?.parse().ok())
                     .unwrap_or(fallback)
             };
-            let mtime = num("mtime", h.mtime().unwrap_or(0)) as i64;
+            // PAX mtime may be negative (before 1970) and fractional; stat shows its floor.
+            let mtime = pax
+                .get("mtime")
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(|v| {
+                    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+                    let int: i64 = int.parse().ok()?;
+                    let below = int < 0 || v.starts_with('-');
+                    Some(if below && !frac.trim_matches('0').is_empty() {
+                        int - 1
+                    } else {
+                        int
+                    })
+                })
+                .unwrap_or_else(|| h.mtime().unwrap_or(0) as i64);
             let xattrs: BTreeMap<String, Vec<u8>> = pax
                 .iter()
                 .filter_map(|(k, v)| {
