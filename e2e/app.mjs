@@ -1,0 +1,710 @@
+// End-to-end tests of the built browser app (dist/) against the CLI as the oracle.
+//
+// Serves dist/ from this process on a free localhost port (at "/" and under a sub-path: the
+// build uses relative URLs) and drives headless Debian Chromium (1280×800) through the app:
+// - the shell starts (worker ready) with no CSP violation, console error or page error;
+// - the bundled sample loads from a sub-path deployment;
+// - each fixture (Docker < 25, buildah, Docker 25, gzipped OCI archive, zstd OCI archive) loaded
+//   with the file input shows the figures `layerlens analyze --json` gives (layer count, total
+//   stored size, per-layer tar size, entries, added / modified / removed);
+// - some are dropped on the page as well (a DragEvent carrying a File), with the same figures;
+// - squash (all layers, and from the middle layer) downloads a file byte-identical to
+//   `layerlens squash`, as large as the plan said, that `skopeo inspect` accepts with the
+//   expected layer count;
+// - malformed files (random bytes, truncated archives) show an error, and a good file then works;
+// - Cancel stops an analysis; a file opened while another is analysed shows only its own figures;
+// - a two-image archive offers both images and shows the second one's figures when picked;
+// - the file tree marks a layer's added / modified / removed paths and filters by path;
+// - every request of every page and worker stays on localhost.
+// Screenshots of each view and the downloads go to target/e2e/. The last line is
+// `N passed, N failed`; the exit status is 1 if anything failed.
+//
+// Usage: node e2e/app.mjs [DIST_DIR]
+//   Needs the CLI (cargo build -p layerlens-cli; env LAYERLENS overrides target/debug/layerlens),
+//   skopeo, and Chromium (env CHROMIUM overrides /usr/bin/chromium).
+
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { SUB_PATH, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
+
+const dist = resolve(process.argv[2] ?? join(root, "dist"));
+const artefacts = join(root, "target", "e2e");
+const downloads = join(artefacts, "downloads");
+const scratch = join(artefacts, "scratch");
+const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
+const fixtures = resolve(root, "..", "shared", "fixtures");
+const TIMEOUT_MS = 20_000;
+
+const F = {
+  dockerLegacy: join(fixtures, "real/dive/test-docker-image.tar"),
+  buildah: join(fixtures, "built/whiteouts.docker.tar"),
+  docker25: join(fixtures, "real/ggcr/tarball__hello-world-v25.tar"),
+  ociGzip: join(fixtures, "built/whiteouts.oci.tar"),
+  ociZstd: join(fixtures, "real/dive/test-oci-zstd-image.tar"),
+  bundle: join(fixtures, "real/ggcr/tarball__test_bundle.tar"),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+let passed = 0;
+let failed = 0;
+
+/** Runs one named check; `fn` gets a `problems` array to push to (or throws). */
+async function test(name, fn) {
+  const started = Date.now();
+  const problems = [];
+  try {
+    await fn(problems);
+  } catch (err) {
+    problems.push(String(err?.message ?? err).split("\n").slice(0, 6).join("\n     "));
+  }
+  const ms = Date.now() - started;
+  if (problems.length === 0) {
+    passed++;
+    console.log(`ok   ${name} (${ms} ms)`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name} (${ms} ms)`);
+    for (const p of problems) console.log(`     ${p}`);
+  }
+  return problems.length === 0;
+}
+
+/** Pushes a message unless `actual` equals `expected` (compared as JSON). */
+function expectEq(problems, what, actual, expected) {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    problems.push(`${what}: page shows ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The oracle: the CLI and skopeo
+
+const analyses = new Map();
+
+/** `layerlens analyze FILE --json [--image N]`, parsed (cached). */
+async function analyze(file, image) {
+  const key = `${file}#${image ?? ""}`;
+  if (!analyses.has(key)) {
+    const args = ["analyze", file, "--json", ...(image === undefined ? [] : ["--image", String(image)])];
+    const r = await run(cli, args);
+    if (r.code !== 0) throw new Error(`layerlens ${args.join(" ")} failed: ${r.stderr}`);
+    analyses.set(key, JSON.parse(r.stdout));
+  }
+  return analyses.get(key);
+}
+
+/** What the page should show for an image, from the CLI's analysis. */
+async function expectedFigures(file, image) {
+  const img = (await analyze(file, image)).image;
+  return {
+    tags: img.tags.length ? img.tags.join(", ") : "<none>",
+    id: img.id,
+    layerCount: img.layers.length,
+    totalSize: img.layers.reduce((s, l) => s + l.blob_size, 0),
+    rows: img.layers.map((l) => ({
+      layer: l.position,
+      tarSize: l.tar_size,
+      entries: l.entry_count,
+      added: l.counts.added,
+      modified: l.counts.modified,
+      removed: l.counts.removed,
+    })),
+  };
+}
+
+/** Writes `layerlens squash FILE -o OUT [--from N] [--tag T]`; returns OUT. */
+async function cliSquash(file, from, tag, image) {
+  const variant = `${image === undefined ? "" : `-image${image}`}-from${from}${tag ? "-tagged" : ""}`;
+  const out = join(scratch, `${basename(file, ".tar")}-cli${variant}.tar`);
+  const imageArgs = image === undefined ? [] : ["--image", String(image)];
+  const args = ["squash", file, ...imageArgs, "-o", out, "--from", String(from), ...(tag ? ["--tag", tag] : [])];
+  const r = await run(cli, args);
+  if (r.code !== 0) throw new Error(`layerlens ${args.join(" ")} failed: ${r.stderr}`);
+  return out;
+}
+
+/** Number of layers skopeo sees in a docker-archive, or a problem. */
+async function skopeoLayers(file) {
+  const r = await run("skopeo", ["inspect", `docker-archive:${file}`]);
+  if (r.code !== 0) return { error: `skopeo inspect docker-archive:${file} failed: ${r.stderr.trim()}` };
+  return { layers: JSON.parse(r.stdout).Layers.length };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving the page
+
+const pages = [];
+
+/** Opens the app at `url` and waits for the worker; problems on the page are collected. */
+async function openApp(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(`console error: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => errors.push(`page error: ${err.message}`));
+  page.on("requestfailed", (req) => {
+    if (isLocal(req.url()) && !req.url().startsWith("blob:")) {
+      errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
+    }
+  });
+  page.on("response", (res) => {
+    if (res.status() >= 400) errors.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`),
+    );
+  });
+  await page.goto(url, { waitUntil: "load", timeout: TIMEOUT_MS });
+  await page.waitForSelector("#worker-status.ready", { timeout: TIMEOUT_MS });
+  const entry = { page, errors, url };
+  pages.push(entry);
+  return entry;
+}
+
+/** Problems the page reported so far (console errors, CSP violations); clears them. */
+async function pageProblems(app) {
+  const out = app.errors.splice(0);
+  const csp = await app.page.evaluate(() => window.__csp.splice(0)).catch(() => []);
+  for (const v of csp) out.push(`CSP violation: ${v}`);
+  return out;
+}
+
+/** Marks what is on screen now, so `settle` can tell the next result from the last one. */
+async function markStale(page) {
+  await page.evaluate(() => {
+    for (const sel of ["#overview", "#error"]) document.querySelector(sel)?.setAttribute("data-e2e-stale", "");
+  });
+}
+
+/**
+ * Waits until the page shows a fresh analysis of `name` or a fresh error; returns
+ * { ok: true } or { error: text }.
+ */
+async function settle(page, name) {
+  await page.waitForFunction(
+    (name) => {
+      if (document.querySelector("#progress")) return false;
+      if (document.querySelector("#error:not([data-e2e-stale])")) return true;
+      const o = document.querySelector("#overview:not([data-e2e-stale])");
+      return !!o && o.querySelector("dl.facts dd")?.textContent === name && !!document.querySelector("#layer-table");
+    },
+    name,
+    { timeout: TIMEOUT_MS },
+  );
+  const error = await page.evaluate(() => document.querySelector("#error:not([data-e2e-stale]) .error-text")?.textContent);
+  return error === undefined ? { ok: true } : { error };
+}
+
+async function loadByInput(page, file) {
+  await markStale(page);
+  await page.setInputFiles("#file-input", file);
+  return settle(page, basename(file));
+}
+
+/**
+ * Drops `file` on the page: a DataTransfer holding the File goes through dragenter, dragover
+ * and drop on an element inside <main class="app"> (the page takes drops anywhere). The File is
+ * made by a throwaway hidden input outside the app. Returns whether the drop overlay showed.
+ */
+async function loadByDrop(page, file, target = "main.app") {
+  await markStale(page);
+  await page.evaluate(() => {
+    const input = document.createElement("input");
+    input.type = "file";
+    input.id = "e2e-drop-source";
+    input.style.display = "none";
+    document.documentElement.appendChild(input);
+  });
+  await page.setInputFiles("#e2e-drop-source", file);
+  const overlay = await page.evaluate(async (target) => {
+    const input = document.getElementById("e2e-drop-source");
+    const dt = new DataTransfer();
+    dt.items.add(input.files[0]);
+    input.remove();
+    const el = document.querySelector(target);
+    const fire = (type) =>
+      el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    fire("dragenter");
+    fire("dragover");
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const shown = !!document.querySelector(".drop-overlay") && document.querySelector("main.app").classList.contains("dragging");
+    fire("drop");
+    return shown;
+  }, target);
+  const result = await settle(page, basename(file));
+  return { ...result, overlay };
+}
+
+/** The figures the page shows. */
+function readFigures(page) {
+  return page.evaluate(() => {
+    const num = (s) => Number(String(s).replace(/[^\d]/g, ""));
+    return {
+      tags: document.querySelector("#overview h2")?.textContent,
+      id: document.querySelector("#overview dd.mono")?.title,
+      layerCount: num(document.querySelector("#layer-count")?.textContent),
+      totalSize: Number(document.querySelector("#total-size")?.dataset.bytes),
+      rows: [...document.querySelectorAll("#layer-table tr.layer-row")].map((tr) => {
+        const td = tr.querySelectorAll("td");
+        return {
+          layer: Number(tr.dataset.layer),
+          tarSize: Number(td[1].dataset.bytes),
+          entries: num(td[2].textContent),
+          added: num(td[3].textContent),
+          modified: num(td[4].textContent),
+          removed: num(td[5].textContent),
+        };
+      }),
+    };
+  });
+}
+
+/** Compares what the page shows with the CLI, figure by figure. */
+async function checkFigures(problems, page, file, image) {
+  const shown = await readFigures(page);
+  const want = await expectedFigures(file, image);
+  expectEq(problems, "tags", shown.tags, want.tags);
+  expectEq(problems, "image ID", shown.id, want.id);
+  expectEq(problems, "layer count", shown.layerCount, want.layerCount);
+  expectEq(problems, "total size (bytes)", shown.totalSize, want.totalSize);
+  expectEq(problems, "layer rows", shown.rows.length, want.rows.length);
+  for (const w of want.rows) {
+    const s = shown.rows.find((r) => r.layer === w.layer);
+    if (!s) {
+      problems.push(`layer ${w.layer}: no row`);
+      continue;
+    }
+    for (const k of ["tarSize", "entries", "added", "modified", "removed"]) {
+      expectEq(problems, `layer ${w.layer} ${k}`, s[k], w[k]);
+    }
+  }
+  return want;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(artefacts, name), fullPage: true });
+}
+
+/**
+ * Squashes from layer `from` in the page (optionally with a tag), saves the download, and
+ * checks it against the plan shown, the CLI's output and skopeo.
+ */
+async function checkSquash(problems, page, file, { from, layerCount, tag, image, viaRow }) {
+  if (viaRow) {
+    // The layer table's "squash from here" sets the squash panel's first layer.
+    await page.click(`#layer-table tr.layer-row[data-layer="${from}"] button:has-text("squash from here")`);
+  } else {
+    await page.selectOption("#squash-from", String(from));
+  }
+  await page.waitForFunction(
+    (from) =>
+      document.querySelector("#squash-from")?.value === String(from) &&
+      document.querySelector("#plan-archive-size") &&
+      !document.querySelector("#build").disabled,
+    from,
+    { timeout: TIMEOUT_MS },
+  );
+  const planned = Number(await page.getAttribute("#plan-archive-size", "data-bytes"));
+  await page.fill("#squash-tag", tag ?? "");
+  const stem = basename(file, ".tar");
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: TIMEOUT_MS }),
+    page.click("#build"),
+  ]);
+  const variant = `${image === undefined ? "" : `-image${image}`}-from${from}${tag ? "-tagged" : ""}`;
+  const saved = join(downloads, `${stem}${variant}.tar`);
+  await download.saveAs(saved);
+  expectEq(problems, "download name", download.suggestedFilename(), `${stem}-squashed.tar`);
+  await page.waitForSelector("#download-link", { timeout: TIMEOUT_MS });
+  expectEq(problems, "#download-link name", await page.getAttribute("#download-link", "download"), `${stem}-squashed.tar`);
+
+  const got = await readFile(saved);
+  expectEq(problems, "download size vs #plan-archive-size", got.length, planned);
+  const imageArgs = image === undefined ? [] : ["--image", String(image)];
+  const dry = await run(cli, ["squash", file, ...imageArgs, "-o", join(scratch, "unused.tar"), "--from", String(from), "--dry-run", "--json"]);
+  if (dry.code === 0) expectEq(problems, "#plan-archive-size vs CLI --dry-run", planned, JSON.parse(dry.stdout).archive_size);
+  else problems.push(`layerlens squash --dry-run failed: ${dry.stderr}`);
+  const want = await readFile(await cliSquash(file, from, tag, image));
+  if (!got.equals(want)) {
+    let i = 0;
+    while (i < got.length && i < want.length && got[i] === want[i]) i++;
+    problems.push(`download differs from \`layerlens squash ${[...imageArgs, "--from", from, ...(tag ? ["--tag", tag] : [])].join(" ")}\`: ${got.length} vs ${want.length} bytes, first difference at byte ${i} (saved as ${saved})`);
+  }
+  const sk = await skopeoLayers(saved);
+  if (sk.error) problems.push(sk.error);
+  else expectEq(problems, "layers skopeo sees in the download", sk.layers, from === 0 ? 1 : from + 1);
+  if (layerCount <= from) problems.push(`from ${from} is not below the layer count ${layerCount}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite
+
+async function main() {
+  await stat(join(dist, "index.html")).catch(() => {
+    throw new Error(`${dist}/index.html not found: build the app first (trunk build index.html --release --offline)`);
+  });
+  await stat(cli).catch(() => {
+    throw new Error(`${cli} not found: build the CLI first (cargo build -p layerlens-cli)`);
+  });
+  if ((await run("skopeo", ["--version"]).catch(() => ({ code: -1 }))).code !== 0) {
+    throw new Error("skopeo not found: apt-get install -y skopeo (scripts/setup test installs it)");
+  }
+  await rm(artefacts, { recursive: true, force: true });
+  await mkdir(downloads, { recursive: true });
+  await mkdir(scratch, { recursive: true });
+
+  const server = await serve(dist);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await launch();
+  const { context, requests } = await newContext(browser);
+  const atRoot = `${origin}/`;
+  const atSub = `${origin}${SUB_PATH}`;
+
+  // The shell, at the root and under a sub-path; the bundled sample from the sub-path.
+  await test("app shell at / (worker ready, no CSP violation or error)", async (p) => {
+    const app = await openApp(context, atRoot);
+    expectEq(p, "worker status", (await app.page.textContent("#worker-status"))?.trim(), "worker ready");
+    const h1 = (await app.page.textContent("h1"))?.trim();
+    expectEq(p, "heading", h1, "Drop a docker save tarball anywhere on this page");
+    await shot(app.page, "start.png");
+    p.push(...(await pageProblems(app)));
+    await app.page.close();
+  });
+
+  await test("app at a sub-path: the bundled sample (#try-sample) shows the CLI's figures", async (p) => {
+    const app = await openApp(context, atSub);
+    await markStale(app.page);
+    await app.page.click("#try-sample");
+    const r = await settle(app.page, "sample.tar");
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await checkFigures(p, app.page, join(dist, "sample.tar"));
+    await shot(app.page, "sample.png");
+    p.push(...(await pageProblems(app)));
+    await app.page.close();
+  });
+
+  // Each fixture: file input → figures → squash all (and from the middle layer).
+  const cases = [
+    ["Docker < 25 (dive test image)", F.dockerLegacy, atRoot, { drop: true, viaRow: true }],
+    ["buildah docker-archive (whiteouts)", F.buildah, atSub, { drop: true, tree: true }],
+    ["Docker 25 (ggcr hello-world)", F.docker25, atRoot, {}],
+    ["OCI archive, gzip layers (whiteouts)", F.ociGzip, atSub, { tag: "e2e/squashed:1" }],
+    ["OCI archive, zstd layer (dive)", F.ociZstd, atRoot, { drop: true }],
+  ];
+  for (const [label, file, url, opts] of cases) {
+    const stem = basename(file, ".tar");
+    const app = await openApp(context, url).catch((err) => ({ err }));
+    if (app.err) {
+      await test(`${label}: app opens`, () => Promise.reject(app.err));
+      continue;
+    }
+    const page = app.page;
+    let layerCount = 0;
+    const loaded = await test(`${label}: file input shows the CLI's figures`, async (p) => {
+      const r = await loadByInput(page, file);
+      if (r.error) throw new Error(`#error: ${r.error}`);
+      layerCount = (await checkFigures(p, page, file)).layerCount;
+      await shot(page, `${stem}-analysis.png`);
+    });
+    if (loaded) {
+      await test(`${label}: squash all layers${opts.tag ? ` tagged ${opts.tag}` : ""} = CLI bytes, planned size, skopeo OK`, (p) =>
+        checkSquash(p, page, file, { from: 0, layerCount, tag: opts.tag }),
+      );
+      await shot(page, `${stem}-built.png`);
+      if (layerCount > 1) {
+        const mid = Math.floor(layerCount / 2);
+        const how = opts.viaRow ? ` (its "squash from here" button)` : "";
+        await test(`${label}: squash from layer ${mid}${how} of ${layerCount} = CLI bytes, planned size, skopeo OK`, (p) =>
+          checkSquash(p, page, file, { from: mid, layerCount, viaRow: opts.viaRow }),
+        );
+      }
+    }
+    if (opts.drop) {
+      // Dropped on the layer table of the image already shown: "anywhere on the page".
+      await test(`${label}: dropped on the page, shows the CLI's figures`, async (p) => {
+        const target = (await page.$("#layer-table")) ? "#layer-table" : "main.app";
+        const r = await loadByDrop(page, file, target);
+        if (r.error) throw new Error(`#error: ${r.error}`);
+        if (!r.overlay) p.push("dragging over the page did not show the drop overlay");
+        if (await page.$(".drop-overlay")) p.push("the drop overlay stayed after the drop");
+        await checkFigures(p, page, file);
+      });
+    }
+    if (opts.tree) await treeChecks(page, file, stem);
+    await test(`${label}: no console error, page error or CSP violation`, async (p) => {
+      p.push(...(await pageProblems(app)));
+    });
+    await page.close();
+  }
+
+  // Malformed files, then a good one on the same page.
+  await test("malformed files show an error (dismissable); a good file then works", async (p) => {
+    const random = join(scratch, "random-bytes.tar");
+    await writeFile(random, randomBytes(10 * 1024));
+    const cut = async (src, bytes, name) => {
+      const out = join(scratch, name);
+      await writeFile(out, (await readFile(src)).subarray(0, bytes));
+      return out;
+    };
+    const bad = [
+      random,
+      await cut(F.dockerLegacy, 700_000, "truncated-docker.tar"),
+      await cut(F.ociGzip, 555_000, "truncated-oci-gzip.tar"),
+    ];
+    const app = await openApp(context, atRoot);
+    for (const [i, file] of bad.entries()) {
+      const r = await loadByInput(app.page, file);
+      if (!r.error) {
+        p.push(`${basename(file)}: no #error shown`);
+        continue;
+      }
+      if (!r.error.trim()) p.push(`${basename(file)}: #error has an empty .error-text`);
+      if (/stopped unexpectedly/.test(r.error)) p.push(`${basename(file)}: the worker crashed instead of reporting an error: ${r.error}`);
+      if (await app.page.$("#overview")) p.push(`${basename(file)}: an overview is shown next to the error`);
+      if (i === 0) {
+        await shot(app.page, "error.png");
+        await app.page.click("#error button:has-text('Dismiss')");
+        if (await app.page.$("#error")) p.push("Dismiss did not close the error");
+      }
+      console.log(`     (${basename(file)}: "${r.error.slice(0, 110)}")`);
+    }
+    const r = await loadByInput(app.page, F.docker25);
+    if (r.error) throw new Error(`good file after bad ones: #error: ${r.error}`);
+    if (await app.page.$("#error")) p.push("the error is still shown after a good file loaded");
+    await checkFigures(p, app.page, F.docker25);
+    await checkSquash(p, app.page, F.docker25, { from: 0, layerCount: 1 });
+    // Errors the app logs for bad input are not failures; CSP violations still are.
+    const probs = await pageProblems(app);
+    p.push(...probs.filter((x) => !x.startsWith("console error")));
+    await app.page.close();
+  });
+
+  // Long work: a slow archive (a 2 GiB layer of zeros, gzipped to 9 MB) keeps the worker busy
+  // for a second or two, long enough to cancel it or to open another file meanwhile.
+  const slow = join(scratch, "slow-zeros.tar");
+  await makeSlowArchive(slow, 2048);
+  await test("Cancel during an analysis stops it; the next file then works", async (p) => {
+    const app = await openApp(context, atRoot);
+    const page = app.page;
+    await markStale(page);
+    await page.setInputFiles("#file-input", slow);
+    await page.waitForSelector("#progress", { timeout: TIMEOUT_MS });
+    await page.click("#progress button:has-text('Cancel')");
+    // Watch for 3 s: the analysis must not come back (it takes ~2 s here).
+    const seen = new Set();
+    for (let t = 0; t < 3000; t += 100) {
+      const s = await page.evaluate(() =>
+        [
+          document.querySelector("#progress") ? `progress "${document.querySelector("#progress .progress-head span")?.textContent}"` : null,
+          document.querySelector("#overview") ? `overview of ${document.querySelector("#overview dl.facts dd")?.textContent}` : null,
+        ].filter(Boolean).join(", "),
+      );
+      if (s && t >= 300) seen.add(s);
+      await page.waitForTimeout(100);
+    }
+    if (seen.size) p.push(`after Cancel the analysis started again and finished: the page showed ${[...seen].join("; ")} (web/src/hooks/use_image_worker.rs: cancel() re-opens the current file)`);
+    await shot(page, "cancelled.png");
+    const r = await loadByInput(page, F.docker25);
+    if (r.error) throw new Error(`good file after Cancel: #error: ${r.error}`);
+    await checkFigures(p, page, F.docker25);
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+
+  await test("opening a file while another is analysed never shows the first one's figures", async (p) => {
+    const app = await openApp(context, atRoot);
+    const page = app.page;
+    // Log every state of the overview and the progress bar.
+    await page.evaluate(() => {
+      window.__states = [];
+      const snap = () => {
+        const o = document.querySelector("#overview");
+        const s = JSON.stringify({
+          file: o?.querySelector("dl.facts dd")?.textContent ?? null,
+          bytes: o ? Number(o.querySelector("#total-size")?.dataset.bytes) : null,
+          busy: document.querySelector("#progress .progress-head span")?.textContent ?? null,
+        });
+        if (window.__states.at(-1) !== s) window.__states.push(s);
+      };
+      new MutationObserver(snap).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await page.setInputFiles("#file-input", slow);
+    await page.waitForSelector("#progress", { timeout: TIMEOUT_MS });
+    await markStale(page);
+    await page.setInputFiles("#file-input", F.docker25);
+    const r = await settle(page, basename(F.docker25));
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await checkFigures(p, page, F.docker25);
+    const want = (await expectedFigures(F.docker25)).totalSize;
+    const states = (await page.evaluate(() => window.__states)).map((s) => JSON.parse(s));
+    for (const s of states) {
+      if (s.file === basename(F.docker25) && s.bytes !== want) {
+        p.push(`the overview showed ${s.file} with ${s.bytes} stored bytes (the slow archive's figures; expected ${want})${s.busy ? "" : " and no progress bar"}: the first file's late result is not discarded`);
+        break;
+      }
+    }
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+
+  // Two images in one archive.
+  await test("two-image archive: #image-picker lists both; the second one's figures and squash", async (p) => {
+    const app = await openApp(context, atSub);
+    const page = app.page;
+    const r = await loadByInput(page, F.bundle);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    const options = await page.$$eval("#image-picker option", (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+    expectEq(p, "picker options", options.length, 2);
+    await checkFigures(p, page, F.bundle, 0);
+    await markStale(page);
+    await page.selectOption("#image-picker", options[1]?.value ?? "1");
+    const r2 = await settle(page, basename(F.bundle));
+    if (r2.error) throw new Error(`#error after picking: ${r2.error}`);
+    await checkFigures(p, page, F.bundle, 1);
+    expectEq(p, "picker selection", await page.$eval("#image-picker", (s) => s.value), options[1]?.value);
+    await shot(page, "image-picker.png");
+    // The build squashes the picked image, not the archive's first.
+    await checkSquash(p, page, F.bundle, { from: 0, layerCount: 1, image: 1 });
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+
+  await test("every request went to localhost (pages and workers)", async (p) => {
+    const foreign = requests.filter((u) => !isLocal(u));
+    for (const u of foreign) p.push(`left localhost: ${u}`);
+    for (const must of ["worker.js", "worker_bg.wasm", "sample.tar"]) {
+      if (!requests.some((u) => new URL(u).pathname.endsWith(must))) p.push(`no request for ${must} was recorded (are worker requests seen?)`);
+    }
+    if (!requests.some((u) => u.includes(SUB_PATH))) p.push("no request under the sub-path was recorded");
+    console.log(`     (${requests.length} requests recorded)`);
+  });
+
+  await browser.close();
+  server.close();
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+/** File tree of whiteouts.docker.tar at layer 3: marks equal the CLI's changes; the filter works. */
+async function treeChecks(page, file, stem) {
+  const layer = 3;
+  await test(`file tree: layer ${layer} marks the CLI's added / modified / removed paths`, async (p) => {
+    // Load afresh by the file input so the tree starts from its defaults.
+    const r = await loadByInput(page, file);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#tree-layer", { timeout: TIMEOUT_MS });
+    await page.selectOption("#tree-layer", String(layer));
+    await page.waitForFunction(
+      (layer) => document.querySelector("#files h3")?.textContent.startsWith(`Files after layer ${layer}`) && document.querySelector("#files .tree-row"),
+      layer,
+      { timeout: TIMEOUT_MS },
+    );
+    await page.check("#tree-changed");
+    await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
+    await page.waitForTimeout(100);
+    const rows = await page.$$eval("#files .tree-row", (rs) =>
+      rs.map((r) => ({ path: r.dataset.path, mark: ["added", "modified", "removed", "unchanged"].find((c) => r.classList.contains(c)) })),
+    );
+    const changes = (await analyze(file)).image.layers[layer].changes;
+    const want = { added: new Set(), modified: new Set(), removed: new Set() };
+    for (const c of changes) {
+      const kind = typeof c.kind === "string" ? c.kind : Object.keys(c.kind)[0];
+      if (want[kind]) want[kind].add(c.path);
+    }
+    for (const mark of ["added", "modified", "removed"]) {
+      const got = rows.filter((r) => r.mark === mark).map((r) => r.path).sort();
+      expectEq(p, `rows marked ${mark}`, got, [...want[mark]].sort());
+    }
+    if (want.removed.size === 0) p.push("fixture has no removed path in this layer: pick another layer");
+    const stats = await page.textContent("#tree-stats");
+    const shown = Number(/(\d+) rows shown/.exec(stats)?.[1]);
+    expectEq(p, "#tree-stats rows shown = rendered rows", shown, rows.length);
+    await shot(page, `${stem}-tree-layer${layer}.png`);
+  });
+
+  await test("file tree: the path filter keeps matching paths and their parents", async (p) => {
+    await page.uncheck("#tree-changed");
+    await page.fill("#tree-filter", "overwrite");
+    await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
+    await page.waitForFunction(
+      () => [...document.querySelectorAll("#files .tree-row")].every((r) => "data/overwrite.txt".startsWith(r.dataset.path)),
+      null,
+      { timeout: TIMEOUT_MS },
+    ).catch(() => {});
+    const paths = await page.$$eval("#files .tree-row", (rs) => rs.map((r) => r.dataset.path));
+    expectEq(p, "rows for filter 'overwrite'", paths, ["data", "data/overwrite.txt"]);
+    const stats = await page.textContent("#tree-stats");
+    if (!/ 2 rows shown/.test(stats)) p.push(`#tree-stats: ${stats}`);
+    await shot(page, `${stem}-tree-filter.png`);
+    await page.fill("#tree-filter", "");
+    await page.waitForFunction(() => document.querySelectorAll("#files .tree-row").length > 2, null, { timeout: TIMEOUT_MS });
+  });
+}
+
+/**
+ * Writes a docker-archive whose one layer is a gzipped tar of `mib` MiB of zeros: a few MB on
+ * disk that take the worker a second or two to inflate. Its diff_id is a dummy (nothing here
+ * verifies it).
+ */
+async function makeSlowArchive(path, mib) {
+  const { createGzip } = await import("node:zlib");
+  const { createHash } = await import("node:crypto");
+  const header = (name, size) => {
+    const h = Buffer.alloc(512);
+    h.write(name, 0);
+    h.write("0000644\0", 100);
+    h.write("0000000\0", 108);
+    h.write("0000000\0", 116);
+    h.write(size.toString(8).padStart(11, "0") + "\0", 124);
+    h.write("00000000000\0", 136);
+    h.write("0", 156);
+    h.write("ustar\0" + "00", 257);
+    h.fill(" ", 148, 156);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+    return h;
+  };
+  const pad = (b) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+  const size = mib * 2 ** 20;
+  const gz = createGzip({ level: 1 });
+  const chunks = [];
+  gz.on("data", (d) => chunks.push(d));
+  const ended = new Promise((ok) => gz.on("end", ok));
+  gz.write(header("zeros.bin", size));
+  const zeros = Buffer.alloc(16 << 20);
+  for (let done = 0; done < size; done += zeros.length) gz.write(zeros);
+  gz.end(Buffer.alloc(1024));
+  await ended;
+  const layer = Buffer.concat(chunks);
+  const config = Buffer.from(JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    config: {},
+    rootfs: { type: "layers", diff_ids: [`sha256:${"0".repeat(64)}`] },
+    history: [{ created_by: "zeros" }],
+  }));
+  const configName = `${createHash("sha256").update(config).digest("hex")}.json`;
+  const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: ["slow:latest"], Layers: ["layer.tar"] }]));
+  await writeFile(path, Buffer.concat([
+    header(configName, config.length), pad(config),
+    header("layer.tar", layer.length), pad(layer),
+    header("manifest.json", manifest.length), pad(manifest),
+    Buffer.alloc(1024),
+  ]));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.log(`FAIL the e2e suite could not run: ${err?.stack ?? err}`);
+    console.log(`${passed} passed, ${failed + 1} failed`);
+    process.exit(1);
+  },
+);
