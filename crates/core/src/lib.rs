@@ -31,6 +31,7 @@
 extern crate alloc;
 extern crate std;
 
+pub mod analysis;
 pub mod archive;
 pub mod digest;
 mod error;

@@ -38,6 +38,9 @@ pub(super) struct Tree {
     pub file_size: u64,
 }
 
+/// A visitor: node, its dive path, its payload, whether it is a leaf; `false` stops.
+pub(super) type Visitor<'v> = dyn FnMut(u32, &[u8], Info, bool) -> bool + 'v;
+
 pub(super) const WHITEOUT_PREFIX: &[u8] = b".wh.";
 const DOUBLE_WHITEOUT_PREFIX: &[u8] = b".wh..wh..";
 
@@ -176,17 +179,12 @@ impl Tree {
     /// Visits every node but the root children-first, siblings in byte order (dive's
     /// `VisitDepthChildFirst`), giving each node's dive path (`/a/b`, its own `.wh.` prefix
     /// stripped, `//` collapsed). The visitor returns `false` to stop the walk.
-    pub fn visit_post_order(&self, visit: &mut dyn FnMut(u32, &[u8], Info, bool) -> bool) -> bool {
+    pub fn visit_post_order(&self, visit: &mut Visitor<'_>) -> bool {
         let mut prefix: Vec<u8> = Vec::new();
         self.visit_children(0, &mut prefix, visit)
     }
 
-    fn visit_children(
-        &self,
-        node: u32,
-        prefix: &mut Vec<u8>,
-        visit: &mut dyn FnMut(u32, &[u8], Info, bool) -> bool,
-    ) -> bool {
+    fn visit_children(&self, node: u32, prefix: &mut Vec<u8>, visit: &mut Visitor<'_>) -> bool {
         let Some(n) = self.nodes.get(node as usize) else {
             return true;
         };
@@ -317,7 +315,13 @@ mod tests {
     #[test]
     fn opaque_marker_leaves_an_empty_leaf_directory() {
         let mut t = Tree::new();
-        t.add_path(b"a/.wh..wh..opq", Info { size: 0, is_dir: false });
+        t.add_path(
+            b"a/.wh..wh..opq",
+            Info {
+                size: 0,
+                is_dir: false,
+            },
+        );
         let a = t.get(b"/a").unwrap();
         assert_eq!(t.info(a), Info::default());
         let mut leaves = Vec::new();
@@ -333,10 +337,28 @@ mod tests {
     #[test]
     fn stacking_blanks_implied_directories() {
         let mut lower = Tree::new();
-        lower.add_path(b"d", Info { size: 0, is_dir: true });
-        lower.add_path(b"d/x", Info { size: 5, is_dir: false });
+        lower.add_path(
+            b"d",
+            Info {
+                size: 0,
+                is_dir: true,
+            },
+        );
+        lower.add_path(
+            b"d/x",
+            Info {
+                size: 5,
+                is_dir: false,
+            },
+        );
         let mut upper = Tree::new();
-        upper.add_path(b"d/y", Info { size: 7, is_dir: false });
+        upper.add_path(
+            b"d/y",
+            Info {
+                size: 7,
+                is_dir: false,
+            },
+        );
         upper.add_path(b".wh.gone", Info::default());
         lower.stack(&upper);
         let d = lower.get(b"/d").unwrap();

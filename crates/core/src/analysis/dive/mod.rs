@@ -1,0 +1,282 @@
+//! dive-compatible waste figures: efficiency, wasted bytes, user wasted percent and the
+//! inefficient-files list, computed exactly as dive 0.13.1 computes them, so that a CI gate
+//! moved from dive to layerlens keeps its thresholds.
+//!
+//! dive's definitions (`filetree/efficiency.go`, `image/analysis.go`):
+//! - each layer is a file tree built from its tar entries; only its **leaves** are visited,
+//!   children first, siblings in byte order;
+//! - per path, dive adds up the size seen in every layer (`CumulativeSize`) and keeps the
+//!   smallest (`minDiscoveredSize`); a whiteout counts the size of the subtree it removed
+//!   from the stacked tree of the layers below, or 0 if that was not a directory;
+//! - a path seen in two layers or more is "inefficient"; wasted bytes = the sum of their
+//!   cumulative sizes; efficiency = Σ smallest / Σ cumulative over all paths;
+//! - user wasted percent = wasted bytes / the sizes of every layer but the base, where a
+//!   layer's size is the sum of its tar headers' size fields.
+//!
+//! Where dive is wrong, [`DiveReport`] reproduces it and [`DiveFile`] and
+//! [`crate::analysis::Figures`] carry the correct figure beside it (docs/waste.md).
+
+mod gosort;
+mod tree;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fs::UnionFs;
+use crate::image::Image;
+use crate::layer::{EntryPath, LayerIndex};
+use tree::Tree;
+
+/// One inefficient path, as dive lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiveFile {
+    /// dive's path (`/etc/passwd`), lossy UTF-8.
+    pub path: String,
+    /// Layers in which dive saw the path (dive's "Count").
+    pub count: u32,
+    /// dive's "Wasted Space": the path's cumulative size over every layer, the copy in the
+    /// final image included.
+    pub wasted_bytes: u64,
+    /// Size of the copy the final image keeps at this path (0 if deleted or not a file):
+    /// dive counts it as waste, it is not.
+    pub kept_bytes: u64,
+}
+
+impl DiveFile {
+    /// The part of dive's figure that is really wasted: every copy but the one kept.
+    pub fn dead_bytes(&self) -> u64 {
+        self.wasted_bytes.saturating_sub(self.kept_bytes)
+    }
+}
+
+/// dive 0.13.1's analysis of an image, number for number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiveReport {
+    /// Efficiency score in 0..=1 (dive prints it × 100 as a percentage).
+    pub efficiency: f64,
+    /// Wasted bytes: cumulative sizes of every inefficient path.
+    pub wasted_bytes: u64,
+    /// "userWastedPercent", a ratio: wasted bytes / user bytes. NaN when the image has no
+    /// user bytes (a single layer): dive prints `NaN %` (serialised as `null`).
+    pub user_wasted_ratio: f64,
+    /// Sum of dive's layer sizes.
+    pub size_bytes: u64,
+    /// Sum of dive's layer sizes but the base layer's.
+    pub user_size_bytes: u64,
+    /// dive's size of each layer, in dive's layer order.
+    pub layer_sizes: Vec<u64>,
+    /// Inefficient paths in dive's order (largest cumulative size first; ties in the order
+    /// Go's unstable sort leaves them).
+    pub inefficient_files: Vec<DiveFile>,
+    /// Layers whose walk dive abandoned at a whiteout of a path missing below (dive logs
+    /// "path does not exist" and skips the rest of the layer): its figures ignore the rest.
+    pub abandoned_layers: Vec<usize>,
+}
+
+impl DiveReport {
+    /// The report for `image` with its layers in image order, as dive reads a
+    /// docker-archive. `fs` (the final union) gives the kept size of each listed path.
+    pub fn new(image: &Image, fs: &UnionFs) -> Self {
+        let order: Vec<usize> = (0..image.layers.len()).collect();
+        Self::with_layer_order(image, fs, &order)
+    }
+
+    /// The report with dive's layers in the given order of image layer positions. dive
+    /// 0.13.1 reads an oci-archive (no `manifest.json`) in Go map order, which changes from
+    /// run to run; this reproduces any one of those runs.
+    pub fn with_layer_order(image: &Image, fs: &UnionFs, order: &[usize]) -> Self {
+        let layers: Vec<Option<&LayerIndex>> = order
+            .iter()
+            .map(|&i| {
+                image.layers.get(i).and_then(|l| {
+                    // dive reads a layer member that is a symlink as an empty tar.
+                    (l.blob.blob.member == l.blob.blob.resolved).then_some(&l.index)
+                })
+            })
+            .collect();
+        let mut r = Self::of_layers(&layers);
+        for f in &mut r.inefficient_files {
+            f.kept_bytes = kept_size(image, fs, &f.path);
+        }
+        r
+    }
+
+    /// The report for layer indexes (`None`: a layer dive reads as empty), base first.
+    /// Kept sizes are left at 0.
+    pub fn of_layers(layers: &[Option<&LayerIndex>]) -> Self {
+        let trees: Vec<Tree> = layers
+            .iter()
+            .map(|l| l.map_or_else(Tree::new, |l| Tree::from_entries(&l.entries)))
+            .collect();
+        let eff = efficiency(&trees);
+        let layer_sizes: Vec<u64> = trees.iter().map(|t| t.file_size).collect();
+        let size_bytes = layer_sizes.iter().fold(0u64, |a, &b| a.wrapping_add(b));
+        let user_size_bytes = layer_sizes
+            .iter()
+            .skip(1)
+            .fold(0u64, |a, &b| a.wrapping_add(b));
+        let wasted_bytes = eff
+            .inefficient
+            .iter()
+            .fold(0u64, |a, f| a.wrapping_add(f.cumulative as u64));
+        DiveReport {
+            efficiency: eff.score,
+            wasted_bytes,
+            user_wasted_ratio: wasted_bytes as f64 / user_size_bytes as f64,
+            size_bytes,
+            user_size_bytes,
+            layer_sizes,
+            inefficient_files: eff
+                .inefficient
+                .iter()
+                .rev()
+                .map(|f| DiveFile {
+                    path: String::from_utf8_lossy(&f.path).into_owned(),
+                    count: f.count,
+                    wasted_bytes: f.cumulative as u64,
+                    kept_bytes: 0,
+                })
+                .collect(),
+            abandoned_layers: eff.abandoned,
+        }
+    }
+
+    /// The user wasted ratio where it is defined: `None` for an image without user bytes,
+    /// where dive shows `NaN %`.
+    pub fn user_wasted_ratio_defined(&self) -> Option<f64> {
+        self.user_wasted_ratio
+            .is_finite()
+            .then_some(self.user_wasted_ratio)
+    }
+
+    /// dive's wasted bytes without the copies the final image keeps.
+    pub fn dead_bytes(&self) -> u64 {
+        self.inefficient_files
+            .iter()
+            .map(DiveFile::dead_bytes)
+            .sum()
+    }
+}
+
+/// Size of the file the final image has at dive path `path` (0 for none or not a file).
+fn kept_size(image: &Image, fs: &UnionFs, path: &str) -> u64 {
+    let Ok(p) = EntryPath::parse(path.as_bytes()) else {
+        return 0;
+    };
+    fs.get(p.as_bytes())
+        .and_then(|n| {
+            image
+                .layers
+                .get(n.inode_entry.layer as usize)
+                .and_then(|l| l.index.entries.get(n.inode_entry.entry as usize))
+        })
+        .filter(|e| e.is_file())
+        .map_or(0, |e| e.size)
+}
+
+struct PathStat {
+    path: Vec<u8>,
+    cumulative: i64,
+    min: i64,
+    count: u32,
+}
+
+struct Efficiency {
+    score: f64,
+    /// In the order dive's `sort.Sort` leaves them (ascending).
+    inefficient: Vec<PathStat>,
+    abandoned: Vec<usize>,
+}
+
+fn efficiency(trees: &[Tree]) -> Efficiency {
+    let mut stats: Vec<PathStat> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut inefficient: Vec<usize> = Vec::new();
+    let mut abandoned = Vec::new();
+    // The stacked tree of layers `0..stacked_upto` (dive's StackTreeRange(trees, 0, n-1)
+    // copies the base and stacks the base onto it again).
+    let mut stacked: Option<Tree> = None;
+    let mut stacked_upto = 0usize;
+    for (idx, tree) in trees.iter().enumerate() {
+        let completed = tree.visit_post_order(&mut |node, path, info, is_leaf| {
+            if !is_leaf {
+                return true;
+            }
+            let slot = *index.entry(path.to_vec()).or_insert_with(|| {
+                stats.push(PathStat {
+                    path: path.to_vec(),
+                    cumulative: 0,
+                    min: -1,
+                    count: 0,
+                });
+                stats.len() - 1
+            });
+            let size = if tree.is_whiteout(node) {
+                let below =
+                    stacked.get_or_insert_with(|| trees.first().cloned().unwrap_or_else(Tree::new));
+                while stacked_upto < idx {
+                    if let Some(t) = trees.get(stacked_upto) {
+                        below.stack(t);
+                    }
+                    stacked_upto += 1;
+                }
+                let Some(prev) = below.get(path) else {
+                    return false; // dive: "path does not exist", the layer walk stops
+                };
+                if below.info(prev).is_dir {
+                    below.subtree_size(prev)
+                } else {
+                    0
+                }
+            } else {
+                info.size
+            };
+            if let Some(s) = stats.get_mut(slot) {
+                s.cumulative = s.cumulative.wrapping_add(size);
+                if s.min < 0 || size < s.min {
+                    s.min = size;
+                }
+                s.count += 1;
+                if s.count == 2 {
+                    inefficient.push(slot);
+                }
+            }
+            true
+        });
+        if !completed {
+            abandoned.push(idx);
+        }
+    }
+    let (mut min_sum, mut cum_sum) = (0i64, 0i64);
+    for s in &stats {
+        min_sum = min_sum.wrapping_add(s.min);
+        cum_sum = cum_sum.wrapping_add(s.cumulative);
+    }
+    let score = if cum_sum == 0 {
+        1.0
+    } else {
+        min_sum as f64 / cum_sum as f64
+    };
+    let mut order = inefficient;
+    gosort::sort(&mut order, &|&a, &b| {
+        let ca = stats.get(a).map_or(0, |s| s.cumulative);
+        let cb = stats.get(b).map_or(0, |s| s.cumulative);
+        ca < cb
+    });
+    let mut by_slot: Vec<Option<PathStat>> = stats.into_iter().map(Some).collect();
+    let inefficient = order
+        .iter()
+        .filter_map(|&i| by_slot.get_mut(i).and_then(Option::take))
+        .collect();
+    Efficiency {
+        score,
+        inefficient,
+        abandoned,
+    }
+}
+
+#[cfg(test)]
+mod tests;
