@@ -1,0 +1,289 @@
+// Browser benchmark: the built app (dist/) on a big image in headless Chromium, next to the
+// native CLI on the same file. Prints figures (medians of several runs, as a Markdown table);
+// asserts nothing about time.
+//
+// Per run, in a fresh browser (1280×800): time from setInputFiles to the layer table and to the
+// file tree; time from clicking #build (squash all layers) to the download event and to the file
+// being saved; main-thread long tasks (PerformanceObserver 'longtask': count and longest, split
+// into those before and after the click on #build); peak memory of Chromium, sampled every
+// 100 ms as the summed RSS of the browser's process tree (the children of this Node process, see
+// ../shared/BROWSER_IO.md) and, every 500 ms, the summed PSS (RSS counts pages shared between
+// Chromium's processes once per process; PSS splits them).
+// Natively (release build): `layerlens analyze` and `layerlens squash` on the same file, with
+// their peak RSS from /usr/bin/time. The first run also checks that the download has the same
+// bytes as the native output (sha256).
+//
+// Usage: node bench/browser.mjs [IMAGE] [--runs N]      (default IMAGE: the 1.64 GB `large`
+//        fixture at /work/fixtures/out/large.docker.tar; default 3 runs)
+// Needs: dist/ built (trunk build index.html --release --offline); builds the release CLI.
+
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream, readFileSync, readdirSync } from "node:fs";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { launch, newContext, root, serve } from "../e2e/lib.mjs";
+
+const args = process.argv.slice(2);
+const runsAt = args.indexOf("--runs");
+const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 3;
+const image = resolve(args[0] ?? "/work/fixtures/out/large.docker.tar");
+const dist = join(root, "dist");
+const out = join(root, "target", "bench");
+const cli = join(root, "target", "release", "layerlens");
+const TIMEOUT_MS = 10 * 60_000;
+const PAGE = 4096;
+
+// ---------------------------------------------------------------------------------------------
+// Memory of the browser: its process tree under this Node process
+
+/** pid → ppid for every process. */
+function parents() {
+  const map = new Map();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, "utf8");
+      // Fields after the command (which may hold spaces) : state ppid ...
+      map.set(Number(d), Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return map;
+}
+
+/** Every descendant of `pid`. */
+function descendants(pid) {
+  const byParent = new Map();
+  for (const [p, pp] of parents()) {
+    if (!byParent.has(pp)) byParent.set(pp, []);
+    byParent.get(pp).push(p);
+  }
+  const found = [];
+  const todo = [pid];
+  while (todo.length) {
+    for (const k of byParent.get(todo.pop()) ?? []) {
+      found.push(k);
+      todo.push(k);
+    }
+  }
+  return found;
+}
+
+function rss(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]) * PAGE;
+  } catch {
+    return 0;
+  }
+}
+
+function pss(pid) {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the summed RSS (every 100 ms) and PSS (every 500 ms) of this process's children. */
+function memorySampler() {
+  const peak = { rss: 0, pss: 0, processes: 0 };
+  let tick = 0;
+  const sample = () => {
+    const pids = descendants(process.pid);
+    peak.rss = Math.max(peak.rss, pids.reduce((s, p) => s + rss(p), 0));
+    if (tick++ % 5 === 0) peak.pss = Math.max(peak.pss, pids.reduce((s, p) => s + pss(p), 0));
+    peak.processes = Math.max(peak.processes, pids.length);
+  };
+  const timer = setInterval(sample, 100);
+  sample();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Runs a command with inherited output; resolves to its exit code. */
+function runInherit(cmd, argv) {
+  return new Promise((ok) => spawn(cmd, argv, { stdio: "inherit" }).on("exit", (code) => ok(code)));
+}
+
+/** Runs a command under /usr/bin/time -v; resolves to { ms, maxRss, code }. */
+function timed(cmd, argv) {
+  return new Promise((ok) => {
+    const started = process.hrtime.bigint();
+    const child = spawn("/usr/bin/time", ["-v", cmd, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+      if (code !== 0) process.stderr.write(err);
+      ok({ ms, maxRss: kb ? Number(kb[1]) * 1024 : NaN, code });
+    });
+  });
+}
+
+function sha256(file) {
+  return new Promise((ok, fail) => {
+    const h = createHash("sha256");
+    createReadStream(file, { highWaterMark: 8 << 20 })
+      .on("data", (d) => h.update(d))
+      .on("end", () => ok(h.digest("hex")))
+      .on("error", fail);
+  });
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const secs = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "–");
+const gb = (b) => (Number.isFinite(b) ? (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(0)} MB`) : "–");
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : "–");
+
+// ---------------------------------------------------------------------------------------------
+// One browser run
+
+async function browserRun(origin, keepDownloadAt) {
+  const memory = memorySampler();
+  const browser = await launch();
+  const { context } = await newContext(browser);
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__long.push([e.startTime, e.duration]);
+    }).observe({ type: "longtask", buffered: true });
+  });
+  await page.goto(`${origin}/`, { waitUntil: "load" });
+  await page.waitForSelector("#worker-status.ready", { timeout: 30_000 });
+
+  let t = performance.now();
+  await page.setInputFiles("#file-input", image);
+  await page.waitForSelector("#layer-table", { timeout: TIMEOUT_MS });
+  const table = performance.now() - t;
+  const error = await page.$("#error");
+  if (error) throw new Error(`the app failed: ${await error.textContent()}`);
+  const layers = Number(await page.textContent("#layer-count"));
+  const workerMs = Number(/([\d.]+) ms/.exec(await page.textContent("#overview"))?.[1]);
+  // The file tree (all paths of the top layer) arrives after the table; wait for it so its
+  // main-thread work counts as opening, not building.
+  await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
+  const tree = performance.now() - t;
+  await page.waitForSelector("#plan-archive-size", { timeout: TIMEOUT_MS });
+  const planned = Number(await page.getAttribute("#plan-archive-size", "data-bytes"));
+
+  const clickedAt = await page.evaluate(() => performance.now());
+  t = performance.now();
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: TIMEOUT_MS }),
+    page.click("#build"),
+  ]);
+  const build = performance.now() - t;
+  let saved = NaN;
+  let size = NaN;
+  let digest;
+  const path = await download.path();
+  if (path) {
+    saved = performance.now() - t;
+    size = (await stat(path)).size;
+    if (keepDownloadAt) digest = await sha256(path);
+  }
+  const tasks = await page.evaluate(() => window.__long);
+  const summary = (xs) => ({ count: xs.length, max: Math.max(0, ...xs.map((x) => x[1])) });
+  const long = {
+    ...summary(tasks),
+    open: summary(tasks.filter((x) => x[0] < clickedAt)),
+    build: summary(tasks.filter((x) => x[0] >= clickedAt)),
+  };
+  await download.delete();
+  await browser.close();
+  const peak = memory.stop();
+  return { table, tree, workerMs, build, saved, size, planned, layers, long, peak, digest };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  if (!(await stat(image).catch(() => null))) {
+    console.log(`${image} not found.`);
+    if (image.endsWith("/large.docker.tar")) {
+      console.log("Regenerate the 1.64 GB `large` fixture (a few minutes) from the repository root with:");
+      console.log("  FIX=/work/fixtures STEPS=\"deps large\" ../shared/fixtures/make_fixtures.sh");
+    }
+    process.exit(2);
+  }
+  if (!(await stat(join(dist, "index.html")).catch(() => null))) {
+    console.log("dist/index.html not found: build the app first:");
+    console.log('  PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH" TRUNK_SKIP_VERSION_CHECK=true trunk build index.html --release --offline');
+    process.exit(2);
+  }
+  console.log("building the release CLI (cargo build --release -p layerlens-cli)…");
+  if ((await runInherit("cargo", ["build", "--release", "-p", "layerlens-cli", "--locked"])) !== 0) process.exit(2);
+  await mkdir(out, { recursive: true });
+  const nativeOut = join(out, `${basename(image, ".tar")}-native-squashed.tar`);
+
+  const size = (await stat(image)).size;
+  console.log(`\nimage: ${image} (${gb(size)}); ${RUNS} runs; warming the page cache…`);
+  await sha256(image);
+
+  const server = await serve(dist);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const rows = [];
+  for (let i = 1; i <= RUNS; i++) {
+    const b = await browserRun(origin, i === 1);
+    const a = await timed(cli, ["analyze", image]);
+    const s = await timed(cli, ["squash", image, "-o", nativeOut]);
+    rows.push({ b, a, s });
+    console.log(
+      `run ${i}: browser table ${secs(b.table)} (worker ${secs(b.workerMs)}), tree ${secs(b.tree)}, build ${secs(b.build)}, saved ${secs(b.saved)}, ` +
+        `long tasks ${b.long.count} (max ${b.long.max.toFixed(0)} ms; opening ${b.long.open.count}/${b.long.open.max.toFixed(0)} ms, ` +
+        `building ${b.long.build.count}/${b.long.build.max.toFixed(0)} ms), peak RSS ${gb(b.peak.rss)} / PSS ${gb(b.peak.pss)} ` +
+        `in ≤${b.peak.processes} processes; native analyze ${secs(a.ms)} (${gb(a.maxRss)}), squash ${secs(s.ms)} (${gb(s.maxRss)})`,
+    );
+    if (i === 1) {
+      const native = (await stat(nativeOut).catch(() => null))?.size;
+      const same = b.digest && s.code === 0 && b.digest === (await sha256(nativeOut));
+      console.log(
+        `       ${b.layers} layers; download ${b.size} bytes (planned ${b.planned}), native ${native} bytes: ` +
+          (same ? "same bytes (sha256)" : "DIFFERENT bytes"),
+      );
+    }
+  }
+  server.close();
+  await rm(nativeOut, { force: true });
+
+  const m = (f) => median(rows.map(f));
+  const table = [
+    ["open → layer table (native: `analyze`)", secs(m((r) => r.b.table)), secs(m((r) => r.a.ms)), ratio(m((r) => r.b.table), m((r) => r.a.ms))],
+    ["… of which the worker's analysis (app's own figure)", secs(m((r) => r.b.workerMs)), "", ""],
+    ["open → file tree shown", secs(m((r) => r.b.tree)), "", ""],
+    ["Build → download event (native: `squash -o`)", secs(m((r) => r.b.build)), secs(m((r) => r.s.ms)), ratio(m((r) => r.b.build), m((r) => r.s.ms))],
+    ["Build → file saved", secs(m((r) => r.b.saved)), "", ""],
+    ["main-thread long tasks: count (opening + building)", `${m((r) => r.b.long.count)} (${m((r) => r.b.long.open.count)} + ${m((r) => r.b.long.build.count)})`, "", ""],
+    ["longest main-thread task (opening / building)", `${m((r) => r.b.long.max).toFixed(0)} ms (${m((r) => r.b.long.open.max).toFixed(0)} / ${m((r) => r.b.long.build.max).toFixed(0)} ms)`, "", ""],
+    ["peak memory, summed RSS (native: max RSS of squash)", gb(m((r) => r.b.peak.rss)), gb(m((r) => r.s.maxRss)), ratio(m((r) => r.b.peak.rss), m((r) => r.s.maxRss))],
+    ["peak memory, summed PSS", gb(m((r) => r.b.peak.pss)), "", ""],
+  ];
+  console.log(`\nMedians of ${RUNS} runs, ${basename(image)} (${gb(size)}), ${new Date().toISOString().slice(0, 10)}:\n`);
+  console.log("| measure | browser (Chromium) | native CLI | browser/native |");
+  console.log("|---|---|---|---|");
+  for (const r of table) console.log(`| ${r.join(" | ")} |`);
+}
+
+main().catch((err) => {
+  console.error(err?.stack ?? err);
+  process.exit(1);
+});
