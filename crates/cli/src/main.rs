@@ -11,16 +11,27 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let pipe = Some(std::io::ErrorKind::BrokenPipe);
+    e.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == pipe
+        || e.downcast_ref::<serde_json::Error>()
+            .and_then(serde_json::Error::io_error_kind)
+            == pipe
+        || e.downcast_ref::<layerlens_core::Error>()
+            .and_then(|c| match c.kind() {
+                layerlens_core::ErrorKind::Write(io) => Some(io.kind()),
+                _ => None,
+            })
+            == pipe
+}
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`layerlens analyze … | head`) is not an error.
-            if err.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            if err.chain().any(is_broken_pipe) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("layerlens: error: {err:#}");

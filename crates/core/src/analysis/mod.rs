@@ -1,12 +1,160 @@
 //! Where the bytes go, and what to change: pure functions over an [`Image`], its final
-//! [`UnionFs`] and its per-layer [`ChangeSet`]s, returning plain serialisable data.
+//! [`UnionFs`] and its per-layer [`ChangeSet`]s, returning plain serialisable data (the CLI
+//! prints it, the browser app renders it).
 //!
 //! - [`dive`]: dive 0.13.1's efficiency, wasted bytes, user wasted percent and inefficient
-//!   files, number for number, with the correct figure beside each of its mistakes.
+//!   files, number for number, with the correct figure beside each of its mistakes;
+//! - [`reclaim`]: what a squash saves, exactly, from any layer up, by cause;
+//! - [`deep`]: the opt-in deep scan (content hashes, streamed with progress) that tells a
+//!   file written again with the same bytes from a real change;
+//! - [`timeline`]: one path's history across layers;
+//! - [`findings`]: advice tied to the layer and build step, with evidence and a fix;
+//! - [`ci`]: rules → verdict, reading dive's `.dive-ci` unchanged.
+//!
+//! [`WasteReport`] gathers the headline figures of all of them in one call.
 //!
 //! [`Image`]: crate::image::Image
 //! [`UnionFs`]: crate::fs::UnionFs
 //! [`ChangeSet`]: crate::fs::ChangeSet
 
 pub mod ci;
+pub mod deep;
 pub mod dive;
+pub mod findings;
+pub mod reclaim;
+pub mod timeline;
+
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fs::{ChangeSet, UnionFs};
+use crate::image::Image;
+use deep::ContentHashes;
+use dive::DiveReport;
+use findings::{Finding, FindingOptions, Severity};
+use reclaim::{dead_copies, Reclaim};
+
+/// layerlens' own waste figures, the correct counterparts of dive's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// Content bytes of every file in every layer.
+    pub shipped_bytes: u64,
+    /// Of those, bytes the final image cannot see (deleted, overwritten, hidden): what a
+    /// full squash drops.
+    pub dead_bytes: u64,
+    /// Share of shipped content that is live: `1 − dead / shipped` (1 for no content).
+    pub efficiency: f64,
+    /// Content bytes of the layers above the base.
+    pub user_bytes: u64,
+    /// Dead bytes in the layers above the base.
+    pub user_dead_bytes: u64,
+    /// `user_dead_bytes / user_bytes`; `None` when there is no user content (a single
+    /// layer), where dive prints `NaN %`.
+    pub user_wasted_ratio: Option<f64>,
+}
+
+impl Figures {
+    /// The figures for `image`.
+    pub fn new(
+        image: &Image,
+        top: &UnionFs,
+        changes: &[ChangeSet],
+        hashes: Option<&ContentHashes>,
+    ) -> Self {
+        let content = |i: usize| image.layers.get(i).map_or(0, |l| l.index.content_size());
+        let shipped: u64 = (0..image.layers.len()).map(content).sum();
+        let user: u64 = (1..image.layers.len()).map(content).sum();
+        let dead_list = dead_copies(image, top, changes, 0, hashes);
+        let dead: u64 = dead_list.iter().map(|d| d.size).sum();
+        let user_dead: u64 = dead_list
+            .iter()
+            .filter(|d| d.entry.layer > 0)
+            .map(|d| d.size)
+            .sum();
+        Figures {
+            shipped_bytes: shipped,
+            dead_bytes: dead,
+            efficiency: if shipped == 0 {
+                1.0
+            } else {
+                1.0 - dead as f64 / shipped as f64
+            },
+            user_bytes: user,
+            user_dead_bytes: user_dead,
+            user_wasted_ratio: (user > 0).then(|| user_dead as f64 / user as f64),
+        }
+    }
+}
+
+/// The headline of the waste analysis: dive's figures, layerlens' figures, what a full
+/// squash reclaims and every finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WasteReport {
+    /// dive 0.13.1's figures, as dive computes them.
+    pub dive: DiveReport,
+    /// layerlens' figures beside them.
+    pub figures: Figures,
+    /// What squashing every layer saves.
+    pub reclaim: Reclaim,
+    /// Advice, most important first.
+    pub findings: Vec<Finding>,
+    /// Whether content hashes (the deep scan) were used.
+    pub deep: bool,
+}
+
+impl WasteReport {
+    /// Analyses `image` (final union `top`, change sets `changes`), with the deep scan's
+    /// hashes if there was one.
+    pub fn new(
+        image: &Image,
+        top: &UnionFs,
+        changes: &[ChangeSet],
+        hashes: Option<&ContentHashes>,
+        options: &FindingOptions,
+    ) -> Self {
+        WasteReport {
+            dive: DiveReport::new(image, top),
+            figures: Figures::new(image, top, changes, hashes),
+            reclaim: Reclaim::new(image, top, changes, 0, hashes),
+            findings: findings::find(image, top, changes, hashes, options),
+            deep: hashes.is_some(),
+        }
+    }
+
+    /// One line per security finding (for the CI rule).
+    pub fn security_findings(&self) -> Vec<alloc::string::String> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Security)
+            .map(|f| f.title.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{docker_archive, load, LayerBuilder as L};
+
+    #[test]
+    fn figures_count_the_copy_dive_counts_as_waste_as_live() {
+        let l0 = L::new().file("a", &[1; 100]).build();
+        let l1 = L::new().file("a", &[2; 300]).build();
+        let bytes = docker_archive(&[l0, l1]);
+        let (_, img) = load(&bytes);
+        let (fs, cs) = UnionFs::build(img.indexes());
+        let w = WasteReport::new(&img, &fs, &cs, None, &FindingOptions::default());
+        assert_eq!(w.dive.wasted_bytes, 400);
+        assert_eq!(w.figures.dead_bytes, 100);
+        assert_eq!(w.figures.user_dead_bytes, 0);
+        assert_eq!(w.figures.user_wasted_ratio, Some(0.0));
+        assert_eq!(w.figures.efficiency, 0.75);
+        assert_eq!(w.reclaim.overwritten, 100);
+        let single = docker_archive(&[L::new().file("a", b"x").build()]);
+        let (_, img) = load(&single);
+        let (fs, cs) = UnionFs::build(img.indexes());
+        let f = Figures::new(&img, &fs, &cs, None);
+        assert_eq!(f.user_wasted_ratio, None);
+    }
+}

@@ -102,8 +102,8 @@ pub struct Entry {
     pub gname: Option<Box<str>>,
     /// Content size in bytes (0 for everything but regular files).
     pub size: u64,
-    /// Modification time, seconds since the epoch.
-    pub mtime: u64,
+    /// Modification time, seconds since the epoch (negative before 1970, from PAX).
+    pub mtime: i64,
     /// Link target, exact bytes: verbatim for a symlink, the raw tar path for a hardlink.
     #[serde(
         skip_serializing_if = "Option::is_none",

@@ -321,7 +321,7 @@ fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> 
     let mode = header.mode().map_err(Error::from)? & 0o7777;
     let uid = header.uid().map_err(Error::from)?;
     let gid = header.gid().map_err(Error::from)?;
-    let mut mtime = header.mtime().map_err(Error::from)?;
+    let mut mtime = i64::try_from(header.mtime().map_err(Error::from)?).unwrap_or(i64::MAX);
     let mut uname = header
         .username_bytes()
         .filter(|u| !u.is_empty())
@@ -408,11 +408,11 @@ fn lossy_box(b: &[u8]) -> Box<str> {
         .into_boxed_str()
 }
 
-/// PAX times are decimal seconds with an optional fraction; negative times clamp to 0.
-fn parse_pax_time(v: &[u8]) -> Option<u64> {
+/// PAX times are decimal seconds with an optional fraction, negative before 1970.
+fn parse_pax_time(v: &[u8]) -> Option<i64> {
     let s = core::str::from_utf8(v).ok()?;
     let int = s.split('.').next()?;
-    if int.starts_with('-') {
+    if int == "-" {
         return Some(0);
     }
     int.parse().ok()

@@ -27,7 +27,7 @@ pub struct HeaderSpec<'a> {
     /// Content size.
     pub size: u64,
     /// Modification time.
-    pub mtime: u64,
+    pub mtime: i64,
     /// Link target.
     pub link: &'a [u8],
     /// Device numbers.
@@ -60,7 +60,7 @@ impl<'a> HeaderSpec<'a> {
     }
 
     /// A plain regular file (archive members, whiteouts).
-    pub fn file(path: &'a [u8], size: u64, mtime: u64) -> Self {
+    pub fn file(path: &'a [u8], size: u64, mtime: i64) -> Self {
         HeaderSpec {
             path,
             flag: b'0',
@@ -93,6 +93,13 @@ impl<'a> HeaderSpec<'a> {
         if self.gname.len() > 32 {
             pax_record(&mut pax, "gname", self.gname.as_bytes());
         }
+        if self.mtime < 0 || self.mtime > 0o77777777777 {
+            pax_record(
+                &mut pax,
+                "mtime",
+                alloc::format!("{}", self.mtime).as_bytes(),
+            );
+        }
         if self.size > 0o77777777777 {
             pax_record(&mut pax, "size", alloc::format!("{}", self.size).as_bytes());
         }
@@ -108,7 +115,7 @@ impl<'a> HeaderSpec<'a> {
                 flag: b'x',
                 mode: 0o644,
                 size: pax.len() as u64,
-                mtime: self.mtime,
+                mtime: self.mtime.max(0),
                 ..Default::default()
             }));
             out.extend_from_slice(&pax);
@@ -194,7 +201,7 @@ fn ustar(h: &HeaderSpec<'_>) -> [u8; 512] {
     octal(&mut b[108..116], h.uid);
     octal(&mut b[116..124], h.gid);
     octal(&mut b[124..136], h.size);
-    octal(&mut b[136..148], h.mtime);
+    octal(&mut b[136..148], u64::try_from(h.mtime).unwrap_or(0));
     b[156] = h.flag;
     copy_trunc(&mut b[157..257], h.link);
     b[257..263].copy_from_slice(b"ustar\0");

@@ -4,12 +4,14 @@ mod header;
 mod layer;
 mod part;
 mod plan;
+mod reference;
 mod write;
 
 pub use header::{flag_of, pad, padding, HeaderSpec};
 pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 pub use part::{Part, Parts};
 pub use plan::{SquashOptions, SquashPlan};
+pub use reference::{check_tag, check_time};
 pub use write::{write_parts, write_squash, PartsReader, Written};
 
 #[cfg(test)]

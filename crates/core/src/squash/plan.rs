@@ -90,6 +90,12 @@ impl SquashPlan {
                 n - 1
             )));
         }
+        for t in options.tags.iter().flatten() {
+            super::reference::check_tag(t)?;
+        }
+        if let Some(c) = &options.created {
+            super::reference::check_time(c)?;
+        }
         let layer = plan_layer(
             image,
             options.from,

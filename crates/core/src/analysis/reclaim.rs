@@ -1,0 +1,313 @@
+//! Reclaimable bytes: exactly what a squash saves (the squash plan's savings), for the whole
+//! image or from any layer up, split by why each dropped copy was dead weight.
+//!
+//! The squash planner already sorts what it drops into deleted, overwritten and
+//! opaque-hidden content plus tar overhead. Here "overwritten" is split further by what the
+//! later layer did to the file: a real content change, a metadata-only change (chmod/chown
+//! re-ships the whole file), or the same bytes written again (only the deep scan can tell).
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use super::deep::ContentHashes;
+use crate::fs::whiteout::{classify, Role};
+use crate::fs::{Change, ChangeKind, ChangeSet, Diff, EntryRef, Removal, UnionFs};
+use crate::image::Image;
+use crate::layer::EntryPath;
+use crate::squash::{plan_layer, LayerOptions};
+
+/// Why a copy of a file is dead weight in the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// Deleted (whiteout) in a later layer.
+    Deleted,
+    /// Written again by a later layer with different content (or content not compared).
+    Overwritten,
+    /// Written again with only its mode, owner or xattrs changed: a chmod/chown re-ships the
+    /// whole file (same size; with the deep scan, same bytes).
+    MetadataOnly,
+    /// Written again with the same bytes (known from the deep scan).
+    Identical,
+    /// Hidden by an opaque directory in a later layer.
+    Opaque,
+}
+
+/// What squashing layers `from..` saves, by cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reclaim {
+    /// First squashed layer (0: the whole image).
+    pub from: usize,
+    /// Net bytes saved: the squashed layers' tar bytes minus the new layer's (the squash
+    /// plan's `savings.total()`, exactly).
+    pub total: i64,
+    /// Uncompressed tar bytes of the squashed layers.
+    pub input_size: u64,
+    /// Content of files deleted in a later layer.
+    pub deleted: u64,
+    /// Content of files overwritten with different (or uncompared) content.
+    pub overwritten: u64,
+    /// Content re-shipped by a metadata-only change.
+    pub metadata_only: u64,
+    /// Content written again unchanged (deep scan only; 0 without it).
+    pub identical: u64,
+    /// Content hidden by an opaque directory.
+    pub opaque: u64,
+    /// Tar headers, padding, whiteout markers and end blocks dropped, net of new headers.
+    pub overhead: i64,
+    /// Whether content hashes were available (else `identical` is 0 and such copies count
+    /// as overwritten or metadata-only).
+    pub deep: bool,
+}
+
+impl Reclaim {
+    /// Content bytes dropped (every cause but overhead).
+    pub fn content(&self) -> u64 {
+        self.deleted + self.overwritten + self.metadata_only + self.identical + self.opaque
+    }
+
+    /// Bytes by cause, largest first, zero causes left out.
+    pub fn by_cause(&self) -> Vec<(Cause, u64)> {
+        let mut v: Vec<(Cause, u64)> = [
+            (Cause::Deleted, self.deleted),
+            (Cause::Overwritten, self.overwritten),
+            (Cause::MetadataOnly, self.metadata_only),
+            (Cause::Identical, self.identical),
+            (Cause::Opaque, self.opaque),
+        ]
+        .into_iter()
+        .filter(|(_, b)| *b > 0)
+        .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    /// Bytes saved as a share of the squashed layers (0 when they are empty).
+    pub fn ratio(&self) -> f64 {
+        if self.input_size == 0 {
+            0.0
+        } else {
+            self.total.max(0) as f64 / self.input_size as f64
+        }
+    }
+}
+
+/// One dead copy: the entry, its content size and why it is dead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadCopy {
+    /// The entry.
+    pub entry: EntryRef,
+    /// Content bytes.
+    pub size: u64,
+    /// Why.
+    pub cause: Cause,
+    /// The layer whose change made it dead (same layer for a duplicate entry).
+    pub by_layer: u32,
+}
+
+/// Later changes per path: (layer, change), in layer order.
+pub(crate) type History<'a> = BTreeMap<&'a EntryPath, Vec<(u32, &'a Change)>>;
+
+pub(crate) fn history(changes: &[ChangeSet]) -> History<'_> {
+    let mut h: History<'_> = BTreeMap::new();
+    for cs in changes {
+        for c in &cs.changes {
+            h.entry(&c.path).or_default().push((cs.layer, c));
+        }
+    }
+    h
+}
+
+/// Every copy in layers `from..` that a squash from `from` drops, classified as the squash
+/// planner classifies it, with "overwritten" split by what replaced it.
+pub fn dead_copies(
+    image: &Image,
+    top: &UnionFs,
+    changes: &[ChangeSet],
+    from: usize,
+    hashes: Option<&ContentHashes>,
+) -> Vec<DeadCopy> {
+    let hist = history(changes);
+    let mut out = Vec::new();
+    for (li, layer) in image.layers.iter().enumerate().skip(from) {
+        let entries = &layer.index.entries;
+        // The last entry of each path in this layer (earlier duplicates are dead).
+        let mut last_in_layer: BTreeMap<&EntryPath, usize> = BTreeMap::new();
+        for (ei, e) in entries.iter().enumerate() {
+            last_in_layer.insert(&e.path, ei);
+        }
+        for (ei, e) in entries.iter().enumerate() {
+            if e.path.is_root() || classify(&e.path) != Role::Plain {
+                continue;
+            }
+            let here = EntryRef {
+                layer: li as u32,
+                entry: ei as u32,
+            };
+            let node = top.get(e.path.as_bytes());
+            if node.is_some_and(|n| n.entry == here) {
+                continue; // survives
+            }
+            let later: &[(u32, &Change)] = hist.get(&e.path).map_or(&[], Vec::as_slice);
+            let next = later.iter().find(|(l, _)| *l as usize > li);
+            // The squash planner: a path still present at the end was overwritten; else the
+            // first later removal says why.
+            let planned = if node.is_some() {
+                Removal::Replaced
+            } else {
+                later
+                    .iter()
+                    .find(|(l, c)| *l as usize > li && c.kind == ChangeKind::Removed)
+                    .and_then(|(_, c)| c.removal)
+                    .unwrap_or(Removal::Replaced)
+            };
+            let duplicate = last_in_layer.get(&e.path).is_some_and(|&last| last != ei);
+            let (cause, by_layer) = match planned {
+                Removal::Whiteout => (Cause::Deleted, removal_layer(later, li, Removal::Whiteout)),
+                Removal::Opaque => (Cause::Opaque, removal_layer(later, li, Removal::Opaque)),
+                Removal::Replaced if duplicate => (Cause::Overwritten, li as u32),
+                Removal::Replaced => match next {
+                    Some((l, c)) => (rewrite_cause(image, here, *l, c, hashes), *l),
+                    None => (Cause::Overwritten, li as u32),
+                },
+            };
+            out.push(DeadCopy {
+                entry: here,
+                size: e.size,
+                cause,
+                by_layer,
+            });
+        }
+    }
+    out
+}
+
+fn removal_layer(later: &[(u32, &Change)], li: usize, r: Removal) -> u32 {
+    later
+        .iter()
+        .find(|(l, c)| *l as usize > li && c.kind == ChangeKind::Removed && c.removal == Some(r))
+        .map_or(li as u32, |(l, _)| *l)
+}
+
+/// What the first later change of a path did to the copy `before`.
+fn rewrite_cause(
+    image: &Image,
+    before: EntryRef,
+    layer: u32,
+    c: &Change,
+    hashes: Option<&ContentHashes>,
+) -> Cause {
+    let diff = match c.kind {
+        ChangeKind::Modified(d) => d,
+        ChangeKind::Readded => Diff::default(),
+        _ => return Cause::Overwritten,
+    };
+    // Only a direct rewrite of this very copy (not of a later one, not after a removal).
+    if c.before != Some(before) {
+        return Cause::Overwritten;
+    }
+    let is_file = |r: EntryRef| {
+        image
+            .layers
+            .get(r.layer as usize)
+            .and_then(|l| l.index.entries.get(r.entry as usize))
+            .is_some_and(|e| e.is_file())
+    };
+    let Some(entry) = c.entry else {
+        return Cause::Overwritten;
+    };
+    let after = EntryRef { layer, entry };
+    if !is_file(before) || !is_file(after) {
+        return Cause::Overwritten;
+    }
+    let meta_changed =
+        diff.contains(Diff::MODE) || diff.contains(Diff::OWNER) || diff.contains(Diff::XATTRS);
+    let same_shape = !diff.contains(Diff::TYPE)
+        && !diff.contains(Diff::SIZE)
+        && !diff.contains(Diff::LINK)
+        && !diff.contains(Diff::DEVICE);
+    match hashes.and_then(|h| h.same(before, after)) {
+        Some(true) if meta_changed => Cause::MetadataOnly,
+        Some(true) => Cause::Identical,
+        Some(false) => Cause::Overwritten,
+        // Not compared: trust the headers for a chmod/chown, nothing else.
+        None if meta_changed && same_shape => Cause::MetadataOnly,
+        None => Cause::Overwritten,
+    }
+}
+
+impl Reclaim {
+    /// What squashing layers `from..` of `image` saves (its final union `top`, change sets
+    /// `changes`), with content hashes from a deep scan if there was one. `from` past the
+    /// last layer gives an empty result.
+    pub fn new(
+        image: &Image,
+        top: &UnionFs,
+        changes: &[ChangeSet],
+        from: usize,
+        hashes: Option<&ContentHashes>,
+    ) -> Self {
+        if from >= image.layers.len() {
+            return Reclaim {
+                from,
+                total: 0,
+                input_size: 0,
+                deleted: 0,
+                overwritten: 0,
+                metadata_only: 0,
+                identical: 0,
+                opaque: 0,
+                overhead: 0,
+                deep: hashes.is_some(),
+            };
+        }
+        let plan = plan_layer(image, from, top, changes, LayerOptions { whiteouts: true });
+        let s = plan.savings;
+        let mut r = Reclaim {
+            from,
+            total: s.total(),
+            input_size: plan.input_size,
+            deleted: 0,
+            overwritten: 0,
+            metadata_only: 0,
+            identical: 0,
+            opaque: 0,
+            overhead: s.tar_overhead as i64
+                + s.whiteout_markers as i64
+                + s.trailers
+                + s.rewritten as i64
+                - s.added as i64,
+            deep: hashes.is_some(),
+        };
+        for d in dead_copies(image, top, changes, from, hashes) {
+            match d.cause {
+                Cause::Deleted => r.deleted += d.size,
+                Cause::Overwritten => r.overwritten += d.size,
+                Cause::MetadataOnly => r.metadata_only += d.size,
+                Cause::Identical => r.identical += d.size,
+                Cause::Opaque => r.opaque += d.size,
+            }
+        }
+        debug_assert_eq!(r.deleted, s.deleted);
+        debug_assert_eq!(r.opaque, s.opaque);
+        debug_assert_eq!(r.overwritten + r.metadata_only + r.identical, s.overwritten);
+        r
+    }
+
+    /// [`Reclaim::new`] for every starting layer, base first.
+    pub fn for_every_layer(
+        image: &Image,
+        top: &UnionFs,
+        changes: &[ChangeSet],
+        hashes: Option<&ContentHashes>,
+    ) -> Vec<Self> {
+        (0..image.layers.len())
+            .map(|from| Reclaim::new(image, top, changes, from, hashes))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

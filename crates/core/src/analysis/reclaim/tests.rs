@@ -1,0 +1,89 @@
+use super::*;
+use crate::analysis::deep::deep_scan;
+use crate::testing::{docker_archive, load, LayerBuilder as L};
+use crate::NoProgress;
+
+fn image() -> Vec<Vec<u8>> {
+    let l0 = L::new()
+        .file("a", &[1; 100])
+        .file("b", &[2; 50])
+        .file("c", &[3; 30])
+        .dir("d")
+        .file("d/x", &[4; 20])
+        .file("e", &[5; 10])
+        .build();
+    let l1 = L::new()
+        .chmod("a", &[1; 100], 0o755)
+        .file("b", &[9; 60])
+        .whiteout("c")
+        .dir("d")
+        .opaque("d")
+        .file("e", &[5; 10])
+        .build();
+    alloc::vec![l0, l1]
+}
+
+#[test]
+fn causes_add_up_to_the_squash_savings() {
+    let bytes = docker_archive(&image());
+    let (mut archive, img) = load(&bytes);
+    let (fs, cs) = UnionFs::build(img.indexes());
+    let r = Reclaim::new(&img, &fs, &cs, 0, None);
+    let plan = plan_layer(&img, 0, &fs, &cs, LayerOptions { whiteouts: true });
+    assert_eq!(r.total, plan.savings.total());
+    assert_eq!(
+        (
+            r.deleted,
+            r.overwritten,
+            r.metadata_only,
+            r.identical,
+            r.opaque
+        ),
+        (30, 60, 100, 0, 20)
+    );
+    assert_eq!(r.content() as i64 + r.overhead, r.total);
+    assert!(!r.deep);
+
+    let h = deep_scan(archive.source_mut(), &img, &cs, &mut NoProgress).unwrap();
+    let r = Reclaim::new(&img, &fs, &cs, 0, Some(&h));
+    assert_eq!(
+        (
+            r.deleted,
+            r.overwritten,
+            r.metadata_only,
+            r.identical,
+            r.opaque
+        ),
+        (30, 50, 100, 10, 20)
+    );
+    assert_eq!(r.total, plan.savings.total());
+    assert_eq!(r.by_cause()[0], (Cause::MetadataOnly, 100));
+}
+
+#[test]
+fn squashing_from_the_top_layer_reclaims_no_content() {
+    let bytes = docker_archive(&image());
+    let (_, img) = load(&bytes);
+    let (fs, cs) = UnionFs::build(img.indexes());
+    let all = Reclaim::for_every_layer(&img, &fs, &cs, None);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].content(), 0);
+    assert_eq!(all[1].from, 1);
+    assert_eq!(Reclaim::new(&img, &fs, &cs, 9, None).total, 0);
+}
+
+#[test]
+fn a_duplicate_entry_in_one_layer_is_overwritten_by_that_layer() {
+    let l0 = L::new().file("a", &[1; 40]).file("a", &[2; 7]).build();
+    let bytes = docker_archive(&[l0]);
+    let (_, img) = load(&bytes);
+    let (fs, cs) = UnionFs::build(img.indexes());
+    let dead = dead_copies(&img, &fs, &cs, 0, None);
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].size, dead[0].cause, dead[0].by_layer),
+        (40, Cause::Overwritten, 0)
+    );
+    let r = Reclaim::new(&img, &fs, &cs, 0, None);
+    assert_eq!(r.overwritten, 40);
+}
