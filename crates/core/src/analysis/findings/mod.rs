@@ -521,7 +521,7 @@ fn large_base(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             layer: 0,
         })
         .collect();
-    ev.sort_by(|a, b| b.size.cmp(&a.size));
+    ev.sort_by_key(|e| core::cmp::Reverse(e.size));
     ev.truncate(5);
     let severity = Some(if size >= 500_000_000 {
         Severity::High
