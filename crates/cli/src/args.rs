@@ -21,6 +21,11 @@ pub enum Command {
     Export(ExportArgs),
     /// Squash layers into one and write a docker-archive that `docker load` accepts.
     Squash(SquashArgs),
+    /// CI gate: dive's `.dive-ci` rules (unchanged) plus layerlens' own; exit 0 pass, 1 fail,
+    /// 2 error or misconfigured rules.
+    Ci(CiArgs),
+    /// A path's history: which layers added, changed and removed it, and by which step.
+    Why(WhyArgs),
 }
 
 /// Which image in the archive.
@@ -93,6 +98,71 @@ pub struct AnalyzeArgs {
     /// Hash every layer and check the diff_ids and blob digests (reads all bytes).
     #[arg(long)]
     pub verify: bool,
+    /// Deep scan: hash the files later layers write again, to tell unchanged rewrites
+    /// (same bytes) from real changes (reads those files' bytes).
+    #[arg(long)]
+    pub deep: bool,
+    /// Findings shown (all of them are in --json).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub findings: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The rules: dive's `.dive-ci` (read unchanged) with an optional `layerlens:` section
+    /// (see docs/waste.md). Default: `.dive-ci` in the current directory if it exists, else
+    /// dive's defaults.
+    #[arg(long, value_name = ".dive-ci")]
+    pub config: Option<PathBuf>,
+    /// Print the verdict as JSON (schema `layerlens.ci/v1`).
+    #[arg(long)]
+    pub json: bool,
+    /// Also write a JUnit XML report (one test case per rule) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Deep scan (see `analyze --deep`): unchanged rewrites count as identical content.
+    #[arg(long)]
+    pub deep: bool,
+    /// dive's `lowestEfficiency` (a ratio 0-1 or `disabled`), overriding the file.
+    #[arg(long, value_name = "RATIO", alias = "lowestEfficiency")]
+    pub lowest_efficiency: Option<String>,
+    /// dive's `highestWastedBytes` (`20MB` or `disabled`), overriding the file.
+    #[arg(long, value_name = "SIZE", alias = "highestWastedBytes")]
+    pub highest_wasted_bytes: Option<String>,
+    /// dive's `highestUserWastedPercent` (a ratio 0-1 or `disabled`), overriding the file.
+    #[arg(long, value_name = "RATIO", alias = "highestUserWastedPercent")]
+    pub highest_user_wasted_percent: Option<String>,
+    /// Fail when a full squash would reclaim more than SIZE (`50MB`).
+    #[arg(long, value_name = "SIZE")]
+    pub max_reclaimable: Option<String>,
+    /// Fail when a full squash would reclaim more than RATIO (0-1) of the image.
+    #[arg(long, value_name = "RATIO")]
+    pub max_reclaimable_percent: Option<String>,
+    /// Warn when the uncompressed image exceeds SIZE (default 1GB; `disabled` to turn off).
+    #[arg(long, value_name = "SIZE")]
+    pub warn_above_size: Option<String>,
+    /// Fail when the uncompressed image exceeds SIZE (a registry's cap, such as 5GB).
+    #[arg(long, value_name = "SIZE")]
+    pub fail_above_size: Option<String>,
+    /// Do not fail on security findings (secrets still shipped); they are still reported.
+    #[arg(long)]
+    pub allow_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The path (`/etc/passwd` or `etc/passwd`).
+    pub path: String,
+    /// Print the timeline as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Deep scan: say whether each rewrite changed the bytes.
+    #[arg(long)]
+    pub deep: bool,
 }
 
 #[derive(Debug, Args)]

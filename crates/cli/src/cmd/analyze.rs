@@ -4,14 +4,19 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use layerlens_core::analysis::deep::deep_scan;
+use layerlens_core::analysis::findings::FindingOptions;
+use layerlens_core::analysis::reclaim::Reclaim;
+use layerlens_core::analysis::WasteReport;
 use layerlens_core::image::verify;
 use layerlens_core::sanitize::display_bytes;
 
 use crate::args::AnalyzeArgs;
 use crate::open::{display, load};
 use crate::progress::Bar;
-use crate::render::json::{doc, fs_summary};
+use crate::render::json::{doc, fs_summary, AnalyzeDoc};
 use crate::render::table::{ellipsize, size, step};
+use crate::render::waste::{self, WasteDoc};
 
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
@@ -29,7 +34,22 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     } else {
         None
     };
+    let hashes = if args.deep {
+        Some(
+            deep_scan(l.archive.source_mut(), &l.image, &l.changes, &mut bar)
+                .with_context(|| format!("deep scan of {}", display(&args.image.image)))?,
+        )
+    } else {
+        None
+    };
     bar.finish();
+    let report = WasteReport::new(
+        &l.image,
+        &l.fs,
+        &l.changes,
+        hashes.as_ref(),
+        &FindingOptions::default(),
+    );
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
@@ -42,6 +62,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             &l.changes,
             verified.as_deref(),
         );
+        let reclaim_from = Reclaim::for_every_layer(&l.image, &l.fs, &l.changes, hashes.as_ref());
+        let d = WithWaste {
+            doc: d,
+            waste: WasteDoc {
+                report: &report,
+                reclaim_from: &reclaim_from,
+            },
+        };
         serde_json::to_writer(&mut out, &d).context("writing JSON")?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
@@ -124,5 +152,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             "\n{notices} notices and {anomalies} anomalies (odd entries); see --json for details"
         )?;
     }
+    writeln!(out)?;
+    waste::figures(&mut out, &report)?;
+    waste::findings(&mut out, &report.findings, args.findings)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `analyze --json`: the v1 document plus the `waste` field (docs/json.md).
+#[derive(serde::Serialize)]
+struct WithWaste<'a> {
+    #[serde(flatten)]
+    doc: AnalyzeDoc<'a>,
+    waste: WasteDoc<'a>,
 }

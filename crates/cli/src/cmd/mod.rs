@@ -1,8 +1,10 @@
 //! One module per subcommand; each has `run(args) -> Result<ExitCode>`.
 
 mod analyze;
+mod ci;
 mod export;
 mod squash;
+mod why;
 
 use std::process::ExitCode;
 
@@ -15,5 +17,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Analyze(a) => analyze::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Squash(a) => squash::run(&a),
+        Command::Ci(a) => ci::run(&a),
+        Command::Why(a) => why::run(&a),
     }
 }

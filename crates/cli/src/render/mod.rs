@@ -1,4 +1,7 @@
-//! Rendering results: human tables and the versioned JSON documents.
+//! Rendering results: human tables, the versioned JSON documents, the waste section and
+//! the CI gate's JUnit report.
 
 pub mod json;
+pub mod junit;
 pub mod table;
+pub mod waste;

@@ -97,6 +97,8 @@ impl core::fmt::Display for ConfigError {
     }
 }
 
+impl core::error::Error for ConfigError {}
+
 fn normalise(key: &str) -> String {
     key.chars()
         .filter(|c| *c != '_' && *c != '-')

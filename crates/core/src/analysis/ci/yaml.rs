@@ -40,6 +40,8 @@ impl core::fmt::Display for YamlError {
     }
 }
 
+impl core::error::Error for YamlError {}
+
 struct Line<'a> {
     no: usize,
     indent: usize,

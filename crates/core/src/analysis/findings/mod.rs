@@ -167,7 +167,7 @@ impl Ctx<'_> {
         layer: usize,
         related_layer: Option<usize>,
         mut evidence: Vec<Evidence>,
-        title: impl FnOnce(u64, usize) -> String,
+        title: impl FnOnce(usize) -> String,
         fix: String,
     ) -> Option<Finding> {
         if evidence.is_empty() {
@@ -180,7 +180,7 @@ impl Ctx<'_> {
         Some(Finding {
             kind,
             severity: severity.unwrap_or_else(|| Severity::of_bytes(bytes)),
-            title: title(bytes, count),
+            title: title(count),
             layer,
             step: self.step(layer),
             related_layer,
@@ -280,7 +280,7 @@ fn secrets(
             layer as usize,
             Some(by as usize),
             ev,
-            |_, n| format!("{} added in L{layer} {how} in L{by} but still shipped in L{layer}: anyone who pulls the image can extract {}", plural(n, "secret-looking file", "secret-looking files"), if n == 1 { "it" } else { "them" }),
+            |n| format!("{} added in L{layer} {how} in L{by} but still shipped in L{layer}: anyone who pulls the image can extract {}", plural(n, "secret-looking file", "secret-looking files"), if n == 1 { "it" } else { "them" }),
             "Never put secrets in a layer, not even briefly: pass them to the build with `RUN --mount=type=secret,id=…` (BuildKit) or fetch them at run time; a later `rm` only hides them. Rotate the exposed credentials, and rebuild so the layer no longer exists.".into(),
         ));
     }
@@ -301,7 +301,7 @@ fn secrets(
             layer as usize,
             None,
             ev,
-            |_, n| format!("{} (private keys, credentials, .env) in the final image, added in L{layer}", plural(n, "secret-looking file", "secret-looking files")),
+            |n| format!("{} (private keys, credentials, .env) in the final image, added in L{layer}", plural(n, "secret-looking file", "secret-looking files")),
             "Keep credentials out of the image: add them to `.dockerignore`, mount them at build time with `RUN --mount=type=secret,id=…`, and provide them at run time (environment, secret store, mounted file).".into(),
         ));
     }
@@ -331,11 +331,10 @@ fn caches(cx: &Ctx<'_>, out: &mut Vec<Finding>, explained: &mut BTreeSet<EntryRe
             layer as usize,
             None,
             ev,
-            |b, n| {
+            |n| {
                 format!(
-                    "L{layer} leaves the {} in the image: {} in {}",
+                    "L{layer} leaves the {} in the image ({})",
                     cache.name(),
-                    human_size(b),
                     plural(n, "file", "files")
                 )
             },
@@ -371,7 +370,7 @@ fn removed_and_overwritten(
             layer as usize,
             Some(by as usize),
             ev,
-            |b, n| format!("L{layer} adds {} ({}) that L{by} deletes: the bytes still ship in L{layer}", plural(n, "file", "files"), human_size(b)),
+            |n| format!("L{layer} adds {} that L{by} deletes: the bytes still ship in L{layer}", plural(n, "file", "files")),
             "Delete temporary files in the same RUN that creates them (`… && rm -rf …`), or build in a separate stage and `COPY --from=build` only what the image needs.".into(),
         ));
     }
@@ -384,11 +383,11 @@ fn removed_and_overwritten(
             layer as usize,
             Some(by as usize),
             ev,
-            |b, n| {
+            |n| {
                 if same {
-                    format!("L{layer} writes {} twice ({} of earlier copies)", plural(n, "path", "paths"), human_size(b))
+                    format!("L{layer} writes {} twice: the earlier copies still ship", plural(n, "path", "paths"))
                 } else {
-                    format!("L{layer} ships {} ({}) that L{by} overwrites", plural(n, "file", "files"), human_size(b))
+                    format!("L{layer} ships {} that L{by} overwrites", plural(n, "file", "files"))
                 }
             },
             "Write each file once: make the change in the step that creates the file (or merge the two steps), so no layer carries a version the next one replaces.".into(),
@@ -446,11 +445,11 @@ fn rewrites(cx: &Ctx<'_>, changes: &[ChangeSet], dead: &[DeadCopy], out: &mut Ve
                 by,
                 origin,
                 ev,
-                |b, n| {
+                |n| {
                     if only {
-                        format!("L{by} is a chmod/chown-only layer: it re-ships {} ({}) to change their mode or owner", plural(n, "file", "files"), human_size(b))
+                        format!("L{by} is a chmod/chown-only layer: it re-ships {} to change {} mode or owner", plural(n, "file", "files"), if n == 1 { "its" } else { "their" })
                     } else {
-                        format!("L{by} re-ships {} ({}) only to change their mode or owner", plural(n, "file", "files"), human_size(b))
+                        format!("L{by} re-ships {} only to change {} mode or owner", plural(n, "file", "files"), if n == 1 { "its" } else { "their" })
                     }
                 },
                 "Set ownership and permissions when the files are added: `COPY --chown=user:group --chmod=755 …`, or run `chmod`/`chown` in the same RUN that creates the files. A separate `RUN chmod` copies every file it touches into a new layer.".into(),
@@ -462,7 +461,7 @@ fn rewrites(cx: &Ctx<'_>, changes: &[ChangeSet], dead: &[DeadCopy], out: &mut Ve
                 by,
                 origin,
                 ev,
-                |b, n| format!("L{by} writes {} again with identical bytes ({})", plural(n, "file", "files"), human_size(b)),
+                |n| format!("L{by} writes {} again with identical bytes", plural(n, "file", "files")),
                 "Drop the repeated COPY/ADD, or the step that rewrites unchanged files (`touch`, `cp -a`, an installer extracting the same files again); each rewrite copies the whole file into a new layer.".into(),
             ));
         }
@@ -487,7 +486,7 @@ fn build_tools(cx: &Ctx<'_>, top: &UnionFs, out: &mut Vec<Finding>) {
             layer as usize,
             None,
             ev,
-            |b, n| format!("L{layer} leaves compilers, headers or build tools in the final image: {} ({})", plural(n, "file", "files"), human_size(b)),
+            |n| format!("L{layer} leaves compilers, headers or build tools in the final image ({})", plural(n, "file", "files")),
             "Use a multi-stage build: install compilers and `-dev` packages in a build stage, then `COPY --from=build` only the built artifacts into a slim runtime image (or purge them in the same RUN: `apt-get purge --auto-remove build-essential`).".into(),
         ));
     }
@@ -534,7 +533,7 @@ fn large_base(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         0,
         None,
         ev,
-        |_, _| format!("The base layer is {} uncompressed", human_size(size)),
+        |_| format!("The base layer (L0) is {} uncompressed", human_size(size)),
         "Start from a smaller base: `alpine` (about 8 MB), `debian:bookworm-slim` (about 75 MB), a `-slim` variant of your language image, or `gcr.io/distroless/…` (or `scratch`) for a static binary.".into(),
     ) {
         f.bytes = size;
@@ -615,12 +614,11 @@ fn junk(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             li,
             None,
             ev,
-            |b, n| {
+            |n| {
                 format!(
-                    "L{li} ships {} in {} ({})",
+                    "L{li} ships {} ({})",
                     names.join(", "),
-                    plural(n, "directory", "directories"),
-                    human_size(b)
+                    plural(n, "directory", "directories")
                 )
             },
             fix.into(),
@@ -645,7 +643,7 @@ fn data_files(cx: &Ctx<'_>, top: &UnionFs, out: &mut Vec<Finding>) {
             layer as usize,
             None,
             ev,
-            |b, n| format!("L{layer} bakes {} into the image ({})", plural(n, "large data file", "large data files"), human_size(b)),
+            |n| format!("L{layer} bakes {} into the image", plural(n, "large data file", "large data files")),
             "Keep data out of the image: mount it as a volume, or download it at start-up (or in an init container) from object storage; every image rebuild and pull otherwise moves it again.".into(),
         ));
     }

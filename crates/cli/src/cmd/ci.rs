@@ -1,0 +1,203 @@
+//! `layerlens ci`: dive's CI gate, read from the same `.dive-ci`, plus layerlens' rules.
+//! Exit 0 when every rule passes (warnings allowed), 1 when one fails, 2 on an error or a
+//! misconfigured rule.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use layerlens_core::analysis::ci::{
+    dive_text, evaluate, layerlens_text, CiConfig, CiInput, Outcome,
+};
+use layerlens_core::analysis::deep::deep_scan;
+use layerlens_core::analysis::findings::FindingOptions;
+use layerlens_core::analysis::WasteReport;
+use layerlens_core::sanitize::display_bytes;
+use serde::Serialize;
+
+use crate::args::CiArgs;
+use crate::open::{display, load};
+use crate::progress::Bar;
+use crate::render::{junit, waste};
+
+/// Where the rules came from.
+#[derive(Serialize)]
+struct ConfigDoc<'a> {
+    /// The file read, or `null` for dive's defaults.
+    file: Option<String>,
+    #[serde(flatten)]
+    config: &'a CiConfig,
+}
+
+#[derive(Serialize)]
+struct CiDoc<'a> {
+    schema: &'static str,
+    file: String,
+    outcome: Outcome,
+    config: ConfigDoc<'a>,
+    verdict: &'a layerlens_core::analysis::ci::Verdict,
+    image_size: u64,
+    waste: &'a WasteReport,
+}
+
+/// The configuration: `--config`, else `./.dive-ci` when present (as dive does), else the
+/// defaults; then the command-line overrides.
+fn config(args: &CiArgs) -> Result<(CiConfig, Option<PathBuf>)> {
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from(".dive-ci")).filter(|p| p.is_file()),
+    };
+    let mut c = match &path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the CI configuration {}", display(p)))?;
+            CiConfig::parse(&text).with_context(|| display(p))?
+        }
+        None => CiConfig::default(),
+    };
+    let set = |slot: &mut String, v: &Option<String>| {
+        if let Some(v) = v {
+            *slot = v.clone();
+        }
+    };
+    set(&mut c.dive.lowest_efficiency, &args.lowest_efficiency);
+    set(&mut c.dive.highest_wasted_bytes, &args.highest_wasted_bytes);
+    set(
+        &mut c.dive.highest_user_wasted_percent,
+        &args.highest_user_wasted_percent,
+    );
+    set(
+        &mut c.layerlens.max_reclaimable_bytes,
+        &args.max_reclaimable,
+    );
+    set(
+        &mut c.layerlens.max_reclaimable_percent,
+        &args.max_reclaimable_percent,
+    );
+    set(&mut c.layerlens.warn_above_size, &args.warn_above_size);
+    set(&mut c.layerlens.fail_above_size, &args.fail_above_size);
+    if args.allow_secrets {
+        c.layerlens.fail_on_security_finding = "false".into();
+    }
+    Ok((c, path))
+}
+
+fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+pub fn run(args: &CiArgs) -> Result<ExitCode> {
+    let (config, config_path) = config(args)?;
+    let mut bar = Bar::new();
+    let mut l = load(&args.image, &mut bar)?;
+    let hashes = if args.deep {
+        Some(
+            deep_scan(l.archive.source_mut(), &l.image, &l.changes, &mut bar)
+                .with_context(|| format!("deep scan of {}", display(&args.image.image)))?,
+        )
+    } else {
+        None
+    };
+    bar.finish();
+    let report = WasteReport::new(
+        &l.image,
+        &l.fs,
+        &l.changes,
+        hashes.as_ref(),
+        &FindingOptions::default(),
+    );
+    let image_size: u64 = l.image.layers.iter().map(|x| x.index.tar_size).sum();
+    let security = report.security_findings();
+    let verdict = evaluate(
+        &config,
+        &CiInput {
+            dive: &report.dive,
+            reclaimable_bytes: report.reclaim.total,
+            image_size,
+            security_findings: &security,
+        },
+    );
+    for note in &config.notes {
+        eprintln!("layerlens: note: {note}");
+    }
+    if let Some(file) = &args.junit {
+        std::fs::write(file, junit::report(&verdict, &display(&args.image.image)))
+            .with_context(|| format!("cannot write {}", display(file)))?;
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        let doc = CiDoc {
+            schema: "layerlens.ci/v1",
+            file: display(&args.image.image),
+            outcome: verdict.outcome,
+            config: ConfigDoc {
+                file: config_path.as_deref().map(display),
+                config: &config,
+            },
+            verdict: &verdict,
+            image_size,
+            waste: &report,
+        };
+        serde_json::to_writer(&mut out, &doc).context("writing JSON")?;
+        writeln!(out)?;
+    } else {
+        text(
+            &mut out,
+            args,
+            &config_path,
+            &l.image.display_tags(),
+            &report,
+            &verdict,
+        )?;
+    }
+    out.flush()?;
+    Ok(match verdict.outcome {
+        Outcome::Pass => ExitCode::SUCCESS,
+        Outcome::Fail => ExitCode::from(1),
+        Outcome::Misconfigured => ExitCode::from(2),
+    })
+}
+
+fn text(
+    out: &mut dyn Write,
+    args: &CiArgs,
+    config_path: &Option<PathBuf>,
+    tags: &str,
+    report: &WasteReport,
+    verdict: &layerlens_core::analysis::ci::Verdict,
+) -> Result<()> {
+    let c = color();
+    match config_path {
+        Some(p) => writeln!(out, "  Using CI config: {}", display(p))?,
+        None => writeln!(out, "  Using default CI config")?,
+    }
+    writeln!(
+        out,
+        "Image: {} ({})",
+        display_bytes(tags.as_bytes()),
+        display(Path::new(&args.image.image))
+    )?;
+    writeln!(
+        out,
+        "dive-compatible report (dive 0.13.1's figures and rules):"
+    )?;
+    write!(out, "{}", dive_text(&report.dive, &verdict.dive, c))?;
+    writeln!(out)?;
+    waste::figures(out, report)?;
+    waste::findings(out, &report.findings, 5)?;
+    writeln!(out)?;
+    writeln!(out, "layerlens rules:")?;
+    write!(out, "{}", layerlens_text(&verdict.layerlens, c))?;
+    writeln!(
+        out,
+        "Verdict: {}",
+        match verdict.outcome {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::Misconfigured => "MISCONFIGURED (fix the rules above)",
+        }
+    )?;
+    Ok(())
+}
