@@ -27,3 +27,4 @@ mod reference;
 mod rootfs;
 mod squash;
 mod util;
+mod waste;

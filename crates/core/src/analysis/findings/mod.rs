@@ -427,16 +427,21 @@ fn rewrites(cx: &Ctx<'_>, changes: &[ChangeSet], dead: &[DeadCopy], out: &mut Ve
         let origin = refs.first().map(|(r, _)| r.layer as usize);
         if meta {
             let only = changes.get(by).is_some_and(|cs| {
-                cs.changes.iter().all(|c| match c.kind {
-                    ChangeKind::Modified(d) => d.is_metadata_only(),
-                    ChangeKind::Added => c.entry.is_none_or(|e| {
+                // Besides metadata changes, only directories and empty files may appear
+                // (builders record the directories a RUN touched).
+                let no_content = |c: &crate::fs::Change| {
+                    c.entry.is_none_or(|e| {
                         cx.entry(EntryRef {
                             layer: by as u32,
                             entry: e,
                         })
                         .is_none_or(|x| !x.is_file() || x.size == 0)
-                    }),
-                    ChangeKind::Readded | ChangeKind::Removed => false,
+                    })
+                };
+                cs.changes.iter().all(|c| match c.kind {
+                    ChangeKind::Modified(d) => d.is_metadata_only(),
+                    ChangeKind::Added | ChangeKind::Readded => no_content(c),
+                    ChangeKind::Removed => false,
                 })
             });
             out.extend(cx.finding(
