@@ -22,6 +22,7 @@ mod analyze;
 mod buildah;
 mod cli;
 mod export;
+mod hostile;
 mod peers;
 mod reference;
 mod rootfs;

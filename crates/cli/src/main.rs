@@ -34,7 +34,10 @@ fn main() -> ExitCode {
             if err.chain().any(is_broken_pipe) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("layerlens: error: {err:#}");
+            // Messages quote names from the archive (through the tar crate too): escape control
+            // characters so a hostile name cannot drive the terminal.
+            let message = layerlens_core::sanitize::display_bytes(format!("{err:#}").as_bytes());
+            eprintln!("layerlens: error: {message}");
             ExitCode::from(2)
         }
     }

@@ -118,6 +118,10 @@ pub struct Entry {
     pub xattrs: Vec<Xattr>,
     /// Where its bytes are in the layer stream.
     pub span: Span,
+    /// The raw path (or a hardlink's raw target) was absolute. Extractors strip the `/`, but a
+    /// careful one refuses it, so outputs rewrite such headers instead of copying them.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub rooted: bool,
 }
 
 impl Entry {

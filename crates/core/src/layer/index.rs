@@ -126,13 +126,7 @@ pub fn index_layer<S: Source>(
         Compression::None => {
             let mut archive = tar::Archive::new(HeaderGuard::new(&mut reader));
             let entries = archive.entries_with_seek()?;
-            collect(
-                entries,
-                &mut out,
-                &options.limits,
-                &mut |_| true,
-                &mut report,
-            )?;
+            collect(entries, &mut out, &options.limits, &mut report)?;
             out.tar_size = len;
         }
         _ => {
@@ -150,13 +144,7 @@ pub fn index_layer<S: Source>(
                 let mut archive = tar::Archive::new(HeaderGuard::new(&mut counted));
                 let entries = archive.entries()?;
                 // Progress is in decompressed bytes here; map it onto the blob's share.
-                collect(
-                    entries,
-                    &mut out,
-                    &options.limits,
-                    &mut |_| true,
-                    &mut |_| true,
-                )?;
+                collect(entries, &mut out, &options.limits, &mut |_| true)?;
             }
             // Drain what follows the end-of-archive blocks so the size and hash cover the
             // whole stream. Writers pad to a record (10 KiB); endless zeros there are a
@@ -174,6 +162,18 @@ pub fn index_layer<S: Source>(
             if !report(len) {
                 return Err(crate::ErrorKind::Cancelled.into());
             }
+        }
+    }
+    // The tar parser takes a short read at the end for the end of the archive; an entry whose
+    // contents run past the end of the layer means the layer was cut short.
+    if let Some(last) = out.entries.last() {
+        let needed = last.span.data + last.size;
+        if needed > out.tar_size {
+            return Err(Error::tar(alloc::format!(
+                "the layer ends at byte {} but this entry's contents need {needed} bytes (truncated layer)",
+                out.tar_size
+            ))
+            .in_entry(last.path.as_bytes()));
         }
     }
     Ok(out)
@@ -212,7 +212,6 @@ fn collect<R: Read>(
     entries: tar::Entries<'_, R>,
     out: &mut LayerIndex,
     limits: &Limits,
-    _filter: &mut dyn FnMut(&Entry) -> bool,
     report: &mut dyn FnMut(u64) -> bool,
 ) -> Result<()> {
     let mut prev_end = 0u64;
@@ -294,6 +293,7 @@ fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> 
         }
     };
     let raw_path = te.path_bytes();
+    let mut rooted = raw_path.first() == Some(&b'/');
     if raw_path.len() > limits.max_path_len {
         return Err(Error::limit(alloc::format!(
             "entry path longer than {} bytes",
@@ -316,6 +316,7 @@ fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> 
             Some(Ok(_)) => {}
             _ => return Ok(Converted::Skip(end, Some(NoticeKind::EscapingLink))),
         }
+        rooted |= link.as_deref().is_some_and(|l| l.first() == Some(&b'/'));
     }
     let header = te.header();
     let mode = header.mode().map_err(Error::from)? & 0o7777;
@@ -388,6 +389,7 @@ fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> 
         device,
         xattrs,
         span: Span { start, data, end },
+        rooted,
     };
     Ok(Converted::Entry(entry, notice))
 }

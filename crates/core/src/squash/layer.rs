@@ -190,14 +190,25 @@ pub fn plan_layer(
                 inode_path
                     .entry(node.inode)
                     .or_insert_with(|| e.path.clone());
-                push_range(&mut parts, image, li, e.span.start, tar_bytes);
+                if e.rooted {
+                    // An absolute name: the same entry under its normalised name.
+                    let h = HeaderSpec::from_entry(e, e.path.as_bytes(), e.kind).to_bytes();
+                    let tail = alloc::vec![0u8; padding(e.size) as usize];
+                    savings.rewritten += tar_bytes;
+                    savings.added += (h.len() + tail.len()) as u64 + e.size;
+                    parts.push_literal(&h);
+                    push_range(&mut parts, image, li, e.span.data, e.size);
+                    parts.push_literal(&tail);
+                } else {
+                    push_range(&mut parts, image, li, e.span.start, tar_bytes);
+                }
                 continue;
             }
             // A hardlink: keep it if its target path still names its inode, re-point it if
             // another path does, and turn it into a file if no path does.
             let target = e.link.as_deref().and_then(|l| EntryPath::parse(l).ok());
             match inode_path.get(&node.inode) {
-                Some(p) if Some(p) == target.as_ref() => {
+                Some(p) if Some(p) == target.as_ref() && !e.rooted => {
                     push_range(&mut parts, image, li, e.span.start, tar_bytes);
                 }
                 Some(p) => {
