@@ -30,6 +30,9 @@ pub enum Request {
         /// First squashed layer.
         from: usize,
     },
+    /// Make the worker's wasm trap, as a bug would: the page must survive it and restart the
+    /// worker. Sent only when a test dispatches a `layerlens-test-crash` event on `window`.
+    Crash,
     /// Build the squashed image as a `Blob`.
     Build {
         /// First squashed layer.

@@ -100,6 +100,11 @@ impl ImageWorker {
         self.send(&Request::Build { from, tags }, None);
     }
 
+    /// Makes the worker crash (the crash-recovery test hook).
+    pub fn crash(&self) {
+        self.send(&Request::Crash, None);
+    }
+
     /// Stops whatever the worker is doing: a fresh worker re-opens the current file.
     pub fn cancel(&self) {
         let (file, image) = {
@@ -277,6 +282,17 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
         let bridge = (*bridge).clone();
         use_effect_with((), move |_| {
             spawn(&bridge);
+            // Test hook: `window.dispatchEvent(new Event("layerlens-test-crash"))` crashes the
+            // worker so an end-to-end test can check the app recovers.
+            let handle = ImageWorker(bridge.clone());
+            let on_crash = Closure::<dyn FnMut()>::new(move || handle.crash());
+            if let Some(w) = web_sys::window() {
+                let _ = w.add_event_listener_with_callback(
+                    "layerlens-test-crash",
+                    on_crash.as_ref().unchecked_ref(),
+                );
+            }
+            on_crash.forget();
             move || {
                 let mut b = bridge.borrow_mut();
                 if let Some(w) = b.worker.take() {

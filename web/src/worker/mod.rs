@@ -137,6 +137,7 @@ fn handle(request: Request, carried: JsValue) {
             );
             Ok(())
         }),
+        Request::Crash => std::process::abort(),
         Request::Build { from, tags } => {
             let Some(session) = SESSION.with(|s| s.borrow_mut().take()) else {
                 return fail("open an image first".into());
