@@ -13,6 +13,8 @@
 //   expected layer count;
 // - malformed files (random bytes, truncated archives) show an error, and a good file then works;
 // - Cancel stops an analysis; a file opened while another is analysed shows only its own figures;
+// - a squash whose download fails (2 GiB of decompressed layer in an off-the-record context)
+//   is not reported as built;
 // - a two-image archive offers both images and shows the second one's figures when picked;
 // - the file tree marks a layer's added / modified / removed paths and filters by path;
 // - every request of every page and worker stays on localhost.
@@ -549,6 +551,33 @@ async function main() {
         break;
       }
     }
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+
+  await test("squash of a 2 GiB gzipped layer: the download completes, or the page says it failed", async (p) => {
+    // The new layer's bytes are not in the input file (it is compressed), so the app gathers
+    // them in the Blob; in an off-the-record context (this one, like an Incognito window)
+    // Chromium keeps blobs in memory only and cancels a download it cannot serve.
+    const app = await openApp(context, atRoot);
+    const page = app.page;
+    const r = await loadByInput(page, slow);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#plan-archive-size", { timeout: TIMEOUT_MS });
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 120_000 }),
+      page.click("#build"),
+    ]);
+    const failure = await download.failure();
+    const { shown, error } = await page.evaluate(() => ({
+      shown: document.querySelector("#built")?.textContent.replace(/\s+/g, " "),
+      error: document.querySelector("#error .error-text")?.textContent,
+    }));
+    if (failure && !error) {
+      p.push(`the download failed (${failure}) but the page reports success and no error: "${shown?.slice(0, 100)}"`);
+    }
+    if (!failure) await download.delete();
+    await shot(page, "big-gzip-build.png");
     p.push(...(await pageProblems(app)));
     await page.close();
   });
