@@ -114,7 +114,7 @@ pub struct CiArgs {
     /// The rules: dive's `.dive-ci` (read unchanged) with an optional `layerlens:` section
     /// (see docs/waste.md). Default: `.dive-ci` in the current directory if it exists, else
     /// dive's defaults.
-    #[arg(long, value_name = ".dive-ci")]
+    #[arg(long, value_name = ".dive-ci", alias = "ci-config")]
     pub config: Option<PathBuf>,
     /// Print the verdict as JSON (schema `layerlens.ci/v1`).
     #[arg(long)]

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use layerlens_core::analysis::deep::deep_scan;
 use layerlens_core::analysis::findings::FindingOptions;
-use layerlens_core::analysis::reclaim::Reclaim;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::image::verify;
 use layerlens_core::sanitize::display_bytes;
@@ -62,13 +61,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             &l.changes,
             verified.as_deref(),
         );
-        let reclaim_from = Reclaim::for_every_layer(&l.image, &l.fs, &l.changes, hashes.as_ref());
         let d = WithWaste {
             doc: d,
-            waste: WasteDoc {
-                report: &report,
-                reclaim_from: &reclaim_from,
-            },
+            waste: WasteDoc { report: &report },
         };
         serde_json::to_writer(&mut out, &d).context("writing JSON")?;
         writeln!(out)?;

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use layerlens_core::analysis::ci::gofmt::{go_fixed, humanize_bytes};
 use layerlens_core::analysis::findings::{Finding, Severity};
-use layerlens_core::analysis::reclaim::{Cause, Reclaim};
+use layerlens_core::analysis::reclaim::Cause;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::sanitize::display_bytes;
 use serde::Serialize;
@@ -17,8 +17,6 @@ use super::table::{ellipsize, size};
 pub struct WasteDoc<'a> {
     #[serde(flatten)]
     pub report: &'a WasteReport,
-    /// What a squash from each layer up saves (index = first squashed layer).
-    pub reclaim_from: &'a [Reclaim],
 }
 
 fn percent(ratio: f64) -> String {

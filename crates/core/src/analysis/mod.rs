@@ -33,7 +33,7 @@ use crate::image::Image;
 use deep::ContentHashes;
 use dive::DiveReport;
 use findings::{Finding, FindingOptions, Severity};
-use reclaim::{dead_copies, Reclaim};
+use reclaim::{dead_copies, DeadCopy, Reclaim};
 
 /// layerlens' own waste figures, the correct counterparts of dive's.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -62,10 +62,14 @@ impl Figures {
         changes: &[ChangeSet],
         hashes: Option<&ContentHashes>,
     ) -> Self {
+        Self::with_dead(image, &dead_copies(image, top, changes, hashes))
+    }
+
+    /// The figures from the image's [`dead_copies`].
+    pub fn with_dead(image: &Image, dead_list: &[DeadCopy]) -> Self {
         let content = |i: usize| image.layers.get(i).map_or(0, |l| l.index.content_size());
         let shipped: u64 = (0..image.layers.len()).map(content).sum();
         let user: u64 = (1..image.layers.len()).map(content).sum();
-        let dead_list = dead_copies(image, top, changes, 0, hashes);
         let dead: u64 = dead_list.iter().map(|d| d.size).sum();
         let user_dead: u64 = dead_list
             .iter()
@@ -113,11 +117,12 @@ impl WasteReport {
         hashes: Option<&ContentHashes>,
         options: &FindingOptions,
     ) -> Self {
+        let dead = dead_copies(image, top, changes, hashes);
         WasteReport {
             dive: DiveReport::new(image, top),
-            figures: Figures::new(image, top, changes, hashes),
-            reclaim: Reclaim::new(image, top, changes, 0, hashes),
-            findings: findings::find(image, top, changes, hashes, options),
+            figures: Figures::with_dead(image, &dead),
+            reclaim: Reclaim::with_dead(image, top, changes, 0, &dead, hashes.is_some()),
+            findings: findings::find_with_dead(image, top, changes, &dead, options),
             deep: hashes.is_some(),
         }
     }

@@ -6,8 +6,8 @@
 //! later layer did to the file: a real content change, a metadata-only change (chmod/chown
 //! re-ships the whole file), or the same bytes written again (only the deep scan can tell).
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +15,7 @@ use super::deep::ContentHashes;
 use crate::fs::whiteout::{classify, Role};
 use crate::fs::{Change, ChangeKind, ChangeSet, Diff, EntryRef, Removal, UnionFs};
 use crate::image::Image;
-use crate::layer::EntryPath;
+use crate::layer::{EntryPath, NoticeKind};
 use crate::squash::{plan_layer, LayerOptions};
 
 /// Why a copy of a file is dead weight in the image.
@@ -107,11 +107,36 @@ pub struct DeadCopy {
     pub by_layer: u32,
 }
 
-/// Later changes per path: (layer, change), in layer order.
-pub(crate) type History<'a> = BTreeMap<&'a EntryPath, Vec<(u32, &'a Change)>>;
+/// A fast non-cryptographic hasher for path keys (the "Fx" hash: rotate, xor, multiply per
+/// word). Paths are hostile input, but a slow map is the worst a collision attack achieves
+/// here, and SipHash made this map the analysis' hottest spot.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
 
-pub(crate) fn history(changes: &[ChangeSet]) -> History<'_> {
-    let mut h: History<'_> = BTreeMap::new();
+impl core::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hash map keyed by paths with [`FxHasher`].
+pub(crate) type PathMap<K, V> = HashMap<K, V, core::hash::BuildHasherDefault<FxHasher>>;
+
+/// Every change of each path, in layer order: (layer, change).
+fn history(changes: &[ChangeSet]) -> PathMap<&EntryPath, Vec<(u32, &Change)>> {
+    let mut h: PathMap<&EntryPath, Vec<(u32, &Change)>> = PathMap::default();
     for cs in changes {
         for c in &cs.changes {
             h.entry(&c.path).or_default().push((cs.layer, c));
@@ -120,23 +145,31 @@ pub(crate) fn history(changes: &[ChangeSet]) -> History<'_> {
     h
 }
 
-/// Every copy in layers `from..` that a squash from `from` drops, classified as the squash
-/// planner classifies it, with "overwritten" split by what replaced it.
+/// Every copy the final image cannot see (what a full squash drops), classified as the
+/// squash planner classifies it, with "overwritten" split by what replaced it. A squash from
+/// layer N drops exactly the copies in layers N and up.
 pub fn dead_copies(
     image: &Image,
     top: &UnionFs,
     changes: &[ChangeSet],
-    from: usize,
     hashes: Option<&ContentHashes>,
 ) -> Vec<DeadCopy> {
     let hist = history(changes);
     let mut out = Vec::new();
-    for (li, layer) in image.layers.iter().enumerate().skip(from) {
+    for (li, layer) in image.layers.iter().enumerate() {
         let entries = &layer.index.entries;
-        // The last entry of each path in this layer (earlier duplicates are dead).
-        let mut last_in_layer: BTreeMap<&EntryPath, usize> = BTreeMap::new();
-        for (ei, e) in entries.iter().enumerate() {
-            last_in_layer.insert(&e.path, ei);
+        // The last entry of each duplicated path in this layer (earlier ones are dead); the
+        // index reports duplicates, so most layers need no map at all.
+        let has_duplicates = layer
+            .index
+            .notices
+            .iter()
+            .any(|n| n.kind == NoticeKind::Duplicate);
+        let mut last_in_layer: PathMap<&EntryPath, usize> = PathMap::default();
+        if has_duplicates {
+            for (ei, e) in entries.iter().enumerate() {
+                last_in_layer.insert(&e.path, ei);
+            }
         }
         for (ei, e) in entries.iter().enumerate() {
             if e.path.is_root() || classify(&e.path) != Role::Plain {
@@ -150,8 +183,12 @@ pub fn dead_copies(
             if node.is_some_and(|n| n.entry == here) {
                 continue; // survives
             }
-            let later: &[(u32, &Change)] = hist.get(&e.path).map_or(&[], Vec::as_slice);
-            let next = later.iter().find(|(l, _)| *l as usize > li);
+            let all: &[(u32, &Change)] = hist.get(&e.path).map_or(&[], Vec::as_slice);
+            // Changes after this layer (the path's own history is in layer order).
+            let later = all
+                .get(all.partition_point(|(l, _)| *l as usize <= li)..)
+                .unwrap_or_default();
+            let next = later.first();
             // The squash planner: a path still present at the end was overwritten; else the
             // first later removal says why.
             let planned = if node.is_some() {
@@ -159,7 +196,7 @@ pub fn dead_copies(
             } else {
                 later
                     .iter()
-                    .find(|(l, c)| *l as usize > li && c.kind == ChangeKind::Removed)
+                    .find(|(_, c)| c.kind == ChangeKind::Removed)
                     .and_then(|(_, c)| c.removal)
                     .unwrap_or(Removal::Replaced)
             };
@@ -249,6 +286,20 @@ impl Reclaim {
         from: usize,
         hashes: Option<&ContentHashes>,
     ) -> Self {
+        let dead = dead_copies(image, top, changes, hashes);
+        Self::with_dead(image, top, changes, from, &dead, hashes.is_some())
+    }
+
+    /// [`Reclaim::new`] with the image's [`dead_copies`] already computed (`deep`: they
+    /// were classified with content hashes).
+    pub fn with_dead(
+        image: &Image,
+        top: &UnionFs,
+        changes: &[ChangeSet],
+        from: usize,
+        dead: &[DeadCopy],
+        deep: bool,
+    ) -> Self {
         if from >= image.layers.len() {
             return Reclaim {
                 from,
@@ -260,7 +311,7 @@ impl Reclaim {
                 identical: 0,
                 opaque: 0,
                 overhead: 0,
-                deep: hashes.is_some(),
+                deep,
             };
         }
         let plan = plan_layer(image, from, top, changes, LayerOptions { whiteouts: true });
@@ -279,9 +330,9 @@ impl Reclaim {
                 + s.trailers
                 + s.rewritten as i64
                 - s.added as i64,
-            deep: hashes.is_some(),
+            deep,
         };
-        for d in dead_copies(image, top, changes, from, hashes) {
+        for d in dead.iter().filter(|d| d.entry.layer as usize >= from) {
             match d.cause {
                 Cause::Deleted => r.deleted += d.size,
                 Cause::Overwritten => r.overwritten += d.size,
@@ -303,8 +354,9 @@ impl Reclaim {
         changes: &[ChangeSet],
         hashes: Option<&ContentHashes>,
     ) -> Vec<Self> {
+        let dead = dead_copies(image, top, changes, hashes);
         (0..image.layers.len())
-            .map(|from| Reclaim::new(image, top, changes, from, hashes))
+            .map(|from| Reclaim::with_dead(image, top, changes, from, &dead, hashes.is_some()))
             .collect()
     }
 }

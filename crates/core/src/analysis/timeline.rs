@@ -10,7 +10,6 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::deep::ContentHashes;
-use super::reclaim::dead_copies;
 use crate::fs::whiteout::{classify, Role};
 use crate::fs::{ChangeKind, ChangeSet, EntryRef, Removal, UnionFs};
 use crate::image::Image;
@@ -187,11 +186,22 @@ impl Timeline {
                 }
             }
         }
-        let dead: u64 = dead_copies(image, top, changes, 0, hashes)
-            .iter()
-            .filter(|d| entry(image, d.entry).is_some_and(|e| inside(&e.path)))
-            .map(|d| d.size)
-            .sum();
+        // Dead: every copy the final image does not show at its path (what a squash drops).
+        let mut dead = 0u64;
+        for (li, l) in image.layers.iter().enumerate() {
+            for (ei, e) in l.index.entries.iter().enumerate() {
+                if !e.is_file() || !inside(&e.path) || classify(&e.path) != Role::Plain {
+                    continue;
+                }
+                let here = EntryRef {
+                    layer: li as u32,
+                    entry: ei as u32,
+                };
+                if top.get(e.path.as_bytes()).is_none_or(|n| n.entry != here) {
+                    dead += e.size;
+                }
+            }
+        }
         let mut final_bytes = 0u64;
         let mut inodes = alloc::collections::BTreeSet::new();
         let mut add_final = |n: &crate::fs::Node| {

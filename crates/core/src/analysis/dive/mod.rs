@@ -19,9 +19,9 @@
 mod gosort;
 mod tree;
 
+use super::reclaim::PathMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,12 @@ use crate::fs::UnionFs;
 use crate::image::Image;
 use crate::layer::{EntryPath, LayerIndex};
 use tree::Tree;
+
+/// JSON has no NaN: serde_json writes it as `null`, which reads back as NaN here (the browser
+/// app moves reports between threads as JSON).
+fn nan_from_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
 
 /// One inefficient path, as dive lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +67,7 @@ pub struct DiveReport {
     pub wasted_bytes: u64,
     /// "userWastedPercent", a ratio: wasted bytes / user bytes. NaN when the image has no
     /// user bytes (a single layer): dive prints `NaN %` (serialised as `null`).
+    #[serde(deserialize_with = "nan_from_null")]
     pub user_wasted_ratio: f64,
     /// Sum of dive's layer sizes.
     pub size_bytes: u64,
@@ -178,23 +185,28 @@ fn kept_size(image: &Image, fs: &UnionFs, path: &str) -> u64 {
 }
 
 struct PathStat {
-    path: Vec<u8>,
     cumulative: i64,
     min: i64,
+    count: u32,
+}
+
+struct Inefficient {
+    path: Vec<u8>,
+    cumulative: i64,
     count: u32,
 }
 
 struct Efficiency {
     score: f64,
     /// In the order dive's `sort.Sort` leaves them (ascending).
-    inefficient: Vec<PathStat>,
+    inefficient: Vec<Inefficient>,
     abandoned: Vec<usize>,
 }
 
 fn efficiency(trees: &[Tree]) -> Efficiency {
-    let mut stats: Vec<PathStat> = Vec::new();
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut inefficient: Vec<usize> = Vec::new();
+    let mut stats: PathMap<Vec<u8>, PathStat> = PathMap::default();
+    // Paths in the order they reached two sightings (dive appends them then).
+    let mut inefficient: Vec<Vec<u8>> = Vec::new();
     let mut abandoned = Vec::new();
     // The stacked tree of layers `0..stacked_upto` (dive's StackTreeRange(trees, 0, n-1)
     // copies the base and stacks the base onto it again).
@@ -205,15 +217,17 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
             if !is_leaf {
                 return true;
             }
-            let slot = *index.entry(path.to_vec()).or_insert_with(|| {
-                stats.push(PathStat {
-                    path: path.to_vec(),
-                    cumulative: 0,
-                    min: -1,
-                    count: 0,
-                });
-                stats.len() - 1
-            });
+            // dive records the path before it sizes a whiteout (and keeps it on failure).
+            if !stats.contains_key(path) {
+                stats.insert(
+                    path.to_vec(),
+                    PathStat {
+                        cumulative: 0,
+                        min: -1,
+                        count: 0,
+                    },
+                );
+            }
             let size = if tree.is_whiteout(node) {
                 let below =
                     stacked.get_or_insert_with(|| trees.first().cloned().unwrap_or_else(Tree::new));
@@ -234,14 +248,14 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
             } else {
                 info.size
             };
-            if let Some(s) = stats.get_mut(slot) {
+            if let Some(s) = stats.get_mut(path) {
                 s.cumulative = s.cumulative.wrapping_add(size);
                 if s.min < 0 || size < s.min {
                     s.min = size;
                 }
                 s.count += 1;
                 if s.count == 2 {
-                    inefficient.push(slot);
+                    inefficient.push(path.to_vec());
                 }
             }
             true
@@ -251,7 +265,7 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
         }
     }
     let (mut min_sum, mut cum_sum) = (0i64, 0i64);
-    for s in &stats {
+    for s in stats.values() {
         min_sum = min_sum.wrapping_add(s.min);
         cum_sum = cum_sum.wrapping_add(s.cumulative);
     }
@@ -260,20 +274,21 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
     } else {
         min_sum as f64 / cum_sum as f64
     };
-    let mut order = inefficient;
-    gosort::sort(&mut order, &|&a, &b| {
-        let ca = stats.get(a).map_or(0, |s| s.cumulative);
-        let cb = stats.get(b).map_or(0, |s| s.cumulative);
-        ca < cb
-    });
-    let mut by_slot: Vec<Option<PathStat>> = stats.into_iter().map(Some).collect();
-    let inefficient = order
-        .iter()
-        .filter_map(|&i| by_slot.get_mut(i).and_then(Option::take))
+    let mut list: Vec<Inefficient> = inefficient
+        .into_iter()
+        .map(|path| {
+            let (cumulative, count) = stats.get(&path).map_or((0, 0), |s| (s.cumulative, s.count));
+            Inefficient {
+                path,
+                cumulative,
+                count,
+            }
+        })
         .collect();
+    gosort::sort(&mut list, &|a, b| a.cumulative < b.cumulative);
     Efficiency {
         score,
-        inefficient,
+        inefficient: list,
         abandoned,
     }
 }

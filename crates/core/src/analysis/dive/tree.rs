@@ -25,9 +25,11 @@ pub(super) struct Info {
 
 #[derive(Debug, Clone)]
 struct Node {
-    name: Box<[u8]>,
+    /// Children by name (the names live only here).
     children: BTreeMap<Box<[u8]>, u32>,
     info: Info,
+    /// The name starts with `.wh.`.
+    whiteout: bool,
 }
 
 /// A dive file tree: node 0 is the root.
@@ -48,9 +50,9 @@ impl Tree {
     pub fn new() -> Self {
         Tree {
             nodes: alloc::vec![Node {
-                name: Box::default(),
                 children: BTreeMap::new(),
                 info: Info::default(),
+                whiteout: false,
             }],
             file_size: 0,
         }
@@ -76,9 +78,9 @@ impl Tree {
     fn add_child(&mut self, parent: u32, name: &[u8]) -> u32 {
         let id = self.nodes.len() as u32;
         self.nodes.push(Node {
-            name: name.into(),
             children: BTreeMap::new(),
             info: Info::default(),
+            whiteout: name.starts_with(WHITEOUT_PREFIX),
         });
         if let Some(p) = self.nodes.get_mut(parent as usize) {
             p.children.insert(name.into(), id);
@@ -89,14 +91,22 @@ impl Tree {
     /// dive's `AddPath`: `path.Clean`, then walk the components, creating missing ones with
     /// an empty payload, and put `info` on the last. Stops silently at a `.wh..wh..` name.
     pub fn add_path(&mut self, path: &[u8], info: Info) {
-        let clean = go_path_clean(path);
-        if clean.as_slice() == b"." {
+        // Paths are nearly always clean already (normalised entry paths, dive paths of
+        // nodes): clean only those that are not.
+        let cleaned;
+        let clean: &[u8] = if is_clean(path) {
+            path
+        } else {
+            cleaned = go_path_clean(path);
+            &cleaned
+        };
+        if clean == b"." {
             return;
         }
-        let names: Vec<&[u8]> = trim_slashes(&clean).split(|&b| b == b'/').collect();
-        let last = names.len().saturating_sub(1);
+        let mut names = trim_slashes(clean).split(|&b| b == b'/').peekable();
         let mut node = 0u32;
-        for (i, name) in names.iter().enumerate() {
+        while let Some(name) = names.next() {
+            let is_last = names.peek().is_none();
             if name.is_empty() {
                 continue;
             }
@@ -109,7 +119,7 @@ impl Tree {
                     self.add_child(node, name)
                 }
             };
-            if i == last {
+            if is_last {
                 if let Some(n) = self.nodes.get_mut(node as usize) {
                     n.info = info;
                 }
@@ -192,20 +202,25 @@ impl Tree {
             let len = prefix.len();
             prefix.push(b'/');
             prefix.extend_from_slice(name);
-            let ok = self.visit_children(child, prefix, visit);
-            prefix.truncate(len);
-            if !ok {
+            if !self.visit_children(child, prefix, visit) {
                 return false;
             }
-            let mut path = prefix.clone();
-            path.push(b'/');
-            path.extend_from_slice(name.strip_prefix(WHITEOUT_PREFIX).unwrap_or(name));
-            let path = collapse_double_slashes(&path);
-            let is_leaf = self
-                .nodes
-                .get(child as usize)
-                .is_some_and(|c| c.children.is_empty());
-            if !visit(child, &path, self.info(child), is_leaf) {
+            let Some(c) = self.nodes.get(child as usize) else {
+                continue;
+            };
+            let is_leaf = c.children.is_empty();
+            // Its own path: the prefix as built, but without its own `.wh.` and with `//`
+            // collapsed (both rare, so only then is a copy made).
+            let ok = if c.whiteout || prefix.windows(2).any(|w| w == b"//") {
+                let mut path = prefix.get(..len).unwrap_or_default().to_vec();
+                path.push(b'/');
+                path.extend_from_slice(name.strip_prefix(WHITEOUT_PREFIX).unwrap_or(name));
+                visit(child, &collapse_double_slashes(&path), c.info, is_leaf)
+            } else {
+                visit(child, prefix, c.info, is_leaf)
+            };
+            prefix.truncate(len);
+            if !ok {
                 return false;
             }
         }
@@ -213,9 +228,7 @@ impl Tree {
     }
 
     pub fn is_whiteout(&self, node: u32) -> bool {
-        self.nodes
-            .get(node as usize)
-            .is_some_and(|n| n.name.starts_with(WHITEOUT_PREFIX))
+        self.nodes.get(node as usize).is_some_and(|n| n.whiteout)
     }
 
     /// dive's `Stack`: every node of `upper`, children first; whiteouts remove their target,
@@ -252,6 +265,18 @@ fn collapse_double_slashes(p: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Whether Go's `path.Clean` would leave `p` unchanged.
+fn is_clean(p: &[u8]) -> bool {
+    if p.is_empty() || (p.len() > 1 && p.last() == Some(&b'/')) {
+        return false;
+    }
+    let body = p.strip_prefix(b"/").unwrap_or(p);
+    body.is_empty() && p == b"/"
+        || body
+            .split(|&b| b == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b"..")
 }
 
 /// Go's `path.Clean`.
@@ -309,6 +334,13 @@ mod tests {
         ];
         for (i, o) in cases {
             assert_eq!(go_path_clean(i.as_bytes()), o.as_bytes(), "{i}");
+            if is_clean(i.as_bytes()) {
+                assert_eq!(i, o, "{i} is not clean");
+            }
+        }
+        for clean in ["a", "a/b", "/a/b", "/", ".wh.x/y", "a..b/.c"] {
+            assert!(is_clean(clean.as_bytes()), "{clean}");
+            assert_eq!(go_path_clean(clean.as_bytes()), clean.as_bytes());
         }
     }
 

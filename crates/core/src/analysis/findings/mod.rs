@@ -138,6 +138,8 @@ impl Default for FindingOptions {
 struct Ctx<'a> {
     image: &'a Image,
     options: &'a FindingOptions,
+    /// Files of the final image (each inode once), by the entry holding their bytes.
+    live: Vec<EntryRef>,
 }
 
 impl Ctx<'_> {
@@ -209,19 +211,35 @@ pub fn find(
     hashes: Option<&ContentHashes>,
     options: &FindingOptions,
 ) -> Vec<Finding> {
-    let cx = Ctx { image, options };
-    let dead = dead_copies(image, top, changes, 0, hashes);
+    let dead = dead_copies(image, top, changes, hashes);
+    find_with_dead(image, top, changes, &dead, options)
+}
+
+/// [`find`] with the image's [`dead_copies`] already computed.
+pub fn find_with_dead(
+    image: &Image,
+    top: &UnionFs,
+    changes: &[ChangeSet],
+    dead: &[DeadCopy],
+    options: &FindingOptions,
+) -> Vec<Finding> {
+    let mut cx = Ctx {
+        image,
+        options,
+        live: Vec::new(),
+    };
+    cx.live = live_files(&cx, top);
     let mut out = Vec::new();
     // Paths a specific finding explains; the generic ones leave them out.
     let mut explained: BTreeSet<EntryRef> = BTreeSet::new();
-    secrets(&cx, top, &dead, &mut out, &mut explained);
+    secrets(&cx, dead, &mut out, &mut explained);
     caches(&cx, &mut out, &mut explained);
-    removed_and_overwritten(&cx, &dead, &explained, &mut out);
-    rewrites(&cx, changes, &dead, &mut out);
-    build_tools(&cx, top, &mut out);
+    removed_and_overwritten(&cx, dead, &explained, &mut out);
+    rewrites(&cx, changes, dead, &mut out);
+    build_tools(&cx, &mut out);
     large_base(&cx, &mut out);
     junk(&cx, &mut out);
-    data_files(&cx, top, &mut out);
+    data_files(&cx, &mut out);
     out.sort_by(|a, b| {
         a.severity
             .cmp(&b.severity)
@@ -252,7 +270,6 @@ fn live_files(cx: &Ctx<'_>, top: &UnionFs) -> Vec<EntryRef> {
 
 fn secrets(
     cx: &Ctx<'_>,
-    top: &UnionFs,
     dead: &[DeadCopy],
     out: &mut Vec<Finding>,
     explained: &mut BTreeSet<EntryRef>,
@@ -285,7 +302,7 @@ fn secrets(
         ));
     }
     let mut live: BTreeMap<u32, Vec<EntryRef>> = BTreeMap::new();
-    for r in live_files(cx, top) {
+    for &r in &cx.live {
         if cx.entry(r).is_some_and(|e| {
             e.size > 0 && patterns::secret(e.path.as_bytes()) == Some(Secret::Strong)
         }) {
@@ -473,9 +490,9 @@ fn rewrites(cx: &Ctx<'_>, changes: &[ChangeSet], dead: &[DeadCopy], out: &mut Ve
     }
 }
 
-fn build_tools(cx: &Ctx<'_>, top: &UnionFs, out: &mut Vec<Finding>) {
+fn build_tools(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut groups: BTreeMap<u32, Vec<EntryRef>> = BTreeMap::new();
-    for r in live_files(cx, top) {
+    for &r in &cx.live {
         if cx
             .entry(r)
             .is_some_and(|e| patterns::build_tool(e.path.as_bytes()))
@@ -631,9 +648,9 @@ fn junk(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn data_files(cx: &Ctx<'_>, top: &UnionFs, out: &mut Vec<Finding>) {
+fn data_files(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut groups: BTreeMap<u32, Vec<EntryRef>> = BTreeMap::new();
-    for r in live_files(cx, top) {
+    for &r in &cx.live {
         if cx.entry(r).is_some_and(|e| {
             e.size >= cx.options.large_file && patterns::data_file(e.path.as_bytes())
         }) {

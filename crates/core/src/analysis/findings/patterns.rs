@@ -38,12 +38,11 @@ pub(super) enum Secret {
 /// Whether `path` names a secret-looking file.
 pub(super) fn secret(path: &[u8]) -> Option<Secret> {
     let name = file_name(path);
-    let comps = components(path);
-    let parent = comps
+    let parent = path
         .len()
-        .checked_sub(2)
-        .and_then(|i| comps.get(i))
-        .copied();
+        .checked_sub(name.len() + 1)
+        .and_then(|end| path.get(..end))
+        .map(file_name);
     const KEYS: [&str; 4] = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"];
     if KEYS.iter().any(|k| eq_ci(name, k)) {
         return Some(Secret::Strong);
@@ -171,6 +170,18 @@ fn under_home<'a>(comps: &'a [&'a [u8]]) -> Option<&'a [&'a [u8]]> {
 
 /// Whether `path` (a regular file) belongs to a package manager's cache or index.
 pub(super) fn cache(path: &[u8]) -> Option<Cache> {
+    // Most paths are nowhere near a cache: decide those without splitting.
+    const ROOTS: [&[u8]; 6] = [
+        b"var/",
+        b"root/",
+        b"home/",
+        b"usr/local/",
+        b"go/",
+        b"etc/apk/",
+    ];
+    if !ROOTS.iter().any(|r| path.starts_with(r)) {
+        return None;
+    }
     let c = components(path);
     let name = file_name(path);
     if starts_with(&c, &["var", "lib", "apt", "lists"]) {
@@ -241,6 +252,10 @@ pub(super) fn cache(path: &[u8]) -> Option<Cache> {
 
 /// Compilers, headers and build tools: what a runtime image does not need.
 pub(super) fn build_tool(path: &[u8]) -> bool {
+    const ROOTS: [&[u8]; 4] = [b"usr/", b"bin/", b"root/", b"home/"];
+    if !ROOTS.iter().any(|r| path.starts_with(r)) {
+        return false;
+    }
     let c = components(path);
     let name = file_name(path);
     let in_bin = matches!(
@@ -340,6 +355,27 @@ fn system(c: &[&[u8]]) -> bool {
 /// The junk directory (its path length in components) `path` lies in, if any. `copied`:
 /// the layer came from `COPY`/`ADD`, so the build context's contents count.
 pub(super) fn junk(path: &[u8], copied: bool) -> Option<(Junk, usize)> {
+    // Every junk name contains one of these; most paths contain none.
+    const HINTS: [&[u8]; 12] = [
+        b".git",
+        b".svn",
+        b".hg",
+        b".bzr",
+        b".idea",
+        b".vscode",
+        b".DS_Store",
+        b"Thumbs.db",
+        b".sw",
+        b"node_modules",
+        b"test",
+        b"doc",
+    ];
+    const COPIED_HINTS: [&[u8]; 5] = [b"spec", b"coverage", b".tox", b".nyc_output", b"examples"];
+    let has = |h: &[u8]| path.windows(h.len()).any(|w| w == h);
+    let hinted = HINTS.iter().any(|h| has(h)) || (copied && COPIED_HINTS.iter().any(|h| has(h)));
+    if !hinted {
+        return None;
+    }
     let c = components(path);
     for (i, comp) in c.iter().enumerate() {
         let last = i + 1 == c.len();

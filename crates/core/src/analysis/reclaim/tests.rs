@@ -78,7 +78,7 @@ fn a_duplicate_entry_in_one_layer_is_overwritten_by_that_layer() {
     let bytes = docker_archive(&[l0]);
     let (_, img) = load(&bytes);
     let (fs, cs) = UnionFs::build(img.indexes());
-    let dead = dead_copies(&img, &fs, &cs, 0, None);
+    let dead = dead_copies(&img, &fs, &cs, None);
     assert_eq!(dead.len(), 1);
     assert_eq!(
         (dead[0].size, dead[0].cause, dead[0].by_layer),
@@ -86,4 +86,39 @@ fn a_duplicate_entry_in_one_layer_is_overwritten_by_that_layer() {
     );
     let r = Reclaim::new(&img, &fs, &cs, 0, None);
     assert_eq!(r.overwritten, 40);
+}
+
+#[test]
+fn every_starting_layer_matches_its_squash_plan() {
+    let l2 = L::new()
+        .file("b", &[8; 70])
+        .whiteout("a")
+        .file("f", &[1; 5])
+        .build();
+    let l3 = L::new()
+        .chmod("f", &[1; 5], 0o700)
+        .hardlink("g", "f")
+        .whiteout("b")
+        .build();
+    let mut layers = image();
+    layers.push(l2);
+    layers.push(l3);
+    let bytes = docker_archive(&layers);
+    let (_, img) = load(&bytes);
+    let (fs, cs) = UnionFs::build(img.indexes());
+    for (from, r) in Reclaim::for_every_layer(&img, &fs, &cs, None)
+        .iter()
+        .enumerate()
+    {
+        let s = plan_layer(&img, from, &fs, &cs, LayerOptions { whiteouts: true }).savings;
+        assert_eq!(r.total, s.total(), "from {from}");
+        assert_eq!(r.deleted, s.deleted, "from {from}");
+        assert_eq!(r.opaque, s.opaque, "from {from}");
+        assert_eq!(
+            r.overwritten + r.metadata_only + r.identical,
+            s.overwritten,
+            "from {from}"
+        );
+        assert_eq!(r.content() as i64 + r.overhead, r.total, "from {from}");
+    }
 }
