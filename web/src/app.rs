@@ -7,11 +7,13 @@ use yew::prelude::*;
 use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
+use crate::components::findings::Findings;
 use crate::components::layer_cake::LayerCake;
 use crate::components::layer_table::LayerTable;
 use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
 use crate::components::squash_panel::SquashPanel;
+use crate::components::timeline::TimelineView;
 use crate::hooks::use_image_worker::use_image_worker;
 use crate::state::{Action, AppState};
 
@@ -99,6 +101,25 @@ pub fn App() -> Html {
         let (worker, from) = (worker.clone(), state.from);
         Callback::from(move |tags: Vec<String>| worker.build(from, tags))
     };
+    let onfocus = {
+        let (worker, d) = (worker.clone(), d.clone());
+        Callback::from(move |(layer, path): (usize, String)| {
+            d.emit(Action::Focus {
+                layer,
+                path: path.clone(),
+            });
+            worker.why(path);
+        })
+    };
+    let onpath = {
+        let worker = worker.clone();
+        Callback::from(move |path: String| worker.why(path))
+    };
+    let ondeep = {
+        let worker = worker.clone();
+        Callback::from(move |_| worker.deep_scan())
+    };
+    let close_why = d.reform(|_| Action::CloseWhy);
     let onpick = {
         let worker = worker.clone();
         Callback::from(move |i: usize| worker.reopen_image(i))
@@ -119,8 +140,14 @@ pub fn App() -> Html {
                         <LayerCake summary={summary.clone()} selected={state.selected} onselect={onselect.clone()} />
                     </div>
                     <LayerTable summary={summary.clone()} selected={state.selected} onselect={onselect.clone()} onsquashfrom={onfrom.clone()} />
+                    if let Some(waste) = state.waste.clone() {
+                        <Findings {waste} onfocus={onfocus} onselect={onselect.clone()} {ondeep} busy={state.busy.is_some()} />
+                    }
                     <SquashPanel summary={summary.clone()} from={state.from} {figures} onfrom={onfrom} {onbuild} busy={state.busy.is_some()} built={state.built.clone()} />
-                    <FileTreeView tree={state.tree.clone().filter(|_| state.tree_layer == Some(state.selected))} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} />
+                    if let Some((path, timeline)) = state.why.clone() {
+                        <TimelineView path={path.clone()} loaded={timeline.is_some() || state.why_done} {timeline} onclose={close_why} onselect={onselect.clone()} />
+                    }
+                    <FileTreeView tree={state.tree.clone().filter(|_| state.tree_layer == Some(state.selected))} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
                 </>
             }
         }

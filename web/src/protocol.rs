@@ -3,6 +3,8 @@
 //! `Blob`) or `undefined`. JSON text crosses `postMessage` as one string, which is far cheaper
 //! than one JS object per file row when a layer has 100,000 entries.
 
+use layerlens_core::analysis::timeline::Timeline;
+use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{ImageSummary, SquashFigures};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -30,6 +32,13 @@ pub enum Request {
         /// First squashed layer.
         from: usize,
     },
+    /// One path's history across the layers.
+    Why {
+        /// The path.
+        path: String,
+    },
+    /// Hash file contents (streams the layers once) to tell identical rewrites from changes.
+    DeepScan,
     /// Make the worker's wasm trap, as a bug would: the page must survive it and restart the
     /// worker. Sent only when a test dispatches a `layerlens-test-crash` event on `window`.
     Crash,
@@ -64,6 +73,8 @@ pub enum Event {
         summary: Box<ImageSummary>,
         /// What squashing everything would save.
         squash_all: SquashFigures,
+        /// Waste figures (dive-compatible and layerlens') and findings.
+        waste: Box<WasteReport>,
         /// Milliseconds the worker spent.
         millis: f64,
     },
@@ -74,6 +85,18 @@ pub enum Event {
         layer: usize,
         /// Rows in the carried buffer.
         rows: usize,
+    },
+    /// Waste figures again, after a deep scan.
+    Waste {
+        /// The report.
+        waste: Box<WasteReport>,
+    },
+    /// A path's timeline.
+    Timeline {
+        /// The timeline (none if the path never existed).
+        timeline: Option<Box<Timeline>>,
+        /// The path asked for.
+        path: String,
     },
     /// A squash plan.
     Planned {

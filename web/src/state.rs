@@ -3,6 +3,8 @@
 
 use std::rc::Rc;
 
+use layerlens_core::analysis::timeline::Timeline;
+use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{FileTree, ImageSummary, SquashFigures};
 use yew::prelude::*;
 
@@ -78,6 +80,14 @@ pub struct AppState {
     pub plan: Option<SquashFigures>,
     /// The built download.
     pub built: Option<Built>,
+    /// Waste figures and findings.
+    pub waste: Option<Rc<WasteReport>>,
+    /// The path whose history is shown, and its timeline once it arrived.
+    pub why: Option<(String, Option<Rc<Timeline>>)>,
+    /// A path to show in the file view (from a finding).
+    pub focus: Option<String>,
+    /// The answer for `why` arrived (its timeline may be `None`: no such path).
+    pub why_done: bool,
 }
 
 /// What can happen.
@@ -101,8 +111,19 @@ pub enum Action {
     Analyzed {
         summary: Box<ImageSummary>,
         squash_all: SquashFigures,
+        waste: Box<WasteReport>,
         millis: f64,
     },
+    /// New waste figures (after a deep scan).
+    Waste(Box<WasteReport>),
+    /// Show a path's history (asked for).
+    Why(String),
+    /// Close the path history.
+    CloseWhy,
+    /// A path's history arrived.
+    Timeline(String, Option<Box<Timeline>>),
+    /// Show a path of a layer in the file view.
+    Focus { layer: usize, path: String },
     /// A layer's tree arrived.
     Tree { layer: usize, tree: Rc<FileTree> },
     /// A plan arrived.
@@ -111,8 +132,11 @@ pub enum Action {
     Built(Built),
     /// Work failed.
     Failed(String),
-    /// The person cancelled long work.
-    Cancelled,
+    /// The person cancelled long work; an analysis in progress takes its file with it.
+    Cancelled {
+        /// The image was already shown (a build or deep scan was cancelled).
+        keep_image: bool,
+    },
     /// Select a layer.
     Select(usize),
     /// Choose the first layer to squash.
@@ -180,9 +204,11 @@ impl Reducible for AppState {
             Action::Analyzed {
                 summary,
                 squash_all,
+                waste,
                 millis,
             } => {
                 s.busy = None;
+                s.waste = Some(Rc::from(waste));
                 s.selected = summary.layers.len().saturating_sub(1);
                 s.summary = Some(Rc::from(summary));
                 s.squash_all = Some(squash_all);
@@ -195,6 +221,27 @@ impl Reducible for AppState {
                 s.tree_layer = Some(layer);
             }
             Action::Planned(f) => s.plan = Some(f),
+            Action::Waste(w) => {
+                s.busy = None;
+                s.waste = Some(Rc::from(w));
+            }
+            Action::Why(path) => {
+                s.why = Some((path, None));
+                s.why_done = false;
+            }
+            Action::CloseWhy => s.why = None,
+            Action::Timeline(path, t) => {
+                if s.why.as_ref().is_some_and(|(p, _)| *p == path) {
+                    s.why = Some((path, t.map(Rc::from)));
+                    s.why_done = true;
+                }
+            }
+            Action::Focus { layer, path } => {
+                if s.summary.as_ref().is_some_and(|x| layer < x.layers.len()) {
+                    s.selected = layer;
+                }
+                s.focus = Some(path);
+            }
             Action::Built(b) => {
                 s.busy = None;
                 s.built = Some(b);
@@ -203,7 +250,15 @@ impl Reducible for AppState {
                 s.busy = None;
                 s.error = Some(message);
             }
-            Action::Cancelled => s.busy = None,
+            Action::Cancelled { keep_image } => {
+                s.busy = None;
+                if !keep_image {
+                    s = AppState {
+                        worker_ready: s.worker_ready,
+                        ..Default::default()
+                    };
+                }
+            }
             Action::Select(i) => {
                 if s.summary.as_ref().is_some_and(|x| i < x.layers.len()) {
                     s.selected = i;
@@ -281,6 +336,46 @@ mod tests {
         }
     }
 
+    fn waste() -> Box<WasteReport> {
+        use layerlens_core::analysis::dive::DiveReport;
+        use layerlens_core::analysis::reclaim::Reclaim;
+        use layerlens_core::analysis::Figures;
+        Box::new(WasteReport {
+            dive: DiveReport {
+                efficiency: 1.0,
+                wasted_bytes: 0,
+                user_wasted_ratio: f64::NAN,
+                size_bytes: 0,
+                user_size_bytes: 0,
+                layer_sizes: Vec::new(),
+                inefficient_files: Vec::new(),
+                abandoned_layers: Vec::new(),
+            },
+            figures: Figures {
+                shipped_bytes: 0,
+                dead_bytes: 0,
+                efficiency: 1.0,
+                user_bytes: 0,
+                user_dead_bytes: 0,
+                user_wasted_ratio: None,
+            },
+            reclaim: Reclaim {
+                from: 0,
+                total: 0,
+                input_size: 0,
+                deleted: 0,
+                overwritten: 0,
+                metadata_only: 0,
+                identical: 0,
+                opaque: 0,
+                overhead: 0,
+                deep: false,
+            },
+            findings: Vec::new(),
+            deep: false,
+        })
+    }
+
     fn apply(s: Rc<AppState>, a: Action) -> Rc<AppState> {
         s.reduce(a)
     }
@@ -295,6 +390,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(3),
                 squash_all: figures(),
+                waste: waste(),
                 millis: 1.0,
             },
         );
@@ -329,6 +425,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(4),
                 squash_all: figures(),
+                waste: waste(),
                 millis: 1.0,
             },
         );
@@ -338,6 +435,43 @@ mod tests {
         assert_eq!(s.selected, 3, "out-of-range selection is ignored");
         s = apply(s, Action::Select(1));
         assert_eq!(s.selected, 1);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_report_with_nan_survives_the_trip_between_threads() {
+        let json = serde_json::to_string(&*waste()).unwrap();
+        let back: WasteReport = serde_json::from_str(&json).unwrap();
+        assert!(back.dive.user_wasted_ratio.is_nan());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_finding_focuses_its_layer_and_path() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(3),
+                squash_all: figures(),
+                waste: waste(),
+                millis: 1.0,
+            },
+        );
+        s = apply(
+            s,
+            Action::Focus {
+                layer: 1,
+                path: "etc/passwd".into(),
+            },
+        );
+        assert_eq!(s.selected, 1);
+        assert_eq!(s.focus.as_deref(), Some("etc/passwd"));
+        s = apply(s, Action::Why("a".into()));
+        s = apply(s, Action::Timeline("b".into(), None));
+        assert_eq!(
+            s.why,
+            Some(("a".into(), None)),
+            "a stale answer does not replace the question"
+        );
     }
 
     #[wasm_bindgen_test]
@@ -353,6 +487,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(1),
                 squash_all: figures(),
+                waste: waste(),
                 millis: 1.0,
             },
         );
@@ -369,6 +504,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(3),
                 squash_all: figures(),
+                waste: waste(),
                 millis: 1.0,
             },
         );

@@ -20,6 +20,12 @@ pub struct FileTreeProps {
     pub layer_count: usize,
     /// Show another layer.
     pub onlayer: Callback<usize>,
+    /// A path to show (from a finding): becomes the filter.
+    #[prop_or_default]
+    pub focus: Option<AttrValue>,
+    /// A path was clicked (to show its history).
+    #[prop_or_default]
+    pub onpath: Callback<String>,
 }
 
 const ROW: f64 = 22.0;
@@ -74,6 +80,17 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
     let expanded = use_state(BTreeSet::<u32>::new);
     let filter = use_state(TreeFilter::default);
     let scroll = use_state(|| 0.0f64);
+    {
+        let filter = filter.clone();
+        use_effect_with(props.focus.clone(), move |focus| {
+            if let Some(p) = focus {
+                filter.set(TreeFilter {
+                    text: p.to_string(),
+                    ..(*filter).clone()
+                });
+            }
+        });
+    }
     // A new tree: open its top level, back to the top.
     {
         let (expanded, scroll) = (expanded.clone(), scroll.clone());
@@ -200,7 +217,9 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
                     } else {
                         <span class="toggle-space"></span>
                     }
-                    { &node.name }{ if is_dir { "/" } else { "" } }
+                    <button class="link plain" onclick={props.onpath.reform({ let p = node.path.clone(); move |_: MouseEvent| p.clone() })} title="Show this path's history">
+                        { &node.name }{ if is_dir { "/" } else { "" } }
+                    </button>
                     { row.and_then(|r| r.link.as_ref()).map(|l| html! { <span class="muted">{ format!(" → {l}") }</span> }) }
                 </span>
                 <span class="size num">{ if size > 0 || !is_dir { human_size(size) } else { String::new() } }</span>

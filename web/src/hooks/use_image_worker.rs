@@ -27,6 +27,8 @@ struct Bridge {
     image: Option<usize>,
     dispatch: UseReducerDispatcher<AppState>,
     built_url: Option<String>,
+    /// The current file's analysis arrived (so a fresh worker must re-open it after a cancel).
+    analyzed: bool,
     _onmessage: Option<Closure<dyn FnMut(MessageEvent)>>,
     _onerror: Option<Closure<dyn FnMut(ErrorEvent)>>,
     /// Handlers of terminated workers. `spawn` may run inside one of them (after a crash),
@@ -61,8 +63,12 @@ impl ImageWorker {
 
     /// Opens a file (image `image` of it, default: the first).
     pub fn open(&self, file: File, image: Option<usize>) {
+        // A fresh worker for every file: whatever the previous one is still doing (its work
+        // is synchronous, it cannot be interrupted) can never answer for this file.
+        spawn(&self.0);
         {
             let mut b = self.0.borrow_mut();
+            b.analyzed = false;
             b.file = Some(file.clone());
             b.image = image;
             if let Some(url) = b.built_url.take() {
@@ -86,6 +92,21 @@ impl ImageWorker {
         self.send(&Request::Tree { layer }, None);
     }
 
+    /// Asks for a path's history.
+    pub fn why(&self, path: String) {
+        self.0.borrow().dispatch.dispatch(Action::Why(path.clone()));
+        self.send(&Request::Why { path }, None);
+    }
+
+    /// Runs the deep scan (content hashes).
+    pub fn deep_scan(&self) {
+        self.0
+            .borrow()
+            .dispatch
+            .dispatch(Action::Start("Deep scan: hashing file contents".into()));
+        self.send(&Request::DeepScan, None);
+    }
+
     /// Asks for a squash plan.
     pub fn plan(&self, from: usize) {
         self.send(&Request::Plan { from }, None);
@@ -106,15 +127,22 @@ impl ImageWorker {
     }
 
     /// Stops whatever the worker is doing: a fresh worker re-opens the current file.
+    /// Stops whatever the worker is doing. Cancelling an analysis drops the file; cancelling
+    /// later work (a build, a deep scan) keeps the image shown, so a fresh worker reads the
+    /// file again to take further requests.
     pub fn cancel(&self) {
-        let (file, image) = {
+        let (file, image, analyzed) = {
             let b = self.0.borrow();
-            (b.file.clone(), b.image)
+            (b.file.clone(), b.image, b.analyzed)
         };
         spawn(&self.0);
-        self.0.borrow().dispatch.dispatch(Action::Cancelled);
-        if let Some(file) = file {
-            self.open(file, image);
+        self.0.borrow().dispatch.dispatch(Action::Cancelled {
+            keep_image: analyzed,
+        });
+        if let (Some(file), true) = (file, analyzed) {
+            self.send(&Request::Open { image }, Some(&file.into()));
+        } else {
+            self.0.borrow_mut().file = None;
         }
     }
 }
@@ -191,12 +219,19 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
         Event::Analyzed {
             summary,
             squash_all,
+            waste,
             millis,
-        } => dispatch.dispatch(Action::Analyzed {
-            summary,
-            squash_all,
-            millis,
-        }),
+        } => {
+            bridge.borrow_mut().analyzed = true;
+            dispatch.dispatch(Action::Analyzed {
+                summary,
+                squash_all,
+                waste,
+                millis,
+            })
+        }
+        Event::Waste { waste } => dispatch.dispatch(Action::Waste(waste)),
+        Event::Timeline { timeline, path } => dispatch.dispatch(Action::Timeline(path, timeline)),
         Event::Tree { layer, .. } => {
             let rows = carried
                 .dyn_into::<js_sys::Uint8Array>()
@@ -273,6 +308,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             image: None,
             dispatch,
             built_url: None,
+            analyzed: false,
             _onmessage: None,
             _onerror: None,
             retired: Vec::new(),

@@ -133,6 +133,17 @@ pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Re
     options.set_type("application/x-tar");
     let blob = Blob::new_with_blob_sequence_and_options(&out.parts, &options)
         .map_err(|e| format!("cannot assemble the download: {e:?}"))?;
+    // The browser may be unable to keep the data (a private window keeps Blobs in memory
+    // and drops large ones): read the last byte back so a download that cannot happen is an
+    // error here, not a "Built" that silently fails.
+    if blob.size() > 0.0 {
+        let last = blob
+            .slice_with_f64_and_f64(blob.size() - 1.0, blob.size())
+            .map_err(|e| format!("Blob.slice failed: {e:?}"))?;
+        web_sys::FileReaderSync::new()
+            .and_then(|r| r.read_as_array_buffer(&last))
+            .map_err(|_| "the browser could not keep the squashed image for download (a private window keeps downloads in memory and refuses large ones; try a normal window or the CLI)".to_string())?;
+    }
     let size = blob.size();
     if size as u64 != plan.archive_size {
         return Err(format!(

@@ -7,6 +7,10 @@ mod build;
 
 use std::cell::RefCell;
 
+use layerlens_core::analysis::deep::{deep_scan, ContentHashes};
+use layerlens_core::analysis::findings::FindingOptions;
+use layerlens_core::analysis::timeline::Timeline;
+use layerlens_core::analysis::WasteReport;
 use layerlens_core::archive::{Archive, Selector};
 use layerlens_core::fs::{ChangeSet, UnionFs};
 use layerlens_core::image::Image;
@@ -24,6 +28,8 @@ use crate::protocol::{decode, encode, Event, Request};
 /// An opened file and its analysed image.
 pub(crate) struct Session {
     pub file: File,
+    /// Content hashes from a deep scan, once run.
+    pub hashes: Option<ContentHashes>,
     pub archive: Archive<BlobSource>,
     pub image: Image,
     pub fs: UnionFs,
@@ -138,6 +144,38 @@ fn handle(request: Request, carried: JsValue) {
             Ok(())
         }),
         Request::Crash => std::process::abort(),
+        Request::Why { path } => with_session(|s| {
+            let timeline = Timeline::new(
+                &s.image,
+                &s.fs,
+                &s.changes,
+                path.as_bytes(),
+                s.hashes.as_ref(),
+            )
+            .map(Box::new);
+            post(&Event::Timeline { timeline, path }, None);
+            Ok(())
+        }),
+        Request::DeepScan => with_session(|s| {
+            let mut progress = PostProgress::new();
+            let hashes = deep_scan(s.archive.source_mut(), &s.image, &s.changes, &mut progress)
+                .map_err(|e| e.to_string())?;
+            let waste = WasteReport::new(
+                &s.image,
+                &s.fs,
+                &s.changes,
+                Some(&hashes),
+                &FindingOptions::default(),
+            );
+            s.hashes = Some(hashes);
+            post(
+                &Event::Waste {
+                    waste: Box::new(waste),
+                },
+                None,
+            );
+            Ok(())
+        }),
         Request::Build { from, tags } => {
             let Some(session) = SESSION.with(|s| s.borrow_mut().take()) else {
                 return fail("open an image first".into());
@@ -217,16 +255,25 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
     );
     let session = Session {
         file,
+        hashes: None,
         archive,
         image,
         fs,
         changes,
     };
     let squash_all = SquashFigures::new(&plan(&session, 0, Vec::new())?);
+    let waste = WasteReport::new(
+        &session.image,
+        &session.fs,
+        &session.changes,
+        None,
+        &FindingOptions::default(),
+    );
     post(
         &Event::Analyzed {
             summary: Box::new(summary),
             squash_all,
+            waste: Box::new(waste),
             millis: js_sys::Date::now() - started,
         },
         None,

@@ -53,10 +53,11 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
     let plan = SquashPlan::new(&l.image, &l.fs, &l.changes, l.archive.len(), &options)
         .with_context(|| display(&args.image.image))?;
     if args.json {
-        serde_json::to_writer(std::io::stdout().lock(), &plan)?;
-        println!();
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer(&mut out, &plan)?;
+        writeln!(out)?;
     } else {
-        print_plan(&plan);
+        print_plan(&mut std::io::stdout().lock(), &plan)?;
     }
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
@@ -89,34 +90,38 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_plan(plan: &SquashPlan) {
+fn print_plan(out: &mut impl Write, plan: &SquashPlan) -> std::io::Result<()> {
     let s = &plan.savings;
     let l = &plan.layer;
-    println!(
+    writeln!(
+        out,
         "Squash {} layers (from layer {}) into one; keep {} layer{} byte-identical",
         plan.squashed,
         plan.kept,
         plan.kept,
         if plan.kept == 1 { "" } else { "s" }
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  new layer      {:>10}  ({} entries, {} whiteouts, {} hardlinks turned into files)",
         size(plan.layer_size),
         l.entries,
         l.whiteouts,
         l.links_materialised
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  replaces       {:>10}  (uncompressed tar of the squashed layers)",
         size(l.input_size)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  output archive {:>10}  ({} bytes; input {})",
         size(plan.archive_size),
         plan.archive_size,
         size(plan.input_archive_size)
-    );
-    println!("Savings by cause (bytes of uncompressed tar):");
+    )?;
+    writeln!(out, "Savings by cause (bytes of uncompressed tar):")?;
     let rows: [(&str, i64); 8] = [
         ("deleted in a later layer", s.deleted as i64),
         ("overwritten by a later layer", s.overwritten as i64),
@@ -132,10 +137,11 @@ fn print_plan(plan: &SquashPlan) {
     ];
     for (what, v) in rows {
         if v != 0 {
-            println!("  {what:<36} {:>12}", signed(v));
+            writeln!(out, "  {what:<36} {:>12}", signed(v))?;
         }
     }
-    println!("  {:<36} {:>12}", "total", signed(s.total()));
+    writeln!(out, "  {:<36} {:>12}", "total", signed(s.total()))?;
+    Ok(())
 }
 
 fn signed(v: i64) -> String {

@@ -1,0 +1,72 @@
+//! One path's history: "added in L2 by RUN … → modified in L5 → deleted in L7 (still shipped:
+//! 120 MB)".
+
+use std::rc::Rc;
+
+use layerlens_core::analysis::timeline::{EventKind, Timeline};
+use layerlens_core::view::human_size;
+use yew::prelude::*;
+
+/// Props of [`TimelineView`].
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    /// The path asked for.
+    pub path: AttrValue,
+    /// Its timeline (None while loading or if it never existed).
+    pub timeline: Option<Rc<Timeline>>,
+    /// Whether the answer arrived.
+    pub loaded: bool,
+    /// Close the panel.
+    pub onclose: Callback<()>,
+    /// Select a layer.
+    pub onselect: Callback<usize>,
+}
+
+/// Shows a timeline.
+#[component]
+pub fn TimelineView(props: &TimelineProps) -> Html {
+    let close = props.onclose.reform(|_: MouseEvent| ());
+    let body = match (&props.timeline, props.loaded) {
+        (_, false) => html! { <p class="muted">{ "Loading…" }</p> },
+        (None, true) => html! { <p class="muted">{ "No layer has this path." }</p> },
+        (Some(t), true) => {
+            let events = t.events.iter().map(|e| {
+                let layer = e.layer;
+                let onclick = props.onselect.reform(move |_: MouseEvent| layer);
+                let what = match &e.kind {
+                    EventKind::Added => "added".to_string(),
+                    EventKind::Modified { changed } => format!("modified ({})", changed.join(", ")),
+                    EventKind::Readded => "written again unchanged".to_string(),
+                    EventKind::Removed { by, via } => format!("removed by {by}{}", via.as_ref().map(|v| format!(" of {v}")).unwrap_or_default()),
+                };
+                html! {
+                    <li class={classes!(e.current.then_some("current"))}>
+                        <button class="link" {onclick}>{ format!("layer {}", e.layer) }</button>
+                        { format!(": {what}") }
+                        { if e.size > 0 { format!(" — {}", human_size(e.size)) } else { String::new() } }
+                        { e.same_content.map(|same| if same { " (same bytes)" } else { " (new bytes)" }).unwrap_or("") }
+                        <span class="muted mono">{ format!("  {}", e.step) }</span>
+                    </li>
+                }
+            });
+            html! {
+                <>
+                    <ol class="timeline">{ for events }</ol>
+                    <p>
+                        { format!("{} in the final image; {} shipped in all layers", if t.present { human_size(t.final_bytes) } else { "absent".into() }, human_size(t.shipped_bytes)) }
+                        if t.dead_bytes > 0 { <strong class="removed">{ format!(" — still shipped but unreachable: {}", human_size(t.dead_bytes)) }</strong> }
+                    </p>
+                </>
+            }
+        }
+    };
+    html! {
+        <section class="timeline-panel" aria-label="Path history" id="timeline">
+            <div class="progress-head">
+                <h3>{ "History of " }<span class="mono">{ props.path.clone() }</span></h3>
+                <button onclick={close}>{ "Close" }</button>
+            </div>
+            { body }
+        </section>
+    }
+}
