@@ -59,6 +59,11 @@ fn single_layer_gives_nan_user_percent() {
     let r = report(&[L::new().file("a", b"x").build()]);
     assert!(r.user_wasted_ratio.is_nan());
     assert_eq!(r.user_wasted_ratio_defined(), None);
+    // JSON carries it as null, and back.
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains("\"user_wasted_ratio\":null"));
+    let back: DiveReport = serde_json::from_str(&json).unwrap();
+    assert!(back.user_wasted_ratio.is_nan());
     assert_eq!(r.efficiency, 1.0);
 }
 
