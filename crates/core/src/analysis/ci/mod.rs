@@ -5,6 +5,7 @@
 
 mod config;
 pub mod gofmt;
+mod scalar;
 pub mod yaml;
 
 pub use config::{CiConfig, ConfigError, DiveRules, LayerlensRules};

@@ -134,3 +134,36 @@ fn large_base_names_its_size_and_biggest_directories() {
     assert_eq!(f[0].evidence[0].path, "usr/lib");
     assert!(f[0].fix.contains("alpine"));
 }
+
+#[test]
+fn live_secret_and_rewrites_with_and_without_the_deep_scan() {
+    let l1 = L::new()
+        .dir("app")
+        .file("app/.env", b"TOKEN=abc")
+        .file("app/.env.example", b"TOKEN=")
+        .file("app/data.bin", &[3; 800])
+        .build();
+    let l2 = L::new().file("app/data.bin", &[3; 800]).build();
+    let bytes = docker_archive(&[base(), l1, l2]);
+    let (mut archive, img) = load(&bytes);
+    let (fs, cs) = UnionFs::build(img.indexes());
+    let shallow = find(&img, &fs, &cs, None, &FindingOptions::default());
+    assert_eq!(
+        kinds(&shallow),
+        [FindingKind::SecretInImage, FindingKind::OverwrittenLater]
+    );
+    assert_eq!(shallow[0].evidence_count, 1, "a .env.example is no secret");
+    let hashes =
+        crate::analysis::deep::deep_scan(archive.source_mut(), &img, &cs, &mut crate::NoProgress)
+            .unwrap();
+    let deep = find(&img, &fs, &cs, Some(&hashes), &FindingOptions::default());
+    assert_eq!(
+        kinds(&deep),
+        [FindingKind::SecretInImage, FindingKind::IdenticalRewrite]
+    );
+    let ident = &deep[1];
+    assert_eq!(
+        (ident.layer, ident.related_layer, ident.bytes),
+        (2, Some(1), 800)
+    );
+}
