@@ -101,10 +101,16 @@ pub struct DeadCopy {
     pub entry: EntryRef,
     /// Content bytes.
     pub size: u64,
-    /// Why.
+    /// Why, as the squash planner counts it: a copy whose path is gone at the end is
+    /// "deleted" even if a chmod had already replaced it.
     pub cause: Cause,
-    /// The layer whose change made it dead (same layer for a duplicate entry).
+    /// The layer whose change made it dead by that count (same layer for a duplicate entry).
     pub by_layer: u32,
+    /// What first replaced or removed this very copy: the step to change (a copy a chmod
+    /// re-ships and a later step deletes was first made dead by the chmod).
+    pub superseded: Cause,
+    /// The layer of that first change.
+    pub superseded_by: u32,
 }
 
 /// A fast non-cryptographic hasher for path keys (the "Fx" hash: rotate, xor, multiply per
@@ -210,11 +216,26 @@ pub fn dead_copies(
                     None => (Cause::Overwritten, li as u32),
                 },
             };
+            let (superseded, superseded_by) = match next {
+                _ if duplicate => (Cause::Overwritten, li as u32),
+                Some((l, c)) => (
+                    match (c.kind, c.removal) {
+                        (ChangeKind::Removed, Some(Removal::Whiteout)) => Cause::Deleted,
+                        (ChangeKind::Removed, Some(Removal::Opaque)) => Cause::Opaque,
+                        (ChangeKind::Removed, _) => Cause::Overwritten,
+                        _ => rewrite_cause(image, here, *l, c, hashes),
+                    },
+                    *l,
+                ),
+                None => (cause, by_layer),
+            };
             out.push(DeadCopy {
                 entry: here,
                 size: e.size,
                 cause,
                 by_layer,
+                superseded,
+                superseded_by,
             });
         }
     }

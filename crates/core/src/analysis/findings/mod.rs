@@ -280,9 +280,9 @@ fn secrets(
             .entry(d.entry)
             .is_some_and(|e| patterns::secret(e.path.as_bytes()).is_some())
         {
-            let deleted = matches!(d.cause, Cause::Deleted | Cause::Opaque);
+            let deleted = matches!(d.superseded, Cause::Deleted | Cause::Opaque);
             groups
-                .entry((d.entry.layer, d.by_layer, deleted))
+                .entry((d.entry.layer, d.superseded_by, deleted))
                 .or_default()
                 .push(d.entry);
         }
@@ -372,8 +372,8 @@ fn removed_and_overwritten(
         .iter()
         .filter(|d| d.size > 0 && !explained.contains(&d.entry))
     {
-        let key = (d.entry.layer, d.by_layer);
-        match d.cause {
+        let key = (d.entry.layer, d.superseded_by);
+        match d.superseded {
             Cause::Deleted | Cause::Opaque => removed.entry(key).or_default().push(d.entry),
             Cause::Overwritten => overwritten.entry(key).or_default().push(d.entry),
             Cause::MetadataOnly | Cause::Identical => {}
@@ -387,7 +387,7 @@ fn removed_and_overwritten(
             layer as usize,
             Some(by as usize),
             ev,
-            |n| format!("L{layer} adds {} that L{by} deletes: the bytes still ship in L{layer}", plural(n, "file", "files")),
+            |n| format!("L{layer} writes {} that L{by} deletes: the bytes still ship in L{layer}", plural(n, "file", "files")),
             "Delete temporary files in the same RUN that creates them (`… && rm -rf …`), or build in a separate stage and `COPY --from=build` only what the image needs.".into(),
         ));
     }
@@ -416,13 +416,13 @@ fn removed_and_overwritten(
 fn rewrites(cx: &Ctx<'_>, changes: &[ChangeSet], dead: &[DeadCopy], out: &mut Vec<Finding>) {
     let mut groups: BTreeMap<(u32, bool), Vec<(EntryRef, u64)>> = BTreeMap::new();
     for d in dead.iter().filter(|d| d.size > 0) {
-        match d.cause {
+        match d.superseded {
             Cause::MetadataOnly => groups
-                .entry((d.by_layer, true))
+                .entry((d.superseded_by, true))
                 .or_default()
                 .push((d.entry, d.size)),
             Cause::Identical => groups
-                .entry((d.by_layer, false))
+                .entry((d.superseded_by, false))
                 .or_default()
                 .push((d.entry, d.size)),
             _ => {}
