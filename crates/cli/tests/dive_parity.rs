@@ -573,3 +573,72 @@ fn dive_compatible_figures_match_dive_on_random_images() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `.dive-ci` files read by dive itself and by layerlens: the same rule results, messages and
+/// verdict, edge cases included (case-insensitive keys, flat keys, YAML numbers, `disabled`
+/// only when exact, strict comparisons, out-of-range and unparsable values).
+#[test]
+fn dive_ci_files_mean_the_same_to_layerlens_and_dive() {
+    let dive = dive_bin();
+    let configs = [
+        "",
+        "rules:\n  lowestEfficiency: 0.4\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: 0.9\n",
+        "rules:\n  LowestEfficiency: 0.4\n  HIGHESTWASTEDBYTES: 54\n  highestuserwastedpercent: 2\n",
+        "rules:\n  lowestEfficiency: off\n  highestWastedBytes: Disabled\n  highestUserWastedPercent: disabled\n",
+        "rules:\n  lowestEfficiency: 0.4457831325301205\n  highestWastedBytes: 55\n  highestUserWastedPercent: 1\n",
+        "rules:\n  lowestEfficiency: 0.4457831325301206\n  highestWastedBytes: 54.99\n  highestUserWastedPercent: 1e-320\n",
+        "rules:\n  lowestEfficiency: ~\n  highestWastedBytes: \"0.5 kB\"\n  highestUserWastedPercent: \" 0.5\"\n",
+        "rules:\n  lowestEfficiency: 1e-5\n  highestWastedBytes: 1e3\n  highestUserWastedPercent: .5\n",
+        "rules:\n  lowestEfficiency: true\n  highestWastedBytes: 0x10\n  highestUserWastedPercent: 50%\n",
+        "rules:\n  lowestEfficiency: NaN\n  highestWastedBytes: 1,000 KiB\n  highestUserWastedPercent: 0x1p-2\n",
+        "rules:\n  lowestEfficiency: disabled\n  highestWastedBytes: 1_000\n  highestUserWastedPercent: 017\n",
+        "rules: {lowestEfficiency: 0.3, highestWastedBytes: 5 xb}\n",
+        "rules.lowestEfficiency: 0.99\nrules:\n  lowestEfficiency: 0.1\n",
+        "lowestEfficiency: 0.1\n",
+        "rules:\n  lowestEfficiency: -0.1\n  highestWastedBytes: -1\n",
+        "rules:\n  highestWastedBytes: 99999999999999999999999 EB\n",
+    ];
+    let tmp = std::env::temp_dir().join(format!("layerlens-dive-ci-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let image = fixtures().join("built/tiny.docker.tar");
+    let l = load(&image).expect("tiny");
+    let report = DiveReport::new(&l.image, &l.fs);
+    let mut failures = Vec::new();
+    for yaml in configs {
+        std::fs::write(tmp.join(".dive-ci"), yaml).expect("write .dive-ci");
+        let out = Command::new(&dive)
+            .current_dir(&tmp)
+            .env("CI", "true")
+            .args(["--source", "docker-archive"])
+            .arg(&image)
+            .output()
+            .expect("running dive");
+        let theirs = dive_section(&String::from_utf8_lossy(&out.stdout));
+        let config = CiConfig::parse(yaml).expect("layerlens reads it");
+        assert!(config.notes.is_empty(), "{yaml:?}: {:?}", config.notes);
+        let v = evaluate(
+            &config,
+            &CiInput {
+                dive: &report,
+                reclaimable_bytes: 0,
+                image_size: 0,
+                security_findings: &[],
+            },
+        );
+        let ours = dive_text(&report, &v.dive, false);
+        if ours != theirs {
+            failures.push(format!("{yaml:?}\n--- layerlens\n{ours}--- dive\n{theirs}"));
+        }
+        // dive fails (exit 1) when a rule fails or is misconfigured.
+        let dive_passed = out.status.success();
+        if dive_passed != v.dive.passed() {
+            failures.push(format!(
+                "{yaml:?}: dive exit {:?}, layerlens passed={}",
+                out.status.code(),
+                v.dive.passed()
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -53,6 +53,8 @@ struct Line<'a> {
 /// # Errors
 /// A construct outside the supported subset, or malformed YAML, with its line.
 pub fn parse(src: &str) -> Result<Yaml, YamlError> {
+    // A byte-order mark is not content (yaml.v3 skips it too).
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut lines = Vec::new();
     for (i, raw) in src.lines().enumerate() {
         let no = i + 1;
@@ -546,5 +548,10 @@ mod tests {
         assert!(parse("a: |\n  x\n").is_err());
         assert!(parse("a:\n\tb: 1\n").is_err());
         assert_eq!(parse("# only a comment\n").unwrap(), Yaml::Null);
+        let crlf = parse("\u{feff}rules:\r\n  lowestEfficiency: 0.5\r\n").unwrap();
+        assert_eq!(
+            s(&crlf, &["rules", "lowestEfficiency"]).as_deref(),
+            Some("0.5")
+        );
     }
 }
