@@ -564,11 +564,14 @@ async function main() {
     const r = await loadByInput(page, slow);
     if (r.error) throw new Error(`#error: ${r.error}`);
     await page.waitForSelector("#plan-archive-size", { timeout: TIMEOUT_MS });
-    const [download] = await Promise.all([
+    // Either a download starts, or the app says up front that the browser cannot keep it.
+    const downloadOrError = Promise.race([
       page.waitForEvent("download", { timeout: 120_000 }),
-      page.click("#build"),
+      page.waitForSelector("#error .error-text", { timeout: 120_000 }).then(() => null),
     ]);
-    const failure = await download.failure();
+    await page.click("#build");
+    const download = await downloadOrError;
+    const failure = download ? await download.failure() : "refused by the app before downloading";
     const { shown, error } = await page.evaluate(() => ({
       shown: document.querySelector("#built")?.textContent.replace(/\s+/g, " "),
       error: document.querySelector("#error .error-text")?.textContent,
@@ -576,7 +579,7 @@ async function main() {
     if (failure && !error) {
       p.push(`the download failed (${failure}) but the page reports success and no error: "${shown?.slice(0, 100)}"`);
     }
-    if (!failure) await download.delete();
+    if (download && !failure) await download.delete();
     await shot(page, "big-gzip-build.png");
     p.push(...(await pageProblems(app)));
     await page.close();

@@ -29,6 +29,8 @@ struct Bridge {
     built_url: Option<String>,
     /// The current file's analysis arrived (so a fresh worker must re-open it after a cancel).
     analyzed: bool,
+    /// Long work (an analysis, a build, a deep scan) is outstanding.
+    busy: bool,
     _onmessage: Option<Closure<dyn FnMut(MessageEvent)>>,
     _onerror: Option<Closure<dyn FnMut(ErrorEvent)>>,
     /// Handlers of terminated workers. `spawn` may run inside one of them (after a crash),
@@ -63,11 +65,17 @@ impl ImageWorker {
 
     /// Opens a file (image `image` of it, default: the first).
     pub fn open(&self, file: File, image: Option<usize>) {
-        // A fresh worker for every file: whatever the previous one is still doing (its work
-        // is synchronous, it cannot be interrupted) can never answer for this file.
-        spawn(&self.0);
+        // A worker still busy with the previous file (its work is synchronous, it cannot be
+        // interrupted) is replaced, so it can never answer for this one; an idle or still
+        // loading worker is kept, minus anything queued for it.
+        let busy = self.0.borrow().busy;
+        if busy {
+            spawn(&self.0);
+        }
         {
             let mut b = self.0.borrow_mut();
+            b.queue.clear();
+            b.busy = true;
             b.analyzed = false;
             b.file = Some(file.clone());
             b.image = image;
@@ -140,6 +148,7 @@ impl ImageWorker {
             keep_image: analyzed,
         });
         if let (Some(file), true) = (file, analyzed) {
+            self.0.borrow_mut().busy = true;
             self.send(&Request::Open { image }, Some(&file.into()));
         } else {
             self.0.borrow_mut().file = None;
@@ -157,6 +166,7 @@ fn spawn(bridge: &Rc<RefCell<Bridge>>) {
     let old = (b._onmessage.take(), b._onerror.take());
     b.retired.push(old);
     b.ready = false;
+    b.busy = false;
     b.queue.clear();
     let dispatch = b.dispatch.clone();
     let worker = match Worker::new(WORKER_URL) {
@@ -222,7 +232,10 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             waste,
             millis,
         } => {
-            bridge.borrow_mut().analyzed = true;
+            let mut b = bridge.borrow_mut();
+            b.analyzed = true;
+            b.busy = false;
+            drop(b);
             dispatch.dispatch(Action::Analyzed {
                 summary,
                 squash_all,
@@ -230,7 +243,10 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 millis,
             })
         }
-        Event::Waste { waste } => dispatch.dispatch(Action::Waste(waste)),
+        Event::Waste { waste } => {
+            bridge.borrow_mut().busy = false;
+            dispatch.dispatch(Action::Waste(waste))
+        }
         Event::Timeline { timeline, path } => dispatch.dispatch(Action::Timeline(path, timeline)),
         Event::Tree { layer, .. } => {
             let rows = carried
@@ -253,6 +269,7 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             diff_id,
             millis,
         } => {
+            bridge.borrow_mut().busy = false;
             let Ok(blob) = carried.dyn_into::<web_sys::Blob>() else {
                 return dispatch.dispatch(Action::Failed(
                     "the build came back without its data".into(),
@@ -278,7 +295,10 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 millis,
             }));
         }
-        Event::Failed { message } => dispatch.dispatch(Action::Failed(message)),
+        Event::Failed { message } => {
+            bridge.borrow_mut().busy = false;
+            dispatch.dispatch(Action::Failed(message))
+        }
     }
 }
 
@@ -309,6 +329,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             dispatch,
             built_url: None,
             analyzed: false,
+            busy: false,
             _onmessage: None,
             _onerror: None,
             retired: Vec::new(),
