@@ -105,6 +105,10 @@ pub struct AnalyzeArgs {
     /// Findings shown (all of them are in --json).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub findings: usize,
+    /// Layers only: skip the waste figures and findings (about half the time on an image
+    /// with 100,000 files).
+    #[arg(long, conflicts_with = "deep")]
+    pub no_waste: bool,
 }
 
 #[derive(Debug, Args)]

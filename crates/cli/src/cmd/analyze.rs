@@ -42,13 +42,15 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         None
     };
     bar.finish();
-    let report = WasteReport::new(
-        &l.image,
-        &l.fs,
-        &l.changes,
-        hashes.as_ref(),
-        &FindingOptions::default(),
-    );
+    let report = (!args.no_waste).then(|| {
+        WasteReport::new(
+            &l.image,
+            &l.fs,
+            &l.changes,
+            hashes.as_ref(),
+            &FindingOptions::default(),
+        )
+    });
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
@@ -63,7 +65,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         );
         let d = WithWaste {
             doc: d,
-            waste: WasteDoc { report: &report },
+            waste: report.as_ref().map(|report| WasteDoc { report }),
         };
         serde_json::to_writer(&mut out, &d).context("writing JSON")?;
         writeln!(out)?;
@@ -147,9 +149,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             "\n{notices} notices and {anomalies} anomalies (odd entries); see --json for details"
         )?;
     }
-    writeln!(out)?;
-    waste::figures(&mut out, &report)?;
-    waste::findings(&mut out, &report.findings, args.findings)?;
+    if let Some(report) = &report {
+        writeln!(out)?;
+        waste::figures(&mut out, report)?;
+        waste::findings(&mut out, &report.findings, args.findings)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -158,5 +162,6 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
 struct WithWaste<'a> {
     #[serde(flatten)]
     doc: AnalyzeDoc<'a>,
-    waste: WasteDoc<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waste: Option<WasteDoc<'a>>,
 }
