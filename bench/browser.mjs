@@ -13,20 +13,23 @@
 // their peak RSS from /usr/bin/time. The first run also checks that the download has the same
 // bytes as the native output (sha256).
 //
-// Usage: node bench/browser.mjs [IMAGE] [--runs N]      (default IMAGE: the 1.64 GB `large`
-//        fixture at /work/fixtures/out/large.docker.tar; default 3 runs)
+// Usage: node bench/browser.mjs [IMAGE] [--runs N] [--json FILE]   (default IMAGE: the 1.64 GB
+//        `large` fixture at /work/fixtures/out/large.docker.tar; default 3 runs; --json also
+//        writes every run's figures and the medians to FILE, for bench/run)
 // Needs: dist/ built (trunk build index.html --release --offline); builds the release CLI.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, readFileSync, readdirSync } from "node:fs";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../e2e/lib.mjs";
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf("--runs");
 const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 3;
+const jsonAt = args.indexOf("--json");
+const JSON_OUT = jsonAt >= 0 ? resolve(args.splice(jsonAt, 2)[1]) : null;
 const image = resolve(args[0] ?? "/work/fixtures/out/large.docker.tar");
 const dist = join(root, "dist");
 const out = join(root, "target", "bench");
@@ -256,6 +259,7 @@ async function main() {
     if (i === 1) {
       const native = (await stat(nativeOut).catch(() => null))?.size;
       const same = b.digest && s.code === 0 && b.digest === (await sha256(nativeOut));
+      rows.sameBytes = Boolean(same);
       console.log(
         `       ${b.layers} layers; download ${b.size} bytes (planned ${b.planned}), native ${native} bytes: ` +
           (same ? "same bytes (sha256)" : "DIFFERENT bytes"),
@@ -281,6 +285,38 @@ async function main() {
   console.log("| measure | browser (Chromium) | native CLI | browser/native |");
   console.log("|---|---|---|---|");
   for (const r of table) console.log(`| ${r.join(" | ")} |`);
+  if (JSON_OUT) {
+    const medians = {
+      tableMs: m((r) => r.b.table),
+      workerMs: m((r) => r.b.workerMs),
+      treeMs: m((r) => r.b.tree),
+      buildMs: m((r) => r.b.build),
+      savedMs: m((r) => r.b.saved),
+      longTasks: m((r) => r.b.long.count),
+      longTasksOpen: m((r) => r.b.long.open.count),
+      longTasksBuild: m((r) => r.b.long.build.count),
+      longestTaskMs: m((r) => r.b.long.max),
+      longestTaskOpenMs: m((r) => r.b.long.open.max),
+      longestTaskBuildMs: m((r) => r.b.long.build.max),
+      peakRss: m((r) => r.b.peak.rss),
+      peakPss: m((r) => r.b.peak.pss),
+      nativeAnalyzeMs: m((r) => r.a.ms),
+      nativeAnalyzeRss: m((r) => r.a.maxRss),
+      nativeSquashMs: m((r) => r.s.ms),
+      nativeSquashRss: m((r) => r.s.maxRss),
+    };
+    const doc = {
+      image,
+      bytes: size,
+      runs: RUNS,
+      date: new Date().toISOString(),
+      sameBytesAsNative: rows.sameBytes ?? null,
+      medians,
+      rows: rows.map(({ b, a, s }) => ({ browser: { ...b, digest: undefined }, analyze: a, squash: s })),
+    };
+    await writeFile(JSON_OUT, JSON.stringify(doc, null, 1));
+    console.log(`\nwrote ${JSON_OUT}`);
+  }
 }
 
 main().catch((err) => {

@@ -1,0 +1,372 @@
+#!/usr/bin/env python3
+"""Turns bench.py's results.json (and browser.mjs's browser.json) into results.md and scaling.svg.
+
+usage: report.py RESULTS_DIR        (reads RESULTS_DIR/results.json and, if present,
+                                     RESULTS_DIR/browser.json; writes results.md, scaling.svg,
+                                     and the targets into results.json)
+"""
+import json
+import math
+import os
+import sys
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+
+
+def secs(x):
+    if x is None:
+        return "–"
+    if x < 1:
+        return f"{x * 1000:.0f} ms"
+    if x < 100:
+        return f"{x:.2f} s"
+    return f"{x:.0f} s"
+
+
+def mb_kb(kb):
+    return "–" if kb is None else f"{kb / 1024:.0f} MB"
+
+
+def size(b):
+    if b is None:
+        return "–"
+    if b >= 1e9:
+        return f"{b / 1e9:.2f} GB"
+    if b >= 1e6:
+        return f"{b / 1e6:.0f} MB"
+    return f"{b / 1e3:.0f} kB"
+
+
+def count(n):
+    if n is None:
+        return "–"
+    if n >= 1e6:
+        return f"{n / 1e6:.2f} M"
+    if n >= 1e3:
+        return f"{n / 1e3:.0f} k"
+    return str(n)
+
+
+def ratio(x):
+    """layerlens/peer as `0.021 (47× faster)`."""
+    if x is None:
+        return "–"
+    return f"{x:.3f} ({1 / x:.0f}×)" if x < 0.1 else f"{x:.2f} ({1 / x:.1f}×)"
+
+
+def med(rec, tool, op, form):
+    return rec.get("medians", {}).get(f"{tool}|{op}|{form}", {})
+
+
+def exponent(points):
+    """Least-squares slope of log y against log x (1 = linear, 0 = flat)."""
+    pts = [(math.log(x), math.log(y)) for x, y in points if x and y]
+    if len(pts) < 2:
+        return None
+    mx = sum(p[0] for p in pts) / len(pts)
+    my = sum(p[1] for p in pts) / len(pts)
+    sxx = sum((p[0] - mx) ** 2 for p in pts)
+    return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx else None
+
+
+# ---------------------------------------------------------------------------------------------
+# SVG plot (no dependencies)
+
+COLORS = {"layerlens analyze": "#1f77b4", "layerlens squash": "#ff7f0e", "dive": "#7f3fbf",
+          "docker-squash": "#d62728"}
+
+
+def svg_plot(panels, path):
+    W, H = 460, 300
+    ml, mr, mt, mb = 62, 16, 30, 44
+    cols = 2
+    rows = (len(panels) + 1) // cols
+    nlegend = len({s["label"] for p in panels for s in p["series"] if s["points"]})
+    legend_h = 24 + 20 * ((nlegend + 2) // 3)
+    total_w, total_h = W * cols, H * rows + legend_h
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}" '
+         f'viewBox="0 0 {total_w} {total_h}" font-family="sans-serif" font-size="11">',
+         f'<rect width="{total_w}" height="{total_h}" fill="white"/>']
+    for pi, p in enumerate(panels):
+        ox, oy = (pi % cols) * W, (pi // cols) * H
+        pw, ph = W - ml - mr, H - mt - mb
+        xs = [x for s in p["series"] for x, _ in s["points"]]
+        ys = [y for s in p["series"] for _, y in s["points"]]
+        if not xs:
+            continue
+        x0, x1 = 10 ** math.floor(math.log10(min(xs))), 10 ** math.ceil(math.log10(max(xs)))
+        y0, y1 = 10 ** math.floor(math.log10(min(ys))), 10 ** math.ceil(math.log10(max(ys)))
+        if x1 == x0:
+            x1 *= 10
+        if y1 == y0:
+            y1 *= 10
+        X = lambda x: ox + ml + pw * (math.log10(x) - math.log10(x0)) / (math.log10(x1) - math.log10(x0))
+        Y = lambda y: oy + mt + ph - ph * (math.log10(y) - math.log10(y0)) / (math.log10(y1) - math.log10(y0))
+        o.append(f'<text x="{ox + ml + pw / 2}" y="{oy + 18}" text-anchor="middle" font-size="13" '
+                 f'font-weight="bold">{p["title"]}</text>')
+        o.append(f'<rect x="{ox + ml}" y="{oy + mt}" width="{pw}" height="{ph}" fill="none" stroke="#888"/>')
+        d = math.floor(math.log10(x0))
+        while 10 ** d <= x1 * 1.0001:
+            v = 10 ** d
+            o.append(f'<line x1="{X(v):.1f}" y1="{oy + mt}" x2="{X(v):.1f}" y2="{oy + mt + ph}" stroke="#e5e5e5"/>')
+            o.append(f'<text x="{X(v):.1f}" y="{oy + mt + ph + 14}" text-anchor="middle">{p["xfmt"](v)}</text>')
+            d += 1
+        d = math.floor(math.log10(y0))
+        while 10 ** d <= y1 * 1.0001:
+            for m in (1, 2, 5):
+                v = m * 10 ** d
+                if y0 <= v <= y1 * 1.0001:
+                    o.append(f'<line x1="{ox + ml}" y1="{Y(v):.1f}" x2="{ox + ml + pw}" y2="{Y(v):.1f}" '
+                             f'stroke="{"#e5e5e5" if m == 1 else "#f4f4f4"}"/>')
+                    o.append(f'<text x="{ox + ml - 4}" y="{Y(v) + 4:.1f}" text-anchor="end">{p["yfmt"](v)}</text>')
+            d += 1
+        o.append(f'<text x="{ox + ml + pw / 2}" y="{oy + H - 8}" text-anchor="middle">{p["xlabel"]}</text>')
+        o.append(f'<text transform="translate({ox + 14},{oy + mt + ph / 2}) rotate(-90)" '
+                 f'text-anchor="middle">{p["ylabel"]}</text>')
+        for s in p["series"]:
+            pts = sorted(s["points"])
+            if not pts:
+                continue
+            dash = ' stroke-dasharray="5,3"' if s.get("dashed") else ""
+            o.append(f'<polyline fill="none" stroke="{s["color"]}" stroke-width="2"{dash} points="'
+                     + " ".join(f"{X(x):.1f},{Y(y):.1f}" for x, y in pts) + '"/>')
+            for x, y in pts:
+                shape = (f'<rect x="{X(x) - 3:.1f}" y="{Y(y) - 3:.1f}" width="6" height="6" fill="white" '
+                         f'stroke="{s["color"]}" stroke-width="1.5"/>') if s.get("dashed") else \
+                    f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="3.2" fill="{s["color"]}"/>'
+                o.append(shape)
+    # legend
+    seen = []
+    for p in panels:
+        for s in p["series"]:
+            if s["label"] not in [x["label"] for x in seen] and s["points"]:
+                seen.append(s)
+    lx, ly = 20, H * rows + 18
+    for i, s in enumerate(seen):
+        x = lx + (i % 3) * 300
+        y = ly + (i // 3) * 20
+        dash = ' stroke-dasharray="5,3"' if s.get("dashed") else ""
+        o.append(f'<line x1="{x}" y1="{y}" x2="{x + 28}" y2="{y}" stroke="{s["color"]}" stroke-width="2"{dash}/>')
+        o.append(f'<text x="{x + 34}" y="{y + 4}">{s["label"]}</text>')
+    o.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(o) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main():
+    d = sys.argv[1]
+    R = json.load(open(os.path.join(d, "results.json")))
+    bpath = os.path.join(d, "browser.json")
+    B = json.load(open(bpath)) if os.path.exists(bpath) else None
+    imgs = {r["name"]: r for r in R["images"]}
+    m = R["machine"]
+    out = []
+    w = out.append
+
+    w(f"# layerlens benchmarks, {R['date']}\n")
+    w(f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_bytes'] / 2**30:.0f} GB RAM, {m['os']}, "
+      f"Linux {m['kernel']}. layerlens {m['layerlens'].split()[-1]} at {m['commit']}"
+      f"{' (with uncommitted changes in crates/ or web/)' if m.get('dirty') else ''}, {m['dive']}, "
+      f"{m['docker_squash']} (through ../shared/tools/peer_squash.py, no daemon).\n")
+    w(f"Load average (1/5/15 min) at the start {R['load_start']}, at the end {R.get('load_end')}; "
+      f"{R['settings']['reps']} runs per tool and image unless a peer's runs on one image passed "
+      f"{R['settings']['peer_budget_s']:.0f} s; page cache warm; wall time and peak RSS "
+      f"(GNU time `%M`) of each process. Ratios are layerlens/peer, taken per pair of runs that "
+      f"ran back to back (the two tools alternate), then the median; `(47×)` means 47 times faster or smaller.\n")
+    if os.environ.get("BENCH_T0"):
+        import time
+        R["total_seconds"] = round(time.time() - int(os.environ["BENCH_T0"]))
+    if R.get("bench_seconds"):
+        w(f"`bench/run` took {R.get('total_seconds', R['bench_seconds']) / 60:.0f} min in all; the measurements and "
+          f"checks {R['bench_seconds'] / 60:.0f} min, of which generating images {R.get('generation_seconds', 0):.0f} s.\n")
+
+    # ---- peers
+    w("## layerlens against the peers (docker-archive input)\n")
+    w("| image | entries | size | operation | layerlens | peak RSS | peer | peer time | peer RSS | time ratio | RSS ratio | runs | output: layerlens / peer |")
+    w("|---|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---|---|")
+    order = [n for n in ("realistic", "large", "e10k", "e100k", "e1m", "b100m", "b1g", "b10g") if n in imgs]
+    notes = []
+    for n in order:
+        r = imgs[n]
+        c = r.get("checks", {})
+        for op, peer in (("analyze", "dive"), ("analyze-nowaste", "dive"), ("squash", "docker-squash")):
+            a, p = med(r, "layerlens", op, "docker"), med(r, peer, op.split("-")[0], "docker")
+            if not a:
+                continue
+            rt = r.get("ratios", {}).get(op, {})
+            if op == "analyze-nowaste":
+                chk = "layers only: no waste figures (dive computes them)"
+            elif op == "analyze":
+                dp = c.get("dive_parity")
+                chk = "same efficiency and wasted bytes as dive" if dp and dp["same"] else \
+                    ("figures differ from dive's" if dp else "")
+            else:
+                lc, pc = c.get("layerlens_squash", {}), c.get("docker_squash", {})
+                chk = f"{'rootfs equal' if lc.get('equal') else lc.get('summary', '–')} / " + \
+                      (("rootfs equal" if pc.get("equal") else pc.get("summary", "–")) if pc else
+                       ("not run" if not p else "–"))
+            skipped = r.get("skipped", {}).get(peer)
+            if skipped and not p and op != "analyze-nowaste":
+                notes.append(f"{n}, {peer}: {skipped}.")
+                chk += f" (peer {'not run' if 'not run' in skipped else 'skipped'}: note {len(notes)})"
+            if p.get("timeouts") and op != "analyze-nowaste":
+                notes.append(f"{n}, {peer}: stopped after {R['settings']['peer_timeout_s']:.0f} s (PEER_TIMEOUT); "
+                             "its time is at least that.")
+            pt = secs(p.get("wall"))
+            if p.get("timeouts") and not p.get("wall"):
+                pt = f"> {R['settings']['peer_timeout_s']:.0f} s"
+            runs = f"{a.get('n', 0)}/{p.get('n', 0)}" + (f" ({p['failed']} failed)" if p.get("failed") else "") + \
+                (f" ({p['timeouts']} timed out)" if p.get("timeouts") else "")
+            opname = "analyze --no-waste" if op == "analyze-nowaste" else op
+            w(f"| {n} | {count(r.get('entries'))} | {size(r['docker_bytes'])} | {opname} | {secs(a.get('wall'))} | "
+              f"{mb_kb(a.get('rss_kb'))} | {peer} | {pt} | {mb_kb(p.get('rss_kb'))} | "
+              f"{ratio(rt.get('time'))} | {ratio(rt.get('rss'))} | {runs} | {chk} |")
+    w("")
+    for i, t in enumerate(notes, 1):
+        w(f"{i}. {t}")
+    if notes:
+        w("")
+
+    # ---- scaling
+    w("## Scaling of layerlens (medians)\n")
+    w("Generated images (bench/gen_image.py): four layers with whiteouts, an opaque directory, "
+      "overwrites, chmods and hardlinks; `eN` = N entries of small files, `bS` = S bytes in a few big files. "
+      "docker-archive = uncompressed layers; oci-archive = the same layers gzip-compressed.\n")
+    w("| image | entries | docker-archive | analyze | RSS | squash | RSS | oci-archive | analyze | RSS | squash | RSS | squash output (docker / oci input) |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for n in order:
+        r = imgs[n]
+        c = r.get("checks", {})
+        cells = []
+        for form in ("docker", "oci"):
+            a, s = med(r, "layerlens", "analyze", form), med(r, "layerlens", "squash", form)
+            cells += [secs(a.get("wall")), mb_kb(a.get("rss_kb")), secs(s.get("wall")), mb_kb(s.get("rss_kb"))]
+        ok = lambda k: ("equal" if c.get(k, {}).get("equal") else c.get(k, {}).get("summary", "–"))
+        w(f"| {n} | {count(r.get('entries'))} | {size(r['docker_bytes'])} | " + " | ".join(cells[:4]) +
+          f" | {size(r.get('oci_bytes'))} | " + " | ".join(cells[4:]) + f" | {ok('layerlens_squash')} / {ok('layerlens_squash_oci')} |")
+    w("")
+    w("![time and peak memory against entries and bytes](scaling.svg)\n")
+
+    # ---- browser
+    if B:
+        M = B["medians"]
+        w(f"## Browser (headless Chromium, bench/browser.mjs) on `{os.path.basename(B['image'])}` "
+          f"({size(B['bytes'])}), medians of {B['runs']} runs\n")
+        w("| measure | browser | native CLI | browser/native |")
+        w("|---|---:|---:|---:|")
+        rr = lambda a, b: f"{a / b:.1f}×" if a and b else "–"
+        w(f"| open → layer table (native: `analyze`) | {secs(M['tableMs'] / 1000)} | {secs(M['nativeAnalyzeMs'] / 1000)} | {rr(M['tableMs'], M['nativeAnalyzeMs'])} |")
+        w(f"| … of which the worker's analysis | {secs(M['workerMs'] / 1000)} | | |")
+        w(f"| open → file tree shown | {secs(M['treeMs'] / 1000)} | | |")
+        w(f"| Build → download ready (native: `squash -o`) | {secs(M['buildMs'] / 1000)} | {secs(M['nativeSquashMs'] / 1000)} | {rr(M['buildMs'], M['nativeSquashMs'])} |")
+        w(f"| Build → file saved | {secs(M['savedMs'] / 1000)} | | |")
+        w(f"| main-thread long tasks (opening + building) | {M['longTasks']:.0f} ({M['longTasksOpen']:.0f} + {M['longTasksBuild']:.0f}) | | |")
+        w(f"| longest main-thread task (opening / building) | {M['longestTaskMs']:.0f} ms ({M['longestTaskOpenMs']:.0f} / {M['longestTaskBuildMs']:.0f} ms) | | |")
+        w(f"| peak memory: summed RSS of Chromium's processes (native: squash) | {size(M['peakRss'])} | {size(M['nativeSquashRss'])} | {rr(M['peakRss'], M['nativeSquashRss'])} |")
+        w(f"| peak memory: summed PSS | {size(M['peakPss'])} | | |")
+        w(f"\nThe download is {'byte-identical to' if B.get('sameBytesAsNative') else 'NOT the same bytes as'} the native squash (sha256).\n")
+
+    # ---- targets
+    targets = []
+    L = imgs.get("large")
+    if L:
+        ra = L.get("ratios", {}).get("analyze", {})
+        t, rs = ra.get("time"), ra.get("rss")
+        nw = L.get("ratios", {}).get("analyze-nowaste", {})
+        extra = ""
+        if nw.get("time") and nw.get("rss"):
+            extra = (f"; `--no-waste` (layers only): {1 / nw['time']:.0f}× faster, {nw['rss']:.2f}× dive's memory "
+                     f"({mb_kb(med(L, 'layerlens', 'analyze-nowaste', 'docker').get('rss_kb'))})")
+        targets.append(("analyze `large` ≥ 40× faster than dive, ≤ half its peak memory",
+                        (f"{1 / t:.0f}× faster, {rs:.2f}× dive's memory ({mb_kb(med(L, 'layerlens', 'analyze', 'docker').get('rss_kb'))} "
+                         f"vs {mb_kb(med(L, 'dive', 'analyze', 'docker').get('rss_kb'))}){extra}") if t and rs else "not measured",
+                        bool(t and rs and 1 / t >= 40 and rs <= 0.5)))
+        rq = L.get("ratios", {}).get("squash", {})
+        t = rq.get("time")
+        rss = med(L, "layerlens", "squash", "docker").get("rss_kb")
+        targets.append(("squash `large` ≥ 30× faster than docker-squash, peak RSS < 150 MB",
+                        f"{1 / t:.0f}× faster, {mb_kb(rss)}" if t and rss else "not measured",
+                        bool(t and rss and 1 / t >= 30 and rss < 150 * 1024)))
+    ent = [imgs[n] for n in ("e10k", "e100k", "e1m") if n in imgs]
+    byt = [imgs[n] for n in ("b100m", "b1g", "b10g") if n in imgs]
+    pts = lambda series, op, form, key, xkey: [(r.get("entries") if xkey == "entries" else r["docker_bytes"],
+                                                 med(r, "layerlens", op, form).get(key)) for r in series]
+    if len(ent) >= 2:
+        k = exponent(pts(ent, "analyze", "docker", "wall", "entries"))
+        targets.append(("analysis linear in entries (time ∝ entries^k, k ≤ 1.1)", f"k = {k:.2f}", k is not None and k <= 1.1))
+    if len(byt) >= 2:
+        k = exponent(pts(byt, "analyze", "docker", "wall", "bytes"))
+        last = med(byt[-1], "layerlens", "analyze", "docker").get("wall")
+        targets.append((f"analysis flat in bytes, uncompressed layers (k ≤ 0.2, or under 50 ms at {size(byt[-1]['docker_bytes'])})",
+                        f"k = {k:.2f}; {secs(last)} at {size(byt[-1]['docker_bytes'])}",
+                        k is not None and (k <= 0.2 or (last or 1) < 0.05)))
+        k = exponent(pts(byt, "squash", "docker", "wall", "bytes"))
+        targets.append(("squash linear in bytes (k ≤ 1.1)", f"k = {k:.2f}", k is not None and k <= 1.1))
+    if len(ent) >= 2 and len(byt) >= 2:
+        ke = max(exponent(pts(ent, op, "docker", "rss_kb", "entries")) or 9 for op in ("analyze", "squash"))
+        kb = max(exponent(pts(byt, op, f, "rss_kb", "bytes")) or 9 for op in ("analyze", "squash") for f in ("docker", "oci"))
+        big = max(med(byt[-1], "layerlens", op, f).get("rss_kb") or 0 for op in ("analyze", "squash") for f in ("docker", "oci"))
+        targets.append(("memory linear in entries only (k ≤ 1.1 in entries, ≤ 0.2 in bytes)",
+                        f"k = {ke:.2f} in entries; {kb:.2f} in bytes; at most {mb_kb(big)} on {size(byt[-1]['docker_bytes'])}",
+                        ke <= 1.1 and kb <= 0.2))
+    if B:
+        M = B["medians"]
+        a, s = M["tableMs"] / M["nativeAnalyzeMs"], M["buildMs"] / M["nativeSquashMs"]
+        targets.append(("browser within 3× of the native CLI (layer table vs analyze; download ready vs squash)",
+                        f"{a:.1f}× and {s:.1f}×", a <= 3 and s <= 3))
+    w("## Targets (issue 7)\n")
+    w("| target | measured | met |")
+    w("|---|---|---|")
+    for t, v, ok in targets:
+        w(f"| {t} | {v} | {'yes' if ok else '**no**'} |")
+    w("")
+    R["targets"] = [{"target": t, "measured": v, "met": ok} for t, v, ok in targets]
+    with open(os.path.join(d, "results.json"), "w") as f:
+        json.dump(R, f, indent=1)
+
+    # ---- plot
+    def series(imgs_, op, form, tool, key, xkey, label, color, dashed=False):
+        pts_ = []
+        for r in imgs_:
+            v = med(r, tool, op, form).get(key)
+            x = r.get("entries") if xkey == "entries" else r["docker_bytes"]
+            if v and x:
+                pts_.append((x, v / 1024 if key == "rss_kb" else v))
+        return {"label": label, "color": color, "dashed": dashed, "points": pts_}
+
+    def all_series(imgs_, key, xkey):
+        return [
+            series(imgs_, "analyze", "docker", "layerlens", key, xkey, "layerlens analyze (docker-archive)", COLORS["layerlens analyze"]),
+            series(imgs_, "analyze", "oci", "layerlens", key, xkey, "layerlens analyze (oci-archive, gzip)", COLORS["layerlens analyze"], True),
+            series(imgs_, "analyze-nowaste", "docker", "layerlens", key, xkey, "layerlens analyze --no-waste (docker-archive)", "#17becf"),
+            series(imgs_, "squash", "docker", "layerlens", key, xkey, "layerlens squash (docker-archive)", COLORS["layerlens squash"]),
+            series(imgs_, "squash", "oci", "layerlens", key, xkey, "layerlens squash (oci-archive, gzip)", COLORS["layerlens squash"], True),
+            series(imgs_, "analyze", "docker", "dive", key, xkey, "dive 0.13.1 (docker-archive)", COLORS["dive"]),
+            series(imgs_, "squash", "docker", "docker-squash", key, xkey, "docker-squash 1.2.2 (docker-archive)", COLORS["docker-squash"]),
+        ]
+    fs = lambda v: f"{v:g} s" if v >= 1 else f"{v * 1000:g} ms"
+    fm = lambda v: f"{v / 1024:g} GB" if v >= 1024 else f"{v:g} MB"
+    fe = lambda v: f"{v / 1e6:g}M" if v >= 1e6 else (f"{v / 1e3:g}k" if v >= 1e3 else f"{v:g}")
+    fb = lambda v: f"{v / 1e9:g} GB" if v >= 1e9 else (f"{v / 1e6:g} MB" if v >= 1e6 else f"{v / 1e3:g} kB")
+    panels = [
+        {"title": "Wall time vs entries", "xlabel": "entries in all layers", "ylabel": "seconds",
+         "xfmt": fe, "yfmt": fs, "series": all_series(ent, "wall", "entries")},
+        {"title": "Peak RSS vs entries", "xlabel": "entries in all layers", "ylabel": "peak RSS",
+         "xfmt": fe, "yfmt": fm, "series": all_series(ent, "rss_kb", "entries")},
+        {"title": "Wall time vs bytes", "xlabel": "image size (docker-archive)", "ylabel": "seconds",
+         "xfmt": fb, "yfmt": fs, "series": all_series(byt, "wall", "bytes")},
+        {"title": "Peak RSS vs bytes", "xlabel": "image size (docker-archive)", "ylabel": "peak RSS",
+         "xfmt": fb, "yfmt": fm, "series": all_series(byt, "rss_kb", "bytes")},
+    ]
+    svg_plot(panels, os.path.join(d, "scaling.svg"))
+    with open(os.path.join(d, "results.md"), "w") as f:
+        f.write("\n".join(out) + "\n")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
