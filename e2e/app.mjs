@@ -454,10 +454,26 @@ async function main() {
       await writeFile(out, (await readFile(src)).subarray(0, bytes));
       return out;
     };
+    // One file per category of the hostile-input suite that a page can meet (tests/hostile.rs
+    // covers them all through the CLI): not a tar, empty, truncated (docker and gzip OCI), a
+    // damaged header checksum, no manifest, a `null` manifest, a gzip bomb within the limit's
+    // reach is covered by the slow archive below.
+    const empty = join(scratch, "empty.tar");
+    await writeFile(empty, Buffer.alloc(0));
+    const badsum = join(scratch, "bad-checksum.tar");
+    {
+      const b = Buffer.from(await readFile(F.docker25));
+      b[10] ^= 0x55;
+      await writeFile(badsum, b);
+    }
     const bad = [
       random,
+      empty,
       await cut(F.dockerLegacy, 700_000, "truncated-docker.tar"),
       await cut(F.ociGzip, 555_000, "truncated-oci-gzip.tar"),
+      badsum,
+      join(fixtures, "real/ggcr/tarball__no_manifest.tar"),
+      join(fixtures, "real/ggcr/tarball__null_manifest.tar"),
     ];
     const app = await openApp(context, atRoot);
     for (const [i, file] of bad.entries()) {
@@ -485,6 +501,21 @@ async function main() {
     const probs = await pageProblems(app);
     p.push(...probs.filter((x) => !x.startsWith("console error")));
     await app.page.close();
+  });
+
+  // A crash in the worker (a bug, or out of memory) must not take the page down.
+  await test("a crashed worker is restarted: the page says so and the next file works", async (p) => {
+    const app = await openApp(context, atRoot);
+    const page = app.page;
+    await page.evaluate(() => window.dispatchEvent(new Event("layerlens-test-crash")));
+    await page.waitForSelector("#error .error-text", { timeout: TIMEOUT_MS });
+    const msg = await page.locator("#error .error-text").innerText();
+    if (!/stopped unexpectedly/.test(msg)) p.push(`unexpected message after a crash: ${msg}`);
+    const r = await loadByInput(page, F.docker25);
+    if (r.error) throw new Error(`after the crash: #error: ${r.error}`);
+    await checkFigures(p, page, F.docker25);
+    p.push(...(await pageProblems(app)).filter((x) => !/console error|page error/.test(x)));
+    await page.close();
   });
 
   // Long work: a slow archive (a 2 GiB layer of zeros, gzipped to 9 MB) keeps the worker busy

@@ -73,8 +73,9 @@ pub enum Event {
         summary: Box<ImageSummary>,
         /// What squashing everything would save.
         squash_all: SquashFigures,
-        /// Waste figures (dive-compatible and layerlens') and findings.
-        waste: Box<WasteReport>,
+        /// Waste figures (dive-compatible and layerlens') and findings, when already known;
+        /// otherwise an [`Event::Waste`] follows.
+        waste: Option<Box<WasteReport>>,
         /// Milliseconds the worker spent.
         millis: f64,
     },

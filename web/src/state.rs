@@ -111,7 +111,7 @@ pub enum Action {
     Analyzed {
         summary: Box<ImageSummary>,
         squash_all: SquashFigures,
-        waste: Box<WasteReport>,
+        waste: Option<Box<WasteReport>>,
         millis: f64,
     },
     /// New waste figures (after a deep scan).
@@ -208,7 +208,7 @@ impl Reducible for AppState {
                 millis,
             } => {
                 s.busy = None;
-                s.waste = Some(Rc::from(waste));
+                s.waste = waste.map(Rc::from);
                 s.selected = summary.layers.len().saturating_sub(1);
                 s.summary = Some(Rc::from(summary));
                 s.squash_all = Some(squash_all);
@@ -390,7 +390,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(3),
                 squash_all: figures(),
-                waste: waste(),
+                waste: Some(waste()),
                 millis: 1.0,
             },
         );
@@ -425,7 +425,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(4),
                 squash_all: figures(),
-                waste: waste(),
+                waste: Some(waste()),
                 millis: 1.0,
             },
         );
@@ -452,7 +452,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(3),
                 squash_all: figures(),
-                waste: waste(),
+                waste: Some(waste()),
                 millis: 1.0,
             },
         );
@@ -487,7 +487,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(1),
                 squash_all: figures(),
-                waste: waste(),
+                waste: Some(waste()),
                 millis: 1.0,
             },
         );
@@ -504,7 +504,7 @@ mod tests {
             Action::Analyzed {
                 summary: summary(3),
                 squash_all: figures(),
-                waste: waste(),
+                waste: Some(waste()),
                 millis: 1.0,
             },
         );

@@ -234,7 +234,8 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
         } => {
             let mut b = bridge.borrow_mut();
             b.analyzed = true;
-            b.busy = false;
+            // Still busy until the waste report that follows has arrived.
+            b.busy = waste.is_none();
             drop(b);
             dispatch.dispatch(Action::Analyzed {
                 summary,

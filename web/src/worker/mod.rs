@@ -262,6 +262,16 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
         changes,
     };
     let squash_all = SquashFigures::new(&plan(&session, 0, Vec::new())?);
+    // The layer table first; the waste analysis (a few hundred ms on 100,000 files) follows.
+    post(
+        &Event::Analyzed {
+            summary: Box::new(summary),
+            squash_all,
+            waste: None,
+            millis: js_sys::Date::now() - started,
+        },
+        None,
+    );
     let waste = WasteReport::new(
         &session.image,
         &session.fs,
@@ -270,11 +280,8 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
         &FindingOptions::default(),
     );
     post(
-        &Event::Analyzed {
-            summary: Box::new(summary),
-            squash_all,
+        &Event::Waste {
             waste: Box::new(waste),
-            millis: js_sys::Date::now() - started,
         },
         None,
     );
