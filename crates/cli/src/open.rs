@@ -26,6 +26,16 @@ pub struct Loaded {
 }
 
 pub fn load(args: &ImageArgs, bar: &mut Bar) -> Result<Loaded> {
+    Ok(load_with(args, bar, |_| ())?.0)
+}
+
+/// [`load`], running `beside` on the indexed image on another thread while the union
+/// filesystem is built (the two take about as long on a large image).
+pub fn load_with<T: Send>(
+    args: &ImageArgs,
+    bar: &mut Bar,
+    beside: impl FnOnce(&Image) -> T + Send,
+) -> Result<(Loaded, T)> {
     let path = &args.image;
     let what = || format!("{}", path.display());
     let file = File::open(path).with_context(|| format!("cannot open {}", what()))?;
@@ -41,14 +51,22 @@ pub fn load(args: &ImageArgs, bar: &mut Bar) -> Result<Loaded> {
         hash_compressed: false,
     };
     let image = Image::load(&mut archive, which, &options, bar).with_context(what)?;
-    let (fs, changes) = UnionFs::build(image.indexes());
-    Ok(Loaded {
+    let (fs, changes, side) = std::thread::scope(|s| {
+        let side = s.spawn(|| beside(&image));
+        let (fs, changes) = UnionFs::build(image.indexes());
+        let side = side
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (fs, changes, side)
+    });
+    let loaded = Loaded {
         archive,
         which,
         image,
         fs,
         changes,
-    })
+    };
+    Ok((loaded, side))
 }
 
 pub fn display(path: &Path) -> String {

@@ -5,13 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use layerlens_core::analysis::deep::deep_scan;
+use layerlens_core::analysis::dive::DiveTally;
 use layerlens_core::analysis::findings::FindingOptions;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::image::verify;
 use layerlens_core::sanitize::display_bytes;
 
 use crate::args::AnalyzeArgs;
-use crate::open::{display, load};
+use crate::open::{display, load_with};
 use crate::progress::Bar;
 use crate::render::json::{doc, fs_summary, AnalyzeDoc};
 use crate::render::table::{ellipsize, size, step};
@@ -19,7 +20,9 @@ use crate::render::waste::{self, WasteDoc};
 
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
-    let mut l = load(&args.image, &mut bar)?;
+    let (mut l, tally) = load_with(&args.image, &mut bar, |image| {
+        (!args.no_waste).then(|| DiveTally::new(image))
+    })?;
     let verified = if args.verify {
         Some(
             verify(
@@ -42,8 +45,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         None
     };
     bar.finish();
-    let report = (!args.no_waste).then(|| {
-        WasteReport::new(
+    let report = tally.map(|tally| {
+        WasteReport::with_tally(
+            tally,
             &l.image,
             &l.fs,
             &l.changes,

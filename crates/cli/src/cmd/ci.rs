@@ -11,13 +11,14 @@ use layerlens_core::analysis::ci::{
     dive_text, evaluate, layerlens_text, CiConfig, CiInput, Outcome,
 };
 use layerlens_core::analysis::deep::deep_scan;
+use layerlens_core::analysis::dive::DiveTally;
 use layerlens_core::analysis::findings::FindingOptions;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::sanitize::display_bytes;
 use serde::Serialize;
 
 use crate::args::CiArgs;
-use crate::open::{display, load};
+use crate::open::{display, load_with};
 use crate::progress::Bar;
 use crate::render::{junit, waste};
 
@@ -90,7 +91,7 @@ fn color() -> bool {
 pub fn run(args: &CiArgs) -> Result<ExitCode> {
     let (config, config_path) = config(args)?;
     let mut bar = Bar::new();
-    let mut l = load(&args.image, &mut bar)?;
+    let (mut l, tally) = load_with(&args.image, &mut bar, DiveTally::new)?;
     let hashes = if args.deep {
         Some(
             deep_scan(l.archive.source_mut(), &l.image, &l.changes, &mut bar)
@@ -100,7 +101,8 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
         None
     };
     bar.finish();
-    let report = WasteReport::new(
+    let report = WasteReport::with_tally(
+        tally,
         &l.image,
         &l.fs,
         &l.changes,

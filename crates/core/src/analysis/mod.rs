@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::fs::{ChangeSet, UnionFs};
 use crate::image::Image;
 use deep::ContentHashes;
-use dive::DiveReport;
+use dive::{DiveReport, DiveTally};
 use findings::{Finding, FindingOptions, Severity};
 use reclaim::{dead_copies, DeadCopy, Reclaim};
 
@@ -117,9 +117,22 @@ impl WasteReport {
         hashes: Option<&ContentHashes>,
         options: &FindingOptions,
     ) -> Self {
+        Self::with_tally(DiveTally::new(image), image, top, changes, hashes, options)
+    }
+
+    /// [`WasteReport::new`] with dive's tally already computed (it needs only the layer
+    /// indexes, so a caller with threads computes it while the union is built).
+    pub fn with_tally(
+        tally: DiveTally,
+        image: &Image,
+        top: &UnionFs,
+        changes: &[ChangeSet],
+        hashes: Option<&ContentHashes>,
+        options: &FindingOptions,
+    ) -> Self {
         let dead = dead_copies(image, top, changes, hashes);
         WasteReport {
-            dive: DiveReport::new(image, top),
+            dive: tally.finish(image, top),
             figures: Figures::with_dead(image, &dead),
             reclaim: Reclaim::with_dead(image, top, changes, 0, &dead, hashes.is_some()),
             findings: findings::find_with_dead(image, top, changes, &dead, options),

@@ -11,17 +11,16 @@
 //! - An entry below a path that is not a directory replaces that path with a directory (as
 //!   extractors do), and is reported.
 
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use std::collections::HashMap;
-
-/// Each path a layer touched, with its state below the layer.
-type Before = HashMap<EntryPath, Option<Node>>;
 
 use serde::Serialize;
 
 use super::change::{Change, ChangeKind, ChangeSet, Diff, Removal};
 use super::whiteout::{classify, Role};
+use crate::layer::subtree_range;
 use crate::layer::{Entry, EntryKind, EntryPath, LayerIndex};
 
 /// Identifies an entry: layer position and index in that layer's entry list.
@@ -118,24 +117,22 @@ impl UnionFs {
         &'s self,
         dir: &EntryPath,
     ) -> impl Iterator<Item = (&'s EntryPath, &'s Node)> + 's {
-        let (lo, hi) = dir.subtree_bounds();
-        self.nodes.range::<[u8], _>((
-            core::ops::Bound::Included(lo.as_slice()),
-            core::ops::Bound::Excluded(hi.as_slice()),
-        ))
+        self.nodes.range::<[u8], _>(subtree_range(dir.as_bytes()))
     }
 
     /// Applies the next layer. `lower` are the layers already applied (needed to compare
     /// metadata of replaced entries); `layer` must be the layer at position `lower.len()`.
-    pub fn apply(&mut self, layer: &LayerIndex, lower: &[&LayerIndex]) -> ChangeSet {
+    pub fn apply<'a>(&mut self, layer: &'a LayerIndex, lower: &[&'a LayerIndex]) -> ChangeSet {
         let pos = self.applied;
         self.applied += 1;
-        // Hash maps for the per-layer bookkeeping: ordered maps would compare long shared
-        // path prefixes on every lookup; the change list is sorted once at the end.
-        let mut before: Before = HashMap::new();
-        let mut causes: HashMap<EntryPath, Removal> = HashMap::new();
-        let mut anomalies = Vec::new();
-        let mut touched_by_entry: Vec<u32> = Vec::new();
+        let mut pass = Pass {
+            layer,
+            lower,
+            pos,
+            touched: HashMap::with_capacity(layer.entries.len()),
+            anomalies: Vec::new(),
+            known_dir: None,
+        };
 
         // Whiteouts and opaque markers first.
         let mut plain: Vec<u32> = Vec::with_capacity(layer.entries.len());
@@ -143,14 +140,17 @@ impl UnionFs {
             match classify(&e.path) {
                 Role::Plain => plain.push(i as u32),
                 Role::Whiteout(target) => {
-                    if let Some(node) = self.nodes.remove(&target) {
-                        before.entry(target.clone()).or_insert(Some(node));
-                        causes.entry(target.clone()).or_insert(Removal::Whiteout);
+                    if let Some((k, node)) = self.nodes.remove_entry(target.as_bytes()) {
+                        pass.removed(
+                            Cow::Owned(k.into_bytes().into_vec()),
+                            node,
+                            Removal::Whiteout,
+                        );
                     }
-                    self.remove_subtree(&target, &mut before, &mut causes, Removal::Whiteout);
+                    self.remove_subtree(target.as_bytes(), &mut pass, Removal::Whiteout);
                 }
                 Role::Opaque(dir) => {
-                    self.remove_subtree(&dir, &mut before, &mut causes, Removal::Opaque)
+                    self.remove_subtree(dir.as_bytes(), &mut pass, Removal::Opaque)
                 }
                 Role::AufsMeta => {}
             }
@@ -165,20 +165,12 @@ impl UnionFs {
                 layer: pos,
                 entry: i,
             };
-            // Ancestors must be directories.
-            self.ensure_parent_dirs(
-                &e.path,
-                layer,
-                lower,
-                &mut before,
-                &mut causes,
-                &mut anomalies,
-            );
+            self.ensure_parent_dirs(&e.path, &mut pass);
             let node = if e.kind == EntryKind::Hardlink {
                 let target = e.link.as_deref().and_then(|l| EntryPath::parse(l).ok());
-                let target_node = target.and_then(|t| self.nodes.get(&t).copied());
+                let target_node = target.and_then(|t| self.nodes.get(t.as_bytes()).copied());
                 let target_is_dir = target_node
-                    .and_then(|t| entry_at(t.inode_entry, layer, pos, lower))
+                    .and_then(|t| pass.entry(t.inode_entry))
                     .is_some_and(Entry::is_dir);
                 match target_node {
                     Some(t) if !target_is_dir => Node {
@@ -187,7 +179,7 @@ impl UnionFs {
                         inode: t.inode,
                     },
                     _ => {
-                        anomalies.push(Anomaly::DanglingHardlink {
+                        pass.anomalies.push(Anomaly::DanglingHardlink {
                             path: e.path.clone(),
                         });
                         continue;
@@ -202,40 +194,36 @@ impl UnionFs {
                     inode,
                 }
             };
-            let existing = self.nodes.get(&e.path).copied();
+            let existing = self.nodes.get(e.path.as_bytes()).copied();
             if let Some(old) = existing {
-                let old_is_dir =
-                    entry_at(old.inode_entry, layer, pos, lower).is_some_and(Entry::is_dir);
+                let old_is_dir = pass.entry(old.inode_entry).is_some_and(Entry::is_dir);
                 if old_is_dir && !e.is_dir() {
-                    self.remove_subtree(&e.path, &mut before, &mut causes, Removal::Replaced);
+                    self.remove_subtree(e.path.as_bytes(), &mut pass, Removal::Replaced);
                 }
             }
-            let key = e.path.clone();
-            before.entry(key.clone()).or_insert(existing);
-            self.nodes.insert(key, node);
-            touched_by_entry.push(i);
+            if !e.is_dir() && pass.known_dir == Some(e.path.as_bytes()) {
+                pass.known_dir = None;
+            }
+            let t = pass
+                .touched
+                .entry(Cow::Borrowed(e.path.as_bytes()))
+                .or_insert(Touch::below(existing));
+            t.entry = Some(i);
+            t.after = Some(node);
+            self.nodes.insert(e.path.clone(), node);
         }
 
         // Classify every touched path against its state below this layer.
-        let mut entry_for: HashMap<&EntryPath, u32> =
-            HashMap::with_capacity(touched_by_entry.len());
-        for &i in &touched_by_entry {
-            if let Some(e) = layer.entries.get(i as usize) {
-                entry_for.insert(&e.path, i);
-            }
-        }
-        let mut changes = Vec::with_capacity(before.len());
-        for (path, old) in &before {
-            let new = self.nodes.get(path).copied();
-            let kind = match (old, new) {
+        let mut changes = Vec::with_capacity(pass.touched.len());
+        for (path, t) in &pass.touched {
+            let kind = match (t.before, t.after) {
                 (None, None) => continue,
                 (None, Some(_)) => ChangeKind::Added,
                 (Some(_), None) => ChangeKind::Removed,
                 (Some(o), Some(n)) => {
-                    let (Some(oe), Some(ne)) = (
-                        entry_at(o.inode_entry, layer, pos, lower),
-                        entry_at(n.inode_entry, layer, pos, lower),
-                    ) else {
+                    let (Some(oe), Some(ne)) =
+                        (pass.entry(o.inode_entry), pass.entry(n.inode_entry))
+                    else {
                         continue;
                     };
                     let d = Diff::between(oe, ne, o.inode_entry != n.inode_entry);
@@ -246,17 +234,18 @@ impl UnionFs {
                     }
                 }
             };
-            let hidden = old
-                .and_then(|o| entry_at(o.inode_entry, layer, pos, lower))
+            let hidden = t
+                .before
+                .and_then(|o| pass.entry(o.inode_entry))
                 .map_or(0, |e| e.size);
             changes.push(Change {
-                path: path.clone(),
+                path: EntryPath::from_normal(path),
                 kind,
-                entry: entry_for.get(path).copied(),
-                before: old.map(|o| o.inode_entry),
+                entry: t.entry,
+                before: t.before.map(|o| o.inode_entry),
                 hidden_size: hidden,
                 removal: if kind == ChangeKind::Removed {
-                    causes.get(path).copied()
+                    t.removal
                 } else {
                     None
                 },
@@ -266,65 +255,114 @@ impl UnionFs {
         ChangeSet {
             layer: pos,
             changes,
-            anomalies,
+            anomalies: pass.anomalies,
         }
     }
 
-    fn remove_subtree(
-        &mut self,
-        dir: &EntryPath,
-        before: &mut Before,
-        causes: &mut HashMap<EntryPath, Removal>,
-        cause: Removal,
-    ) {
-        let (lo, hi) = dir.subtree_bounds();
+    fn remove_subtree(&mut self, dir: &[u8], pass: &mut Pass<'_, '_>, cause: Removal) {
         let doomed: Vec<EntryPath> = self
             .nodes
-            .range::<[u8], _>((
-                core::ops::Bound::Included(lo.as_slice()),
-                core::ops::Bound::Excluded(hi.as_slice()),
-            ))
+            .range::<[u8], _>(subtree_range(dir))
             .map(|(k, _)| k.clone())
             .collect();
         for k in doomed {
-            if let Some(n) = self.nodes.remove(&k) {
-                causes.entry(k.clone()).or_insert(cause);
-                before.entry(k).or_insert(Some(n));
+            if let Some(n) = self.nodes.remove(k.as_bytes()) {
+                pass.removed(Cow::Owned(k.into_bytes().into_vec()), n, cause);
             }
         }
     }
 
-    fn ensure_parent_dirs(
-        &mut self,
-        path: &EntryPath,
-        layer: &LayerIndex,
-        lower: &[&LayerIndex],
-        before: &mut Before,
-        causes: &mut HashMap<EntryPath, Removal>,
-        anomalies: &mut Vec<Anomaly>,
-    ) {
-        let pos = self.applied - 1;
-        let mut cur = path.parent();
-        while let Some(p) = cur {
-            if p.is_root() {
-                return;
-            }
-            if let Some(n) = self.nodes.get(&p).copied() {
-                let is_dir = entry_at(n.inode_entry, layer, pos, lower).is_some_and(Entry::is_dir);
-                if !is_dir {
-                    anomalies.push(Anomaly::ParentNotDirectory {
+    /// Makes sure every ancestor of `path` that exists is a directory: a non-directory in the
+    /// way is removed (extractors replace it with a directory) and reported.
+    fn ensure_parent_dirs<'a>(&mut self, path: &'a EntryPath, pass: &mut Pass<'a, '_>) {
+        let parent = path.parent_bytes();
+        // Entries of one directory usually follow each other: skip the lookup when the parent
+        // was just found to be a directory and nothing has replaced it since.
+        if parent.is_empty() || pass.known_dir == Some(parent) {
+            return;
+        }
+        let mut cur = parent;
+        while !cur.is_empty() {
+            if let Some(n) = self.nodes.get(cur).copied() {
+                let is_dir = pass.entry(n.inode_entry).is_some_and(Entry::is_dir);
+                if is_dir {
+                    if cur.len() == parent.len() {
+                        pass.known_dir = Some(parent);
+                    }
+                } else {
+                    pass.anomalies.push(Anomaly::ParentNotDirectory {
                         path: path.clone(),
-                        ancestor: p.clone(),
+                        ancestor: EntryPath::from_normal(cur),
                     });
-                    before.entry(p.clone()).or_insert(Some(n));
-                    causes.entry(p.clone()).or_insert(Removal::Replaced);
-                    self.nodes.remove(&p);
+                    if let Some((k, n)) = self.nodes.remove_entry(cur) {
+                        pass.removed(Cow::Owned(k.into_bytes().into_vec()), n, Removal::Replaced);
+                    }
                 }
                 // Existing ancestors of a directory are directories (invariant).
                 return;
             }
-            cur = p.parent();
+            cur = parent_of(cur);
         }
+    }
+}
+
+/// What one layer did to one path.
+#[derive(Debug, Clone, Copy)]
+struct Touch {
+    /// The state below the layer.
+    before: Option<Node>,
+    /// The state after the layer's entries so far.
+    after: Option<Node>,
+    /// The last entry of the layer that wrote the path.
+    entry: Option<u32>,
+    /// Why the path was first removed, if it was.
+    removal: Option<Removal>,
+}
+
+impl Touch {
+    fn below(before: Option<Node>) -> Self {
+        Touch {
+            before,
+            after: before,
+            entry: None,
+            removal: None,
+        }
+    }
+}
+
+/// The bookkeeping of one [`UnionFs::apply`]. A hash map keyed by path: an ordered map would
+/// compare long shared path prefixes on every lookup; the change list is sorted once at the
+/// end. Paths of the layer's own entries are borrowed; removed lower paths are owned.
+struct Pass<'a, 'l> {
+    layer: &'a LayerIndex,
+    lower: &'l [&'a LayerIndex],
+    pos: u32,
+    touched: HashMap<Cow<'a, [u8]>, Touch>,
+    anomalies: Vec<Anomaly>,
+    /// A parent directory known to exist as a directory right now.
+    known_dir: Option<&'a [u8]>,
+}
+
+impl<'a> Pass<'a, '_> {
+    fn entry(&self, r: EntryRef) -> Option<&'a Entry> {
+        entry_at(r, self.layer, self.pos, self.lower)
+    }
+
+    /// Records that `path`, in state `node`, was removed.
+    fn removed(&mut self, path: Cow<'a, [u8]>, node: Node, cause: Removal) {
+        // Any removal may take the known directory with it.
+        self.known_dir = None;
+        let t = self.touched.entry(path).or_insert(Touch::below(Some(node)));
+        t.after = None;
+        t.removal.get_or_insert(cause);
+    }
+}
+
+/// The parent of a normalised path's bytes (empty for a top-level path).
+fn parent_of(path: &[u8]) -> &[u8] {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => &path[..i],
+        None => b"",
     }
 }
 

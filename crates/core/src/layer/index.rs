@@ -215,23 +215,19 @@ fn collect<R: Read>(
     report: &mut dyn FnMut(u64) -> bool,
 ) -> Result<()> {
     let mut prev_end = 0u64;
-    let mut seen = std::collections::HashSet::<EntryPath>::new();
+    let mut seen = SeenPaths::default();
     for (i, item) in entries.enumerate() {
         let mut te = item.map_err(|e| with_offset(Error::from(e), prev_end))?;
-        let raw_path: Box<[u8]> = te.path_bytes().into_owned().into_boxed_slice();
         let result = convert(&mut te, prev_end, limits);
-        let end = match &result {
-            Ok(Converted::Entry(e, _)) => e.span.end,
-            Ok(Converted::Skip(end, _)) => *end,
-            Err(_) => prev_end,
-        };
-        let converted = result.map_err(|e| e.in_entry(&raw_path))?;
-        prev_end = end;
+        // The raw name is copied only for an error or a notice.
+        let raw_path = || -> Box<[u8]> { te.path_bytes().into_owned().into_boxed_slice() };
+        let converted = result.map_err(|e| e.in_entry(&raw_path()))?;
         match converted {
             Converted::Entry(entry, notice) => {
+                prev_end = entry.span.end;
                 if let Some(kind) = notice {
                     out.notices.push(Notice {
-                        path: raw_path.clone(),
+                        path: raw_path(),
                         kind,
                     });
                 }
@@ -241,25 +237,88 @@ fn collect<R: Read>(
                         limits.max_entries
                     )));
                 }
-                if !entry.path.is_root() && !seen.insert(entry.path.clone()) {
+                if !entry.path.is_root() && seen.repeated(&entry.path, &out.entries) {
                     out.notices.push(Notice {
-                        path: raw_path,
+                        path: raw_path(),
                         kind: NoticeKind::Duplicate,
                     });
                 }
                 out.entries.push(entry);
             }
-            Converted::Skip(_, Some(kind)) => out.notices.push(Notice {
-                path: raw_path,
-                kind,
-            }),
-            Converted::Skip(_, None) => {}
+            Converted::Skip(end, notice) => {
+                prev_end = end;
+                if let Some(kind) = notice {
+                    out.notices.push(Notice {
+                        path: raw_path(),
+                        kind,
+                    });
+                }
+            }
         }
         if i % TICK_EVERY == 0 && !report(prev_end) {
             return Err(crate::ErrorKind::Cancelled.into());
         }
     }
     Ok(())
+}
+
+/// The paths already indexed in a layer, for duplicate detection without copying every path:
+/// a keyed 64-bit hash maps to the first entry with that hash; paths whose hash collides with
+/// a different path (vanishingly rare, and unpredictable from outside) go to an exact set.
+#[derive(Default)]
+struct SeenPaths {
+    hasher: std::hash::RandomState,
+    first: std::collections::HashMap<u64, u32, NoRehash>,
+    collided: std::collections::HashSet<EntryPath>,
+}
+
+impl SeenPaths {
+    /// Whether `path` is already among `entries` (records it if not).
+    fn repeated(&mut self, path: &EntryPath, entries: &[Entry]) -> bool {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(path.as_bytes());
+        match self.first.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(entries.len() as u32);
+                false
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let same = entries
+                    .get(*o.get() as usize)
+                    .is_some_and(|e| e.path == *path);
+                same || !self.collided.insert(path.clone())
+            }
+        }
+    }
+}
+
+/// The keys of [`SeenPaths::first`] are already keyed hashes: use them as they are.
+#[derive(Default, Clone, Copy)]
+struct NoRehash;
+
+impl std::hash::BuildHasher for NoRehash {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 enum Converted {

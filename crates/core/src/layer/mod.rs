@@ -9,4 +9,5 @@ mod path;
 pub use decode::Compression;
 pub use entry::{Entry, EntryKind, Span, Xattr};
 pub use index::{index_layer, IndexOptions, LayerIndex, Notice, NoticeKind};
-pub use path::{EntryPath, EscapingPath};
+pub(crate) use path::subtree_range;
+pub use path::{EntryPath, EscapingPath, SubtreeRange};

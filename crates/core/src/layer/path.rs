@@ -6,6 +6,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::ops::{Bound, RangeBounds};
 
 use serde::Serialize;
 
@@ -125,18 +126,54 @@ impl EntryPath {
         }
     }
 
-    /// Lower and upper bounds (exclusive) of the keys strictly below this path in byte order:
-    /// every descendant starts with `self/`, and `/` + 1 is `0`.
-    pub fn subtree_bounds(&self) -> (Vec<u8>, Vec<u8>) {
-        if self.0.is_empty() {
-            return (alloc::vec![0u8; 0], alloc::vec![0xffu8; 1]);
-        }
-        let mut lo = self.0.to_vec();
-        lo.push(b'/');
-        let mut hi = self.0.to_vec();
-        hi.push(b'/' + 1);
-        (lo, hi)
+    /// The key range of the paths strictly below this one, in byte order.
+    pub fn subtree_range(&self) -> SubtreeRange {
+        subtree_range(&self.0)
     }
+
+    /// The exact bytes, owned.
+    pub fn into_bytes(self) -> Box<[u8]> {
+        self.0
+    }
+
+    /// Wraps bytes that are already normal (taken from another `EntryPath`).
+    pub(crate) fn from_normal(bytes: &[u8]) -> EntryPath {
+        EntryPath(bytes.into())
+    }
+}
+
+/// Key bounds of the paths strictly below `dir` (everything but the root for the root).
+pub struct SubtreeRange {
+    lo: Vec<u8>,
+    hi: Option<Vec<u8>>,
+}
+
+impl RangeBounds<[u8]> for SubtreeRange {
+    fn start_bound(&self) -> Bound<&[u8]> {
+        Bound::Included(&self.lo)
+    }
+
+    fn end_bound(&self) -> Bound<&[u8]> {
+        self.hi.as_deref().map_or(Bound::Unbounded, Bound::Excluded)
+    }
+}
+
+pub(crate) fn subtree_range(dir: &[u8]) -> SubtreeRange {
+    if dir.is_empty() {
+        // The root's subtree is every non-empty path; no byte string bounds it from above.
+        return SubtreeRange {
+            lo: alloc::vec![0u8],
+            hi: None,
+        };
+    }
+    let mut lo = Vec::with_capacity(dir.len() + 1);
+    lo.extend_from_slice(dir);
+    lo.push(b'/');
+    let mut hi = lo.clone();
+    if let Some(last) = hi.last_mut() {
+        *last = b'/' + 1;
+    }
+    SubtreeRange { lo, hi: Some(hi) }
 }
 
 fn is_normal(raw: &[u8]) -> bool {
@@ -212,9 +249,11 @@ mod tests {
         assert!(!p("a").is_ancestor_of(&p("ab")));
         assert!(!p("a").is_ancestor_of(&p("a")));
         assert_eq!(p("a/b").depth(), 2);
-        let (lo, hi) = p("a").subtree_bounds();
-        assert!(b"a/b".as_slice() >= lo.as_slice() && b"a/b".as_slice() < hi.as_slice());
-        assert!(b"a0".as_slice() >= hi.as_slice());
-        assert!(b"a.b".as_slice() < lo.as_slice());
+        let r = p("a").subtree_range();
+        let within = |k: &[u8]| r.contains(k);
+        assert!(within(b"a/b") && within(b"a/\xff"));
+        assert!(!within(b"a") && !within(b"a0") && !within(b"a.b") && !within(b"b"));
+        let root = EntryPath::root().subtree_range();
+        assert!(root.contains(b"\xff\xff/x".as_slice()) && !root.contains(b"".as_slice()));
     }
 }

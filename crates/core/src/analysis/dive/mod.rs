@@ -83,18 +83,23 @@ pub struct DiveReport {
     pub abandoned_layers: Vec<usize>,
 }
 
-impl DiveReport {
-    /// The report for `image` with its layers in image order, as dive reads a
-    /// docker-archive. `fs` (the final union) gives the kept size of each listed path.
-    pub fn new(image: &Image, fs: &UnionFs) -> Self {
+/// dive's figures before the final union is known: everything but the kept sizes of the
+/// inefficient paths. It needs only the layer indexes, so it can be computed while the union
+/// filesystem is built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiveTally(DiveReport);
+
+impl DiveTally {
+    /// The tally for `image` with its layers in image order, as dive reads a docker-archive.
+    pub fn new(image: &Image) -> Self {
         let order: Vec<usize> = (0..image.layers.len()).collect();
-        Self::with_layer_order(image, fs, &order)
+        Self::with_layer_order(image, &order)
     }
 
-    /// The report with dive's layers in the given order of image layer positions. dive
-    /// 0.13.1 reads an oci-archive (no `manifest.json`) in Go map order, which changes from
-    /// run to run; this reproduces any one of those runs.
-    pub fn with_layer_order(image: &Image, fs: &UnionFs, order: &[usize]) -> Self {
+    /// The tally with dive's layers in the given order of image layer positions. dive 0.13.1
+    /// reads an oci-archive (no `manifest.json`) in Go map order, which changes from run to
+    /// run; this reproduces any one of those runs.
+    pub fn with_layer_order(image: &Image, order: &[usize]) -> Self {
         let layers: Vec<Option<&LayerIndex>> = order
             .iter()
             .map(|&i| {
@@ -104,11 +109,30 @@ impl DiveReport {
                 })
             })
             .collect();
-        let mut r = Self::of_layers(&layers);
+        DiveTally(DiveReport::of_layers(&layers))
+    }
+
+    /// The report, with the kept size of each listed path taken from `fs`, the final union.
+    pub fn finish(self, image: &Image, fs: &UnionFs) -> DiveReport {
+        let mut r = self.0;
         for f in &mut r.inefficient_files {
             f.kept_bytes = kept_size(image, fs, &f.path);
         }
         r
+    }
+}
+
+impl DiveReport {
+    /// The report for `image` with its layers in image order, as dive reads a
+    /// docker-archive. `fs` (the final union) gives the kept size of each listed path.
+    pub fn new(image: &Image, fs: &UnionFs) -> Self {
+        DiveTally::new(image).finish(image, fs)
+    }
+
+    /// The report with dive's layers in the given order of image layer positions (see
+    /// [`DiveTally::with_layer_order`]).
+    pub fn with_layer_order(image: &Image, fs: &UnionFs, order: &[usize]) -> Self {
+        DiveTally::with_layer_order(image, order).finish(image, fs)
     }
 
     /// The report for layer indexes (`None`: a layer dive reads as empty), base first.
