@@ -118,12 +118,21 @@ pub struct DeadCopy {
 /// names like `f/123` into colliding buckets (30 s instead of 1 s).
 pub(crate) type PathMap<K, V> = HashMap<K, V>;
 
-/// Every change of each path, in layer order: (layer, change).
-fn history(changes: &[ChangeSet]) -> PathMap<&EntryPath, Vec<(u32, &Change)>> {
+/// Every change of each of `paths`, in layer order: (layer, change). Only the paths asked
+/// for get a list: the dead copies are usually a small share of all paths.
+fn history<'c>(
+    changes: &'c [ChangeSet],
+    paths: impl IntoIterator<Item = &'c EntryPath>,
+) -> PathMap<&'c EntryPath, Vec<(u32, &'c Change)>> {
     let mut h: PathMap<&EntryPath, Vec<(u32, &Change)>> = PathMap::default();
+    for p in paths {
+        h.entry(p).or_default();
+    }
     for cs in changes {
         for c in &cs.changes {
-            h.entry(&c.path).or_default().push((cs.layer, c));
+            if let Some(v) = h.get_mut(&c.path) {
+                v.push((cs.layer, c));
+            }
         }
     }
     h
@@ -138,9 +147,34 @@ pub fn dead_copies(
     changes: &[ChangeSet],
     hashes: Option<&ContentHashes>,
 ) -> Vec<DeadCopy> {
-    let hist = history(changes);
+    // The copies that do not survive, per layer (what follows looks only at those).
+    let dead: Vec<Vec<usize>> = image
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(li, layer)| {
+            let entries = layer.index.entries.iter().enumerate();
+            entries
+                .filter(|(ei, e)| {
+                    let here = EntryRef {
+                        layer: li as u32,
+                        entry: *ei as u32,
+                    };
+                    !e.path.is_root()
+                        && classify(&e.path) == Role::Plain
+                        && top.get(e.path.as_bytes()).is_none_or(|n| n.entry != here)
+                })
+                .map(|(ei, _)| ei)
+                .collect()
+        })
+        .collect();
+    let dead_paths = image.layers.iter().zip(&dead).flat_map(|(layer, ds)| {
+        ds.iter()
+            .filter_map(|&ei| layer.index.entries.get(ei).map(|e| &e.path))
+    });
+    let hist = history(changes, dead_paths);
     let mut out = Vec::new();
-    for (li, layer) in image.layers.iter().enumerate() {
+    for ((li, layer), dead_here) in image.layers.iter().enumerate().zip(&dead) {
         let entries = &layer.index.entries;
         // The last entry of each duplicated path in this layer (earlier ones are dead); the
         // index reports duplicates, so most layers need no map at all.
@@ -155,18 +189,13 @@ pub fn dead_copies(
                 last_in_layer.insert(&e.path, ei);
             }
         }
-        for (ei, e) in entries.iter().enumerate() {
-            if e.path.is_root() || classify(&e.path) != Role::Plain {
-                continue;
-            }
+        for &ei in dead_here {
+            let Some(e) = entries.get(ei) else { continue };
             let here = EntryRef {
                 layer: li as u32,
                 entry: ei as u32,
             };
             let node = top.get(e.path.as_bytes());
-            if node.is_some_and(|n| n.entry == here) {
-                continue; // survives
-            }
             let all: &[(u32, &Change)] = hist.get(&e.path).map_or(&[], Vec::as_slice);
             // Changes after this layer (the path's own history is in layer order).
             let later = all
