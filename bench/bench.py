@@ -460,13 +460,20 @@ def machine():
 
 
 def main():
+    global LL
     os.makedirs(RAW, exist_ok=True)
     os.makedirs(TMP, exist_ok=True)
+    # A private copy of the binary: a rebuild of target/ during the run cannot change it.
+    import hashlib
+    copy = os.path.join(TMP, "layerlens")
+    shutil.copy2(LL, copy)
+    LL = copy
+    ll_sha = hashlib.sha256(open(LL, "rb").read()).hexdigest()
     t0 = time.time()
     results = {"date": DATE, "started": datetime.datetime.now().isoformat(timespec="seconds"),
                "machine": machine(), "settings": {"reps": REPS, "peer_budget_s": PEER_BUDGET,
                                                   "peer_timeout_s": PEER_TIMEOUT, "huge": HUGE},
-               "load_start": load(), "images": []}
+               "load_start": load(), "layerlens_sha256": ll_sha, "images": []}
     imgs = images()
     results["generation_seconds"] = round(time.time() - t0, 1)
     for img in imgs:

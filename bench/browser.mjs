@@ -2,9 +2,10 @@
 // native CLI on the same file. Prints figures (medians of several runs, as a Markdown table);
 // asserts nothing about time.
 //
-// Per run, in a fresh browser (1280×800): time from setInputFiles to the layer table and to the
-// file tree; time from clicking #build (squash all layers) to the download event and to the file
-// being saved; main-thread long tasks (PerformanceObserver 'longtask': count and longest, split
+// Per run, in a fresh browser (1280×800), timed inside the page (from the file input's change
+// event, and from the click on #build): the layer table, the waste analysis and the file tree
+// appearing, and the download starting; also as Playwright sees them from Node (with protocol
+// round trips) and until the file is saved; main-thread long tasks (PerformanceObserver 'longtask': count and longest, split
 // into those before and after the click on #build); peak memory of Chromium, sampled every
 // 100 ms as the summed RSS of the browser's process tree (the children of this Node process, see
 // ../shared/BROWSER_IO.md) and, every 500 ms, the summed PSS (RSS counts pages shared between
@@ -165,6 +166,21 @@ async function browserRun(origin, keepDownloadAt) {
   const { context } = await newContext(browser);
   const page = await context.newPage();
   await page.addInitScript(() => {
+    // In-page timestamps (what a user sees, without Playwright's protocol round trips): the
+    // file input's change event, the first appearance of each view, the download's click.
+    window.__t = {};
+    document.addEventListener("change", () => { window.__t.change ??= performance.now(); }, true);
+    const seen = { table: "#layer-table", waste: "#dive-efficiency", tree: "#files .tree-row" };
+    new MutationObserver(() => {
+      for (const [k, sel] of Object.entries(seen)) {
+        if (window.__t[k] === undefined && document.querySelector(sel)) window.__t[k] = performance.now();
+      }
+    }).observe(document, { subtree: true, childList: true });
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function () {
+      if (this.download) window.__t.download ??= performance.now();
+      return click.call(this);
+    };
     window.__long = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__long.push([e.startTime, e.duration]);
@@ -181,6 +197,9 @@ async function browserRun(origin, keepDownloadAt) {
   if (error) throw new Error(`the app failed: ${await error.textContent()}`);
   const layers = Number(await page.textContent("#layer-count"));
   const workerMs = Number(/([\d.]+) ms/.exec(await page.textContent("#overview"))?.[1]);
+  // The waste analysis follows the table (the worker sends it second).
+  await page.waitForSelector("#dive-efficiency", { timeout: TIMEOUT_MS });
+  const waste = performance.now() - t;
   // The file tree (all paths of the top layer) arrives after the table; wait for it so its
   // main-thread work counts as opening, not building.
   await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
@@ -195,6 +214,10 @@ async function browserRun(origin, keepDownloadAt) {
     page.click("#build"),
   ]);
   const build = performance.now() - t;
+  const inPage = await page.evaluate(({ clickedAt }) => {
+    const t = window.__t;
+    return { table: t.table - t.change, waste: t.waste - t.change, tree: t.tree - t.change, build: t.download - clickedAt };
+  }, { clickedAt });
   let saved = NaN;
   let size = NaN;
   let digest;
@@ -214,7 +237,7 @@ async function browserRun(origin, keepDownloadAt) {
   await download.delete();
   await browser.close();
   const peak = memory.stop();
-  return { table, tree, workerMs, build, saved, size, planned, layers, long, peak, digest };
+  return { inPage, table, waste, tree, workerMs, build, saved, size, planned, layers, long, peak, digest };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,14 +270,16 @@ async function main() {
   const rows = [];
   for (let i = 1; i <= RUNS; i++) {
     const b = await browserRun(origin, i === 1);
+    const n = await timed(cli, ["analyze", "--no-waste", image]);
     const a = await timed(cli, ["analyze", image]);
     const s = await timed(cli, ["squash", image, "-o", nativeOut]);
-    rows.push({ b, a, s });
+    rows.push({ b, n, a, s });
     console.log(
-      `run ${i}: browser table ${secs(b.table)} (worker ${secs(b.workerMs)}), tree ${secs(b.tree)}, build ${secs(b.build)}, saved ${secs(b.saved)}, ` +
+      `run ${i}: browser table ${secs(b.inPage.table)} in page, ${secs(b.table)} via Playwright (worker ${secs(b.workerMs)}), waste ${secs(b.inPage.waste)}, ` +
+        `tree ${secs(b.inPage.tree)}, build ${secs(b.inPage.build)} in page, ${secs(b.build)} via Playwright, saved ${secs(b.saved)}, ` +
         `long tasks ${b.long.count} (max ${b.long.max.toFixed(0)} ms; opening ${b.long.open.count}/${b.long.open.max.toFixed(0)} ms, ` +
         `building ${b.long.build.count}/${b.long.build.max.toFixed(0)} ms), peak RSS ${gb(b.peak.rss)} / PSS ${gb(b.peak.pss)} ` +
-        `in ≤${b.peak.processes} processes; native analyze ${secs(a.ms)} (${gb(a.maxRss)}), squash ${secs(s.ms)} (${gb(s.maxRss)})`,
+        `in ≤${b.peak.processes} processes; native analyze --no-waste ${secs(n.ms)}, analyze ${secs(a.ms)} (${gb(a.maxRss)}), squash ${secs(s.ms)} (${gb(s.maxRss)})`,
     );
     if (i === 1) {
       const native = (await stat(nativeOut).catch(() => null))?.size;
@@ -271,10 +296,13 @@ async function main() {
 
   const m = (f) => median(rows.map(f));
   const table = [
-    ["open → layer table (native: `analyze`)", secs(m((r) => r.b.table)), secs(m((r) => r.a.ms)), ratio(m((r) => r.b.table), m((r) => r.a.ms))],
+    ["open → layer table (native: `analyze --no-waste`)", secs(m((r) => r.b.inPage.table)), secs(m((r) => r.n.ms)), ratio(m((r) => r.b.inPage.table), m((r) => r.n.ms))],
+    ["open → waste analysis shown (native: `analyze`)", secs(m((r) => r.b.inPage.waste)), secs(m((r) => r.a.ms)), ratio(m((r) => r.b.inPage.waste), m((r) => r.a.ms))],
+    ["open → layer table, as Playwright sees it (+ protocol round trips)", secs(m((r) => r.b.table)), "", ""],
     ["… of which the worker's analysis (app's own figure)", secs(m((r) => r.b.workerMs)), "", ""],
-    ["open → file tree shown", secs(m((r) => r.b.tree)), "", ""],
-    ["Build → download event (native: `squash -o`)", secs(m((r) => r.b.build)), secs(m((r) => r.s.ms)), ratio(m((r) => r.b.build), m((r) => r.s.ms))],
+    ["open → file tree shown", secs(m((r) => r.b.inPage.tree)), "", ""],
+    ["Build → download starts (native: `squash -o`)", secs(m((r) => r.b.inPage.build)), secs(m((r) => r.s.ms)), ratio(m((r) => r.b.inPage.build), m((r) => r.s.ms))],
+    ["Build → download event, as Playwright sees it", secs(m((r) => r.b.build)), "", ""],
     ["Build → file saved", secs(m((r) => r.b.saved)), "", ""],
     ["main-thread long tasks: count (opening + building)", `${m((r) => r.b.long.count)} (${m((r) => r.b.long.open.count)} + ${m((r) => r.b.long.build.count)})`, "", ""],
     ["longest main-thread task (opening / building)", `${m((r) => r.b.long.max).toFixed(0)} ms (${m((r) => r.b.long.open.max).toFixed(0)} / ${m((r) => r.b.long.build.max).toFixed(0)} ms)`, "", ""],
@@ -287,10 +315,14 @@ async function main() {
   for (const r of table) console.log(`| ${r.join(" | ")} |`);
   if (JSON_OUT) {
     const medians = {
-      tableMs: m((r) => r.b.table),
+      tableMs: m((r) => r.b.inPage.table),
+      wasteMs: m((r) => r.b.inPage.waste),
+      playwrightTableMs: m((r) => r.b.table),
+      playwrightBuildMs: m((r) => r.b.build),
+      nativeAnalyzeNoWasteMs: m((r) => r.n.ms),
       workerMs: m((r) => r.b.workerMs),
-      treeMs: m((r) => r.b.tree),
-      buildMs: m((r) => r.b.build),
+      treeMs: m((r) => r.b.inPage.tree),
+      buildMs: m((r) => r.b.inPage.build),
       savedMs: m((r) => r.b.saved),
       longTasks: m((r) => r.b.long.count),
       longTasksOpen: m((r) => r.b.long.open.count),
@@ -312,7 +344,7 @@ async function main() {
       date: new Date().toISOString(),
       sameBytesAsNative: rows.sameBytes ?? null,
       medians,
-      rows: rows.map(({ b, a, s }) => ({ browser: { ...b, digest: undefined }, analyze: a, squash: s })),
+      rows: rows.map(({ b, n, a, s }) => ({ browser: { ...b, digest: undefined }, analyzeNoWaste: n, analyze: a, squash: s })),
     };
     await writeFile(JSON_OUT, JSON.stringify(doc, null, 1));
     console.log(`\nwrote ${JSON_OUT}`);

@@ -217,14 +217,18 @@ def main():
                 notes.append(f"{n}, {peer}: stopped after {R['settings']['peer_timeout_s']:.0f} s (PEER_TIMEOUT); "
                              "its time is at least that.")
             pt = secs(p.get("wall"))
+            tr = ratio(rt.get("time"))
             if p.get("timeouts") and not p.get("wall"):
                 pt = f"> {R['settings']['peer_timeout_s']:.0f} s"
+                if a.get("wall"):
+                    bound = a["wall"] / R["settings"]["peer_timeout_s"]
+                    tr = f"< {bound:.4f} (> {1 / bound:.0f}×)"
             runs = f"{a.get('n', 0)}/{p.get('n', 0)}" + (f" ({p['failed']} failed)" if p.get("failed") else "") + \
                 (f" ({p['timeouts']} timed out)" if p.get("timeouts") else "")
             opname = "analyze --no-waste" if op == "analyze-nowaste" else op
             w(f"| {n} | {count(r.get('entries'))} | {size(r['docker_bytes'])} | {opname} | {secs(a.get('wall'))} | "
               f"{mb_kb(a.get('rss_kb'))} | {peer} | {pt} | {mb_kb(p.get('rss_kb'))} | "
-              f"{ratio(rt.get('time'))} | {ratio(rt.get('rss'))} | {runs} | {chk} |")
+              f"{tr} | {ratio(rt.get('rss'))} | {runs} | {chk} |")
     w("")
     for i, t in enumerate(notes, 1):
         w(f"{i}. {t}")
@@ -259,10 +263,18 @@ def main():
         w("| measure | browser | native CLI | browser/native |")
         w("|---|---:|---:|---:|")
         rr = lambda a, b: f"{a / b:.1f}×" if a and b else "–"
-        w(f"| open → layer table (native: `analyze`) | {secs(M['tableMs'] / 1000)} | {secs(M['nativeAnalyzeMs'] / 1000)} | {rr(M['tableMs'], M['nativeAnalyzeMs'])} |")
+        nw = M.get("nativeAnalyzeNoWasteMs")
+        if nw:
+            w(f"| open → layer table (native: `analyze --no-waste`) | {secs(M['tableMs'] / 1000)} | {secs(nw / 1000)} | {rr(M['tableMs'], nw)} |")
+            w(f"| open → waste analysis shown (native: `analyze`) | {secs(M['wasteMs'] / 1000)} | {secs(M['nativeAnalyzeMs'] / 1000)} | {rr(M['wasteMs'], M['nativeAnalyzeMs'])} |")
+        else:
+            w(f"| open → layer table (native: `analyze`) | {secs(M['tableMs'] / 1000)} | {secs(M['nativeAnalyzeMs'] / 1000)} | {rr(M['tableMs'], M['nativeAnalyzeMs'])} |")
         w(f"| … of which the worker's analysis | {secs(M['workerMs'] / 1000)} | | |")
         w(f"| open → file tree shown | {secs(M['treeMs'] / 1000)} | | |")
-        w(f"| Build → download ready (native: `squash -o`) | {secs(M['buildMs'] / 1000)} | {secs(M['nativeSquashMs'] / 1000)} | {rr(M['buildMs'], M['nativeSquashMs'])} |")
+        w(f"| Build → download starts (native: `squash -o`) | {secs(M['buildMs'] / 1000)} | {secs(M['nativeSquashMs'] / 1000)} | {rr(M['buildMs'], M['nativeSquashMs'])} |")
+        if M.get("playwrightTableMs"):
+            w(f"| open → layer table / Build → download, as Playwright sees them (+ protocol round trips) | "
+              f"{secs(M['playwrightTableMs'] / 1000)} / {secs(M['playwrightBuildMs'] / 1000)} | | |")
         w(f"| Build → file saved | {secs(M['savedMs'] / 1000)} | | |")
         w(f"| main-thread long tasks (opening + building) | {M['longTasks']:.0f} ({M['longTasksOpen']:.0f} + {M['longTasksBuild']:.0f}) | | |")
         w(f"| longest main-thread task (opening / building) | {M['longestTaskMs']:.0f} ms ({M['longestTaskOpenMs']:.0f} / {M['longestTaskBuildMs']:.0f} ms) | | |")
@@ -315,9 +327,17 @@ def main():
                         ke <= 1.1 and kb <= 0.2))
     if B:
         M = B["medians"]
-        a, s = M["tableMs"] / M["nativeAnalyzeMs"], M["buildMs"] / M["nativeSquashMs"]
-        targets.append(("browser within 3× of the native CLI (layer table vs analyze; download ready vs squash)",
-                        f"{a:.1f}× and {s:.1f}×", a <= 3 and s <= 3))
+        s = M["buildMs"] / M["nativeSquashMs"]
+        if M.get("nativeAnalyzeNoWasteMs"):
+            a = M["tableMs"] / M["nativeAnalyzeNoWasteMs"]
+            aw = M["wasteMs"] / M["nativeAnalyzeMs"]
+            targets.append(("browser within 3× of the native CLI (layer table vs `analyze --no-waste`; waste shown vs "
+                            "`analyze`; download ready vs `squash`)",
+                            f"{a:.1f}×, {aw:.1f}× and {s:.1f}×", a <= 3 and aw <= 3 and s <= 3))
+        else:
+            a = M["tableMs"] / M["nativeAnalyzeMs"]
+            targets.append(("browser within 3× of the native CLI (layer table vs analyze; download ready vs squash)",
+                            f"{a:.1f}× and {s:.1f}×", a <= 3 and s <= 3))
     w("## Targets (issue 7)\n")
     w("| target | measured | met |")
     w("|---|---|---|")

@@ -20,6 +20,13 @@ pub trait Source {
     /// # Errors
     /// On an I/O failure.
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
+
+    /// The largest read-ahead window worth growing to where reads follow each other. A source
+    /// whose every call is expensive (a browser `Blob`) says more than the default, which
+    /// keeps the window cache-sized for files.
+    fn max_read_ahead(&self) -> usize {
+        READ_AHEAD
+    }
 }
 
 impl<S: Source + ?Sized> Source for &mut S {
@@ -28,6 +35,9 @@ impl<S: Source + ?Sized> Source for &mut S {
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         (**self).read_at(offset, buf)
+    }
+    fn max_read_ahead(&self) -> usize {
+        (**self).max_read_ahead()
     }
 }
 
@@ -114,7 +124,11 @@ pub struct RangeReader<S> {
     /// Position (relative) of `window[0]`; the window holds `window_len` valid bytes.
     window_pos: u64,
     window_len: usize,
+    /// The size of the next refill: the base size after a jump, doubled (up to `window_max`)
+    /// on each refill that continues the previous window.
     window_cap: usize,
+    window_base: usize,
+    window_max: usize,
 }
 
 impl<S: Source> RangeReader<S> {
@@ -123,9 +137,15 @@ impl<S: Source> RangeReader<S> {
         Self::with_window(source, start, len, READ_AHEAD)
     }
 
-    /// Same, with an explicit read-ahead window (0 disables it).
+    /// Same, with an explicit read-ahead window (0 disables it) that does not grow.
     pub fn with_window(source: S, start: u64, len: u64, window: usize) -> Self {
-        let cap = usize::try_from(len).map_or(window, |l| l.min(window));
+        Self::with_windows(source, start, len, window, window)
+    }
+
+    /// Same, with a window of `base` bytes that doubles up to `max` while refills follow each
+    /// other (see [`Source::max_read_ahead`]).
+    pub fn with_windows(source: S, start: u64, len: u64, base: usize, max: usize) -> Self {
+        let cap = usize::try_from(len).map_or(base, |l| l.min(base));
         RangeReader {
             source,
             start,
@@ -135,6 +155,8 @@ impl<S: Source> RangeReader<S> {
             window_pos: 0,
             window_len: 0,
             window_cap: cap,
+            window_base: base,
+            window_max: max.max(base),
         }
     }
 
@@ -201,10 +223,19 @@ impl<S: Source> Read for RangeReader<S> {
             self.pos += n as u64;
             return Ok(n);
         }
-        // Refill the window at pos.
+        // Refill the window at pos: larger when this continues the previous window (the
+        // bytes skipped since are fewer than a window), back to the base size after a jump.
+        let end = self.window_pos + self.window_len as u64;
+        if self.window_len > 0 && self.pos >= end {
+            self.window_cap = if self.pos - end < self.window_cap as u64 {
+                (self.window_cap * 2).min(self.window_max)
+            } else {
+                self.window_base
+            };
+        }
         let fill = usize::try_from(remaining).map_or(self.window_cap, |r| r.min(self.window_cap));
         if self.window.len() < fill {
-            self.window = vec![0; self.window_cap];
+            self.window = vec![0; fill];
         }
         let mut done = 0;
         while done < fill {
@@ -284,6 +315,44 @@ mod tests {
         let mut rest = Vec::new();
         r.read_to_end(&mut rest).unwrap();
         assert_eq!(&rest[..], &data[3095..3100]);
+    }
+
+    /// Records the length of every call.
+    struct Calls<'a>(&'a [u8], Vec<usize>);
+    impl Source for Calls<'_> {
+        fn size(&mut self) -> io::Result<u64> {
+            Ok(self.0.len() as u64)
+        }
+        fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+            self.1.push(buf.len());
+            self.0.read_at(offset, buf)
+        }
+    }
+
+    #[test]
+    fn window_grows_while_reads_follow_each_other_and_resets_after_a_jump() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+        let mut r = RangeReader::with_windows(Calls(&data, Vec::new()), 0, 1 << 20, 1024, 8192);
+        let mut header = [0u8; 512];
+        // Dense: a 512-byte header every 1,024 bytes for 64 KiB.
+        for i in 0..64u64 {
+            r.seek(SeekFrom::Start(i * 1024)).unwrap();
+            r.read_exact(&mut header).unwrap();
+            assert_eq!(header[..], data[(i * 1024) as usize..][..512]);
+        }
+        // A jump far past the window (a big file's contents), then one more header.
+        r.seek(SeekFrom::Start(512 << 10)).unwrap();
+        r.read_exact(&mut header).unwrap();
+        assert_eq!(header[..], data[512 << 10..][..512]);
+        let calls = r.into_inner().1;
+        assert_eq!(&calls[..4], &[1024, 2048, 4096, 8192]);
+        assert!(calls[4..calls.len() - 1].iter().all(|&n| n == 8192));
+        assert_eq!(calls.last(), Some(&1024));
+        // Fixed windows would have taken 64 calls.
+        assert_eq!(
+            calls.len(),
+            4 + (64usize * 1024 - 15 * 1024).div_ceil(8192) + 1
+        );
     }
 
     #[test]

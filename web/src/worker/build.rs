@@ -6,10 +6,11 @@
 //! file as such (compressed layers' contents, a gzipped archive) are collected into the Blob.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::Read;
 
 use js_sys::{Array, Promise, Uint8Array};
-use layerlens_core::digest::Hasher;
+use layerlens_core::digest::{Digest, Hasher};
 use layerlens_core::layer::Compression;
 use layerlens_core::squash::{Part, PartsReader};
 use layerlens_core::RangeReader;
@@ -48,6 +49,10 @@ impl Gather {
             self.parts.push(&Uint8Array::from(self.pending.as_slice()));
             self.pending.clear();
         }
+    }
+    fn blob(&mut self, blob: &Blob) {
+        self.flush();
+        self.parts.push(blob);
     }
     fn slice(&mut self, blob: &Blob, offset: u64, len: u64) -> Result<(), String> {
         self.flush();
@@ -90,42 +95,71 @@ pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Re
         }
     }
     // The new layer: hashed whole, assembled from slices and gathered bytes.
-    let mut hasher = Hasher::new();
-    {
-        let mut reader = PartsReader::new(&cell, &s.image, &plan.layer.parts);
-        let mut buf = vec![0u8; READ];
-        let mut done = 0u64;
-        let mut since_yield = 0u64;
+    let from_file_only = sliceable
+        && plan
+            .layer
+            .parts
+            .as_slice()
+            .iter()
+            .all(|p| !matches!(p, Part::Decoded { .. }));
+    let diff_id = if from_file_only {
+        // Every byte is a File slice or a new header: assemble the layer as a Blob and hash
+        // it with reads that the browser serves while the previous chunk is hashed.
+        let mut layer = Gather {
+            parts: Array::new(),
+            pending: Vec::new(),
+        };
         for part in plan.layer.parts.as_slice() {
-            let slice = matches!(part, Part::Archive { .. }) && sliceable;
-            if let Part::Archive { offset, len } = part {
-                if slice {
-                    out.slice(&file, *offset, *len)?;
-                }
+            match part {
+                Part::Literal { bytes, .. } => layer.bytes(bytes),
+                Part::Archive { offset, len } => layer.slice(&file, *offset, *len)?,
+                Part::Decoded { .. } => {}
             }
-            let mut left = part.len();
-            while left > 0 {
-                let want = left.min(READ as u64) as usize;
-                reader
-                    .read_exact(&mut buf[..want])
-                    .map_err(|e| format!("reading the image failed: {e}"))?;
-                let chunk = &buf[..want];
-                hasher.update(chunk);
-                if !slice {
-                    out.bytes(chunk);
+        }
+        layer.flush();
+        let layer = Blob::new_with_blob_sequence(&layer.parts)
+            .map_err(|e| format!("cannot assemble the new layer: {e:?}"))?;
+        let digest = hash_blob(&layer, &mut progress, total).await?;
+        out.blob(&layer);
+        digest
+    } else {
+        let mut hasher = Hasher::new();
+        {
+            let mut reader = PartsReader::new(&cell, &s.image, &plan.layer.parts);
+            let mut buf = vec![0u8; READ];
+            let mut done = 0u64;
+            let mut since_yield = 0u64;
+            for part in plan.layer.parts.as_slice() {
+                let slice = matches!(part, Part::Archive { .. }) && sliceable;
+                if let Part::Archive { offset, len } = part {
+                    if slice {
+                        out.slice(&file, *offset, *len)?;
+                    }
                 }
-                left -= want as u64;
-                done += want as u64;
-                since_yield += want as u64;
-                progress.send("Hashing the new layer", done, total, false);
-                if since_yield >= YIELD_EVERY {
-                    since_yield = 0;
-                    yield_now().await;
+                let mut left = part.len();
+                while left > 0 {
+                    let want = left.min(READ as u64) as usize;
+                    reader
+                        .read_exact(&mut buf[..want])
+                        .map_err(|e| format!("reading the image failed: {e}"))?;
+                    let chunk = &buf[..want];
+                    hasher.update(chunk);
+                    if !slice {
+                        out.bytes(chunk);
+                    }
+                    left -= want as u64;
+                    done += want as u64;
+                    since_yield += want as u64;
+                    progress.send("Hashing the new layer", done, total, false);
+                    if since_yield >= YIELD_EVERY {
+                        since_yield = 0;
+                        yield_now().await;
+                    }
                 }
             }
         }
-    }
-    let diff_id = hasher.finish();
+        hasher.finish()
+    };
     let (image_id, tail) = plan.tail(diff_id);
     out.bytes(&tail);
     out.flush();
@@ -166,6 +200,48 @@ pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Re
         Some(&blob),
     );
     Ok(())
+}
+
+/// SHA-256 of a Blob, read in `READ`-sized chunks with `AHEAD` reads in flight: the browser
+/// fetches the next chunks (in its own process) while this thread hashes, which the
+/// synchronous `FileReaderSync` cannot do. Each await also lets the browser collect the read
+/// buffers.
+async fn hash_blob(blob: &Blob, progress: &mut PostProgress, total: u64) -> Result<Digest, String> {
+    const AHEAD: usize = 4;
+    let size = blob.size() as u64;
+    let mut hasher = Hasher::new();
+    let mut buf = vec![0u8; READ];
+    let mut in_flight: VecDeque<(JsFuture, usize)> = VecDeque::with_capacity(AHEAD);
+    let mut next = 0u64;
+    let mut done = 0u64;
+    loop {
+        while in_flight.len() < AHEAD && next < size {
+            let end = (next + READ as u64).min(size);
+            let chunk = blob
+                .slice_with_f64_and_f64(next as f64, end as f64)
+                .map_err(|e| format!("Blob.slice failed: {e:?}"))?;
+            in_flight.push_back((JsFuture::from(chunk.array_buffer()), (end - next) as usize));
+            next = end;
+        }
+        let Some((read, len)) = in_flight.pop_front() else {
+            break;
+        };
+        let bytes = read
+            .await
+            .map_err(|e| format!("reading the image failed: {e:?}"))?;
+        let bytes = Uint8Array::new(&bytes);
+        if bytes.length() as usize != len {
+            return Err(format!(
+                "reading the image failed: asked for {len} bytes, got {}",
+                bytes.length()
+            ));
+        }
+        bytes.copy_to(&mut buf[..len]);
+        hasher.update(&buf[..len]);
+        done += len as u64;
+        progress.send("Hashing the new layer", done, total, false);
+    }
+    Ok(hasher.finish())
 }
 
 fn copy_part<R: Read>(

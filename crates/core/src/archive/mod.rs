@@ -142,6 +142,13 @@ impl<S: Source> Source for ArchiveSource<S> {
             ArchiveSource::Gzip(s) => s.read_at(offset, buf),
         }
     }
+    fn max_read_ahead(&self) -> usize {
+        match self {
+            ArchiveSource::Plain(s) => s.max_read_ahead(),
+            // Served from memory by the decompressor: no per-call cost to save.
+            ArchiveSource::Gzip(_) => crate::source::READ_AHEAD,
+        }
+    }
 }
 
 impl<S: Source> Archive<S> {

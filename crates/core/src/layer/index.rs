@@ -18,7 +18,7 @@ use crate::digest::{Digest, Hasher};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::progress::{Progress, Stage};
-use crate::source::{RangeReader, Source};
+use crate::source::{RangeReader, Source, READ_AHEAD};
 
 /// Something odd about an entry that does not stop indexing: the entry is kept out of the
 /// filesystem model (or kept, for duplicates) and reported.
@@ -108,7 +108,8 @@ pub fn index_layer<S: Source>(
     stage: Stage,
     total: u64,
 ) -> Result<LayerIndex> {
-    let mut reader = RangeReader::new(source, offset, len);
+    let max = source.max_read_ahead();
+    let mut reader = RangeReader::with_windows(source, offset, len, READ_AHEAD, max);
     let mut magic = [0u8; 4];
     let got = read_up_to(&mut reader, &mut magic)?;
     reader.seek(io::SeekFrom::Start(0))?;
