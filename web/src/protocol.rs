@@ -71,8 +71,9 @@ pub enum Event {
     Analyzed {
         /// Overview and layer table.
         summary: Box<ImageSummary>,
-        /// What squashing everything would save.
-        squash_all: SquashFigures,
+        /// What squashing everything would save, when already known; otherwise it comes with
+        /// the [`Event::Waste`] that follows (the table is not held back for the plan).
+        squash_all: Option<SquashFigures>,
         /// Waste figures (dive-compatible and layerlens') and findings, when already known;
         /// otherwise an [`Event::Waste`] follows.
         waste: Option<Box<WasteReport>>,
@@ -87,10 +88,12 @@ pub enum Event {
         /// Rows in the carried buffer.
         rows: usize,
     },
-    /// Waste figures again, after a deep scan.
+    /// Waste figures: after the layer table, and again after a deep scan.
     Waste {
         /// The report.
         waste: Box<WasteReport>,
+        /// What squashing everything would save, if not sent with [`Event::Analyzed`].
+        squash_all: Option<SquashFigures>,
     },
     /// A path's timeline.
     Timeline {

@@ -110,12 +110,13 @@ pub enum Action {
     /// Analysis finished.
     Analyzed {
         summary: Box<ImageSummary>,
-        squash_all: SquashFigures,
+        squash_all: Option<SquashFigures>,
         waste: Option<Box<WasteReport>>,
         millis: f64,
     },
-    /// New waste figures (after a deep scan).
-    Waste(Box<WasteReport>),
+    /// New waste figures (after the layer table, or a deep scan), with the squash-all figures
+    /// when they come with them.
+    Waste(Box<WasteReport>, Option<SquashFigures>),
     /// Show a path's history (asked for).
     Why(String),
     /// Close the path history.
@@ -211,7 +212,7 @@ impl Reducible for AppState {
                 s.waste = waste.map(Rc::from);
                 s.selected = summary.layers.len().saturating_sub(1);
                 s.summary = Some(Rc::from(summary));
-                s.squash_all = Some(squash_all);
+                s.squash_all = squash_all;
                 s.analyze_millis = millis;
                 s.from = 0;
                 s.plan = None;
@@ -221,8 +222,11 @@ impl Reducible for AppState {
                 s.tree_layer = Some(layer);
             }
             Action::Planned(f) => s.plan = Some(f),
-            Action::Waste(w) => {
+            Action::Waste(w, squash_all) => {
                 s.busy = None;
+                if squash_all.is_some() {
+                    s.squash_all = squash_all;
+                }
                 s.waste = Some(Rc::from(w));
             }
             Action::Why(path) => {
@@ -389,7 +393,7 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(3),
-                squash_all: figures(),
+                squash_all: Some(figures()),
                 waste: Some(waste()),
                 millis: 1.0,
             },
@@ -404,6 +408,28 @@ mod tests {
             s.busy.as_ref().map(|b| b.what.as_str()),
             Some("Analysing b.tar")
         );
+    }
+
+    #[wasm_bindgen_test]
+    fn squash_figures_follow_the_table_with_the_waste_and_survive_a_deep_scan() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(s, Action::Opening("a.tar".into(), 0.0));
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(2),
+                squash_all: None,
+                waste: None,
+                millis: 1.0,
+            },
+        );
+        assert!(s.summary.is_some() && s.squash_all.is_none());
+        s = apply(s, Action::Waste(waste(), Some(figures())));
+        assert_eq!(s.squash_all, Some(figures()));
+        assert!(s.waste.is_some());
+        // A deep scan's report comes without them: the figures stay.
+        s = apply(s, Action::Waste(waste(), None));
+        assert_eq!(s.squash_all, Some(figures()));
     }
 
     #[wasm_bindgen_test]
@@ -424,7 +450,7 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(4),
-                squash_all: figures(),
+                squash_all: Some(figures()),
                 waste: Some(waste()),
                 millis: 1.0,
             },
@@ -451,7 +477,7 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(3),
-                squash_all: figures(),
+                squash_all: Some(figures()),
                 waste: Some(waste()),
                 millis: 1.0,
             },
@@ -486,7 +512,7 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(1),
-                squash_all: figures(),
+                squash_all: Some(figures()),
                 waste: Some(waste()),
                 millis: 1.0,
             },
@@ -503,7 +529,7 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(3),
-                squash_all: figures(),
+                squash_all: Some(figures()),
                 waste: Some(waste()),
                 millis: 1.0,
             },

@@ -244,9 +244,9 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 millis,
             })
         }
-        Event::Waste { waste } => {
+        Event::Waste { waste, squash_all } => {
             bridge.borrow_mut().busy = false;
-            dispatch.dispatch(Action::Waste(waste))
+            dispatch.dispatch(Action::Waste(waste, squash_all))
         }
         Event::Timeline { timeline, path } => dispatch.dispatch(Action::Timeline(path, timeline)),
         Event::Tree { layer, .. } => {

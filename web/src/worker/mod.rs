@@ -171,6 +171,7 @@ fn handle(request: Request, carried: JsValue) {
             post(
                 &Event::Waste {
                     waste: Box::new(waste),
+                    squash_all: None,
                 },
                 None,
             );
@@ -261,17 +262,18 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
         fs,
         changes,
     };
-    let squash_all = SquashFigures::new(&plan(&session, 0, Vec::new())?);
-    // The layer table first; the waste analysis (a few hundred ms on 100,000 files) follows.
+    // The layer table first; the squash plan and the waste analysis (a few hundred ms on
+    // 100,000 files) follow.
     post(
         &Event::Analyzed {
             summary: Box::new(summary),
-            squash_all,
+            squash_all: None,
             waste: None,
             millis: js_sys::Date::now() - started,
         },
         None,
     );
+    let squash_all = SquashFigures::new(&plan(&session, 0, Vec::new())?);
     let waste = WasteReport::new(
         &session.image,
         &session.fs,
@@ -282,6 +284,7 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
     post(
         &Event::Waste {
             waste: Box::new(waste),
+            squash_all: Some(squash_all),
         },
         None,
     );
