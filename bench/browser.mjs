@@ -19,7 +19,7 @@
 //        writes every run's figures and the medians to FILE, for bench/run)
 // Needs: dist/ built (trunk build index.html --release --offline); builds the release CLI.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, readFileSync, readdirSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
@@ -336,8 +336,15 @@ async function main() {
       nativeAnalyzeRss: m((r) => r.a.maxRss),
       nativeSquashMs: m((r) => r.s.ms),
       nativeSquashRss: m((r) => r.s.maxRss),
+      // Ratios per run (the browser run and the native runs right after it), then the median.
+      tableRatio: m((r) => r.b.inPage.table / r.n.ms),
+      wasteRatio: m((r) => r.b.inPage.waste / r.a.ms),
+      buildRatio: m((r) => r.b.inPage.build / r.s.ms),
     };
+    const git = (a) => spawnSync("git", ["-C", root, ...a], { encoding: "utf8" }).stdout.trim();
     const doc = {
+      commit: git(["rev-parse", "--short", "HEAD"]),
+      dirty: git(["status", "--porcelain", "--", "crates", "web"]) !== "",
       image,
       bytes: size,
       runs: RUNS,
