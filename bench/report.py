@@ -288,6 +288,8 @@ def main():
         w(f"| peak memory: summed RSS of Chromium's processes (native: squash) | {size(M['peakRss'])} | {size(M['nativeSquashRss'])} | {rr(M['peakRss'], M['nativeSquashRss'])} |")
         w(f"| peak memory: summed PSS | {size(M['peakPss'])} | | |")
         w(f"\nThe download is {'byte-identical to' if B.get('sameBytesAsNative') else 'NOT the same bytes as'} the native squash (sha256).\n")
+        if os.path.exists(os.path.join(d, "browser-profile.md")):
+            w("Where the browser's time goes, and why opening stays above 3×: [browser-profile.md](browser-profile.md).\n")
 
     # ---- targets
     targets = []
