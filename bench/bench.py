@@ -11,8 +11,8 @@ Environment (all optional; bench/run documents them):
   FIX         cache of the make_fixtures.sh images (realistic, large: $FIX/out)   /work/fixtures
   BENCH_DIR   cache of the generated scaling images                               $FIX/bench
   REPS        runs per tool and image                                             3
-  PEER_BUDGET seconds of one peer on one image after which it gets no more runs   600
-  PEER_TIMEOUT seconds after which one peer run is stopped (recorded as timeout)  2400
+  PEER_BUDGET seconds of one peer on one image after which it gets no more runs   500
+  PEER_TIMEOUT seconds after which one peer run is stopped (recorded as timeout)  1200
               (a peer is not started where its time on the previous image of the series,
               scaled linearly, already passes this)
   BENCH_HUGE=1 add the 10 GB image (about 25 GB of disk while it runs)
@@ -45,8 +45,8 @@ GEN = os.path.join(HERE, "gen_image.py")
 FIX = os.environ.get("FIX", "/work/fixtures")
 BENCH_DIR = os.environ.get("BENCH_DIR", os.path.join(FIX, "bench"))
 REPS = int(os.environ.get("REPS", "3"))
-PEER_BUDGET = float(os.environ.get("PEER_BUDGET", "600"))
-PEER_TIMEOUT = float(os.environ.get("PEER_TIMEOUT", "2400"))
+PEER_BUDGET = float(os.environ.get("PEER_BUDGET", "500"))
+PEER_TIMEOUT = float(os.environ.get("PEER_TIMEOUT", "1200"))
 HUGE = os.environ.get("BENCH_HUGE") == "1"
 PEER_SQUASH_HUGE = os.environ.get("BENCH_PEER_SQUASH_HUGE") == "1"
 ONLY = [x for x in os.environ.get("BENCH_ONLY", "").split(",") if x]
