@@ -197,3 +197,18 @@ fn prefixes_are_normalised_and_escaping_entries_ignored() {
     assert_eq!(paths(&fs), ["a"]);
     assert_eq!(idx[0].notices.len(), 1);
 }
+
+#[test]
+fn opaque_root_hides_every_lower_path_whatever_its_bytes() {
+    // Names starting with 0xff sort after every one-byte bound: the root's subtree has no
+    // upper bound.
+    let l0 = L::new()
+        .file("a", b"1")
+        .raw_file(b"\xff\xff", b"2")
+        .raw_file(b"\xff/x", b"3")
+        .build();
+    let l1 = L::new().file("new", b"4").file(".wh..wh..opq", b"").build();
+    let (_, fs, cs) = union(&[l0, l1]);
+    assert_eq!(paths(&fs), ["new"]);
+    assert_eq!(cs[1].counts().removed, 3);
+}
