@@ -1,6 +1,7 @@
 //! A `Blob` (the dropped `File`) as the core's [`Source`]: every read is a synchronous
 //! `FileReaderSync` of a `Blob.slice`, which exists only in dedicated workers. Each call costs
-//! about 0.7 ms whatever its size, so the core's 1 MiB read-ahead window matters here.
+//! about 0.7 ms whatever its size, so the core's read-ahead window (1 MiB, growing to 8 MiB
+//! through stretches of small files) matters here.
 
 use std::io;
 

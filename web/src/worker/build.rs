@@ -1,9 +1,11 @@
 //! Builds the squashed image as a `Blob` without copying unchanged data: kept layers and
 //! unchanged runs of the squashed layer are `File.slice`s of the input; only new headers, the
 //! config and the manifest are new bytes. The new layer must still be hashed (its diff_id), so
-//! its bytes are read once, in 4 MiB reads, yielding to the event loop every 64 MiB so the
-//! browser can collect the read buffers (see BROWSER_IO.md). Bytes that are not in the input
-//! file as such (compressed layers' contents, a gzipped archive) are collected into the Blob.
+//! its bytes are read once: when they are all slices and new headers (an uncompressed
+//! archive), from the assembled layer `Blob` with several asynchronous reads in flight, so the
+//! browser reads while this thread hashes; otherwise (compressed layers' contents, a gzipped
+//! archive) through the core's decoders in 4 MiB reads, collected into the Blob, yielding to
+//! the event loop every 64 MiB so the browser can collect the read buffers (see BROWSER_IO.md).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
