@@ -291,6 +291,39 @@ def main():
         if os.path.exists(os.path.join(d, "browser-profile.md")):
             w("Where the browser's time goes, and why opening stays above 3×: [browser-profile.md](browser-profile.md).\n")
 
+    # ---- browser on every image
+    import glob
+    others = []
+    for f in sorted(glob.glob(os.path.join(d, "browser-*.json"))):
+        try:
+            others.append(json.load(open(f)))
+        except (OSError, ValueError):
+            pass
+    if others:
+        order = ["realistic", "large", "e10k", "e100k", "e1m", "b100m", "b1g", "b10g"]
+        def key(o):
+            base = os.path.basename(o["image"])
+            n, _, form = base[:-4].partition(".")
+            return (form != "docker", order.index(n) if n in order else 99)
+        others.sort(key=key)
+        w("## Browser on every image (bench/browser.mjs, one run each)\n")
+        w("In-page times; native = the CLI right after, on the same file. A gzip oci-archive's squashed "
+          "download collects its decompressed bytes into the Blob, so oci forms that decompress to a GB "
+          "or more are left out.\n")
+        w("| image | size | layer table | native `--no-waste` | ratio | waste shown | native `analyze` | ratio "
+          "| download ready | native `squash` | ratio | longest task | peak RSS | same bytes |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for o in others:
+            M = o["medians"]
+            f = lambda k: M.get(k)
+            ms = lambda v: secs(v / 1000) if v is not None else "–"
+            rt = lambda v: f"{v:.1f}×" if v else "–"
+            w(f"| {os.path.basename(o['image'])} | {size(o['bytes'])} | {ms(f('tableMs'))} | {ms(f('nativeAnalyzeNoWasteMs'))} | "
+              f"{rt(f('tableRatio'))} | {ms(f('wasteMs'))} | {ms(f('nativeAnalyzeMs'))} | {rt(f('wasteRatio'))} | "
+              f"{ms(f('buildMs'))} | {ms(f('nativeSquashMs'))} | {rt(f('buildRatio'))} | "
+              f"{f('longestTaskMs'):.0f} ms | {size(f('peakRss'))} | {'yes' if o.get('sameBytesAsNative') else '**no**'} |")
+        w("")
+
     # ---- targets
     targets = []
     L = imgs.get("large")
