@@ -9,7 +9,8 @@
 //!             format, images       layer indexes     change sets      (literal | range)
 //! ```
 //!
-//! The analysis is pure: no clock, no files, no globals. Bytes come in through one seam,
+//! The analysis is pure: no clock, no files, no globals (but the hash keys of [`hashing`],
+//! which change no result). Bytes come in through one seam,
 //! [`Source`] (a file, a buffer, a browser `Blob`); progress goes out through [`Progress`].
 //! Uncompressed layers are indexed from tar headers alone, seeking past contents, so cost
 //! grows with entries, not bytes.
@@ -36,6 +37,7 @@ pub mod archive;
 pub mod digest;
 mod error;
 pub mod fs;
+pub mod hashing;
 pub mod image;
 mod json;
 pub mod layer;

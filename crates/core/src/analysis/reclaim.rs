@@ -6,8 +6,8 @@
 //! later layer did to the file: a real content change, a metadata-only change (chmod/chown
 //! re-ships the whole file), or the same bytes written again (only the deep scan can tell).
 
+use crate::hashing::PathMap;
 use alloc::vec::Vec;
-use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -112,11 +112,6 @@ pub struct DeadCopy {
     /// The layer of that first change.
     pub superseded_by: u32,
 }
-
-/// A hash map keyed by paths. std's keyed SipHash, not a fast unkeyed hash: names come from
-/// untrusted archives, and an unkeyed hash without final mixing (Fx) put 300,000 sequential
-/// names like `f/123` into colliding buckets (30 s instead of 1 s).
-pub(crate) type PathMap<K, V> = HashMap<K, V>;
 
 /// Every change of each of `paths`, in layer order: (layer, change). Only the paths asked
 /// for get a list: the dead copies are usually a small share of all paths.

@@ -14,12 +14,12 @@
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use std::collections::HashMap;
 
 use serde::Serialize;
 
 use super::change::{Change, ChangeKind, ChangeSet, Diff, Removal};
 use super::whiteout::{classify, Role};
+use crate::hashing::{path_map, PathMap};
 use crate::layer::subtree_range;
 use crate::layer::{Entry, EntryKind, EntryPath, LayerIndex};
 
@@ -129,7 +129,7 @@ impl UnionFs {
             layer,
             lower,
             pos,
-            touched: HashMap::with_capacity(layer.entries.len()),
+            touched: path_map(layer.entries.len()),
             anomalies: Vec::new(),
             known_dir: None,
         };
@@ -337,7 +337,7 @@ struct Pass<'a, 'l> {
     layer: &'a LayerIndex,
     lower: &'l [&'a LayerIndex],
     pos: u32,
-    touched: HashMap<Cow<'a, [u8]>, Touch>,
+    touched: PathMap<Cow<'a, [u8]>, Touch>,
     anomalies: Vec<Anomaly>,
     /// A parent directory known to exist as a directory right now.
     known_dir: Option<&'a [u8]>,

@@ -16,6 +16,7 @@ use super::guard::HeaderGuard;
 use super::path::EntryPath;
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, Result};
+use crate::hashing::{PathHashing, PathSet};
 use crate::limits::Limits;
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source, READ_AHEAD};
@@ -268,9 +269,9 @@ fn collect<R: Read>(
 /// a different path (vanishingly rare, and unpredictable from outside) go to an exact set.
 #[derive(Default)]
 struct SeenPaths {
-    hasher: std::hash::RandomState,
+    hasher: PathHashing,
     first: std::collections::HashMap<u64, u32, NoRehash>,
-    collided: std::collections::HashSet<EntryPath>,
+    collided: PathSet<EntryPath>,
 }
 
 impl SeenPaths {

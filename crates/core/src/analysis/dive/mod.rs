@@ -19,7 +19,7 @@
 mod gosort;
 mod tree;
 
-use super::reclaim::PathMap;
+use crate::hashing::PathMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
