@@ -4,6 +4,10 @@ use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use layerlens_core::analysis::deep::{deep_scan, ContentHashes};
+use layerlens_core::analysis::dive::DiveTally;
+use layerlens_core::analysis::findings::FindingOptions;
+use layerlens_core::analysis::WasteReport;
 use layerlens_core::archive::{Archive, Selector};
 use layerlens_core::fs::{ChangeSet, UnionFs};
 use layerlens_core::image::Image;
@@ -25,8 +29,45 @@ pub struct Loaded {
     pub changes: Vec<ChangeSet>,
 }
 
+impl Loaded {
+    /// The deep scan's content hashes when `deep` is asked for (`analyze`, `ci`, `why`).
+    pub fn deep_scan(
+        &mut self,
+        deep: bool,
+        args: &ImageArgs,
+        bar: &mut Bar,
+    ) -> Result<Option<ContentHashes>> {
+        if !deep {
+            return Ok(None);
+        }
+        let hashes = deep_scan(self.archive.source_mut(), &self.image, &self.changes, bar)
+            .with_context(|| format!("deep scan of {}", display(&args.image)))?;
+        Ok(Some(hashes))
+    }
+
+    /// The waste report, from dive's tally computed beside the union build.
+    pub fn waste(&self, tally: DiveTally, hashes: Option<&ContentHashes>) -> WasteReport {
+        WasteReport::with_tally(
+            tally,
+            &self.image,
+            &self.fs,
+            &self.changes,
+            hashes,
+            &FindingOptions::default(),
+        )
+    }
+}
+
 pub fn load(args: &ImageArgs, bar: &mut Bar) -> Result<Loaded> {
-    Ok(load_with(args, bar, |_| ())?.0)
+    let (archive, which, image) = open_image(args, bar)?;
+    let (fs, changes) = UnionFs::build(image.indexes());
+    Ok(Loaded {
+        archive,
+        which,
+        image,
+        fs,
+        changes,
+    })
 }
 
 /// [`load`], running `beside` on the indexed image on another thread while the union
@@ -36,21 +77,7 @@ pub fn load_with<T: Send>(
     bar: &mut Bar,
     beside: impl FnOnce(&Image) -> T + Send,
 ) -> Result<(Loaded, T)> {
-    let path = &args.image;
-    let what = || format!("{}", path.display());
-    let file = File::open(path).with_context(|| format!("cannot open {}", what()))?;
-    let limits = args.limits.to_limits();
-    let mut archive = Archive::open(SeekSource::new(file), limits, bar).with_context(what)?;
-    let sel = Selector {
-        image: args.select.clone(),
-        platform: args.platform.clone(),
-    };
-    let which = archive.select(&sel).with_context(what)?;
-    let options = IndexOptions {
-        limits,
-        hash_compressed: false,
-    };
-    let image = Image::load(&mut archive, which, &options, bar).with_context(what)?;
+    let (archive, which, image) = open_image(args, bar)?;
     let (fs, changes, side) = std::thread::scope(|s| {
         let side = s.spawn(|| beside(&image));
         let (fs, changes) = UnionFs::build(image.indexes());
@@ -67,6 +94,26 @@ pub fn load_with<T: Send>(
         changes,
     };
     Ok((loaded, side))
+}
+
+/// Opens the archive, selects the image and indexes its layers.
+fn open_image(args: &ImageArgs, bar: &mut Bar) -> Result<(FileArchive, usize, Image)> {
+    let path = &args.image;
+    let what = || format!("{}", path.display());
+    let file = File::open(path).with_context(|| format!("cannot open {}", what()))?;
+    let limits = args.limits.to_limits();
+    let mut archive = Archive::open(SeekSource::new(file), limits, bar).with_context(what)?;
+    let sel = Selector {
+        image: args.select.clone(),
+        platform: args.platform.clone(),
+    };
+    let which = archive.select(&sel).with_context(what)?;
+    let options = IndexOptions {
+        limits,
+        hash_compressed: false,
+    };
+    let image = Image::load(&mut archive, which, &options, bar).with_context(what)?;
+    Ok((archive, which, image))
 }
 
 pub fn display(path: &Path) -> String {

@@ -4,10 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::analysis::deep::deep_scan;
 use layerlens_core::analysis::dive::DiveTally;
-use layerlens_core::analysis::findings::FindingOptions;
-use layerlens_core::analysis::WasteReport;
 use layerlens_core::image::verify;
 use layerlens_core::sanitize::display_bytes;
 
@@ -38,25 +35,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let hashes = if args.deep {
-        Some(
-            deep_scan(l.archive.source_mut(), &l.image, &l.changes, &mut bar)
-                .with_context(|| format!("deep scan of {}", display(&args.image.image)))?,
-        )
-    } else {
-        None
-    };
+    let hashes = l.deep_scan(args.deep, &args.image, &mut bar)?;
     bar.finish();
-    let report = tally.map(|tally| {
-        WasteReport::with_tally(
-            tally,
-            &l.image,
-            &l.fs,
-            &l.changes,
-            hashes.as_ref(),
-            &FindingOptions::default(),
-        )
-    });
+    let report = tally.map(|tally| l.waste(tally, hashes.as_ref()));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {

@@ -10,9 +10,7 @@ use anyhow::{Context, Result};
 use layerlens_core::analysis::ci::{
     dive_text, evaluate, layerlens_text, CiConfig, CiInput, Outcome,
 };
-use layerlens_core::analysis::deep::deep_scan;
 use layerlens_core::analysis::dive::DiveTally;
-use layerlens_core::analysis::findings::FindingOptions;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::sanitize::display_bytes;
 use serde::Serialize;
@@ -94,23 +92,9 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
     let (l, tally) = load_with(&args.image, &mut bar, DiveTally::new)?;
     // Freeing every path of a large image takes longer than the process's exit does.
     let l = Box::leak(Box::new(l));
-    let hashes = if args.deep {
-        Some(
-            deep_scan(l.archive.source_mut(), &l.image, &l.changes, &mut bar)
-                .with_context(|| format!("deep scan of {}", display(&args.image.image)))?,
-        )
-    } else {
-        None
-    };
+    let hashes = l.deep_scan(args.deep, &args.image, &mut bar)?;
     bar.finish();
-    let report = WasteReport::with_tally(
-        tally,
-        &l.image,
-        &l.fs,
-        &l.changes,
-        hashes.as_ref(),
-        &FindingOptions::default(),
-    );
+    let report = l.waste(tally, hashes.as_ref());
     let image_size: u64 = l.image.layers.iter().map(|x| x.index.tar_size).sum();
     let security = report.security_findings();
     let verdict = evaluate(

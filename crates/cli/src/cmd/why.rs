@@ -5,7 +5,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use layerlens_core::analysis::deep::deep_scan;
 use layerlens_core::analysis::timeline::{EventKind, Timeline};
 use layerlens_core::sanitize::display_bytes;
 
@@ -17,14 +16,7 @@ use crate::render::table::{ellipsize, size};
 pub fn run(args: &WhyArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
     let mut l = load(&args.image, &mut bar)?;
-    let hashes = if args.deep {
-        Some(
-            deep_scan(l.archive.source_mut(), &l.image, &l.changes, &mut bar)
-                .with_context(|| format!("deep scan of {}", display(&args.image.image)))?,
-        )
-    } else {
-        None
-    };
+    let hashes = l.deep_scan(args.deep, &args.image, &mut bar)?;
     bar.finish();
     let Some(t) = Timeline::new(
         &l.image,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::deep::ContentHashes;
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{Change, ChangeKind, ChangeSet, Diff, EntryRef, Removal, UnionFs};
+use crate::fs::{Change, ChangeKind, ChangeSet, Diff, EntryRef, Node, Removal, UnionFs};
 use crate::image::Image;
 use crate::layer::{EntryPath, NoticeKind};
 use crate::squash::{plan_layer, LayerOptions};
@@ -142,30 +142,28 @@ pub fn dead_copies(
     changes: &[ChangeSet],
     hashes: Option<&ContentHashes>,
 ) -> Vec<DeadCopy> {
-    // The copies that do not survive, per layer (what follows looks only at those).
-    let dead: Vec<Vec<usize>> = image
+    // The copies that do not survive, per layer, with the path's final node (what follows
+    // looks only at those).
+    let dead: Vec<Vec<(usize, Option<&Node>)>> = image
         .layers
         .iter()
         .enumerate()
         .map(|(li, layer)| {
+            let here = |ei: usize| EntryRef {
+                layer: li as u32,
+                entry: ei as u32,
+            };
             let entries = layer.index.entries.iter().enumerate();
             entries
-                .filter(|(ei, e)| {
-                    let here = EntryRef {
-                        layer: li as u32,
-                        entry: *ei as u32,
-                    };
-                    !e.path.is_root()
-                        && classify(&e.path) == Role::Plain
-                        && top.get(e.path.as_bytes()).is_none_or(|n| n.entry != here)
-                })
-                .map(|(ei, _)| ei)
+                .filter(|(_, e)| !e.path.is_root() && classify(&e.path) == Role::Plain)
+                .map(|(ei, e)| (ei, top.get(e.path.as_bytes())))
+                .filter(|&(ei, node)| node.is_none_or(|n| n.entry != here(ei)))
                 .collect()
         })
         .collect();
     let dead_paths = image.layers.iter().zip(&dead).flat_map(|(layer, ds)| {
         ds.iter()
-            .filter_map(|&ei| layer.index.entries.get(ei).map(|e| &e.path))
+            .filter_map(|&(ei, _)| layer.index.entries.get(ei).map(|e| &e.path))
     });
     let hist = history(changes, dead_paths);
     let mut out = Vec::new();
@@ -184,13 +182,12 @@ pub fn dead_copies(
                 last_in_layer.insert(&e.path, ei);
             }
         }
-        for &ei in dead_here {
+        for &(ei, node) in dead_here {
             let Some(e) = entries.get(ei) else { continue };
             let here = EntryRef {
                 layer: li as u32,
                 entry: ei as u32,
             };
-            let node = top.get(e.path.as_bytes());
             let all: &[(u32, &Change)] = hist.get(&e.path).map_or(&[], Vec::as_slice);
             // Changes after this layer (the path's own history is in layer order).
             let later = all
