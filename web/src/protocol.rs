@@ -71,12 +71,6 @@ pub enum Event {
     Analyzed {
         /// Overview and layer table.
         summary: Box<ImageSummary>,
-        /// What squashing everything would save, when already known; otherwise it comes with
-        /// the [`Event::Waste`] that follows (the table is not held back for the plan).
-        squash_all: Option<SquashFigures>,
-        /// Waste figures (dive-compatible and layerlens') and findings, when already known;
-        /// otherwise an [`Event::Waste`] follows.
-        waste: Option<Box<WasteReport>>,
         /// Milliseconds the worker spent.
         millis: f64,
     },
@@ -88,7 +82,8 @@ pub enum Event {
         /// Rows in the carried buffer.
         rows: usize,
     },
-    /// Waste figures: after the layer table, and again after a deep scan.
+    /// Waste figures (dive-compatible and layerlens') and findings: after the layer table,
+    /// and again after a deep scan.
     Waste {
         /// The report.
         waste: Box<WasteReport>,

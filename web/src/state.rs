@@ -110,8 +110,6 @@ pub enum Action {
     /// Analysis finished.
     Analyzed {
         summary: Box<ImageSummary>,
-        squash_all: Option<SquashFigures>,
-        waste: Option<Box<WasteReport>>,
         millis: f64,
     },
     /// New waste figures (after the layer table, or a deep scan), with the squash-all figures
@@ -202,17 +200,13 @@ impl Reducible for AppState {
                 });
                 s.file_name = Some(name);
             }
-            Action::Analyzed {
-                summary,
-                squash_all,
-                waste,
-                millis,
-            } => {
+            Action::Analyzed { summary, millis } => {
                 s.busy = None;
-                s.waste = waste.map(Rc::from);
+                // The waste report and the squash figures follow (Action::Waste).
+                s.waste = None;
                 s.selected = summary.layers.len().saturating_sub(1);
                 s.summary = Some(Rc::from(summary));
-                s.squash_all = squash_all;
+                s.squash_all = None;
                 s.analyze_millis = millis;
                 s.from = 0;
                 s.plan = None;
@@ -393,8 +387,6 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(3),
-                squash_all: Some(figures()),
-                waste: Some(waste()),
                 millis: 1.0,
             },
         );
@@ -418,8 +410,6 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(2),
-                squash_all: None,
-                waste: None,
                 millis: 1.0,
             },
         );
@@ -450,8 +440,6 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(4),
-                squash_all: Some(figures()),
-                waste: Some(waste()),
                 millis: 1.0,
             },
         );
@@ -477,8 +465,6 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(3),
-                squash_all: Some(figures()),
-                waste: Some(waste()),
                 millis: 1.0,
             },
         );
@@ -512,8 +498,6 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(1),
-                squash_all: Some(figures()),
-                waste: Some(waste()),
                 millis: 1.0,
             },
         );
@@ -529,8 +513,6 @@ mod tests {
             s,
             Action::Analyzed {
                 summary: summary(3),
-                squash_all: Some(figures()),
-                waste: Some(waste()),
                 millis: 1.0,
             },
         );

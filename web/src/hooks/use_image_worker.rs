@@ -226,23 +226,13 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             total,
             now: js_now(),
         }),
-        Event::Analyzed {
-            summary,
-            squash_all,
-            waste,
-            millis,
-        } => {
+        Event::Analyzed { summary, millis } => {
             let mut b = bridge.borrow_mut();
             b.analyzed = true;
             // Still busy until the waste report that follows has arrived.
-            b.busy = waste.is_none();
+            b.busy = true;
             drop(b);
-            dispatch.dispatch(Action::Analyzed {
-                summary,
-                squash_all,
-                waste,
-                millis,
-            })
+            dispatch.dispatch(Action::Analyzed { summary, millis })
         }
         Event::Waste { waste, squash_all } => {
             bridge.borrow_mut().busy = false;

@@ -115,7 +115,9 @@ pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Re
             match part {
                 Part::Literal { bytes, .. } => layer.bytes(bytes),
                 Part::Archive { offset, len } => layer.slice(&file, *offset, *len)?,
-                Part::Decoded { .. } => {}
+                Part::Decoded { .. } => {
+                    return Err("internal error: a decoded part in an uncompressed archive".into())
+                }
             }
         }
         layer.flush();

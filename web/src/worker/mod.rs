@@ -288,8 +288,6 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
     post(
         &Event::Analyzed {
             summary: Box::new(summary),
-            squash_all: None,
-            waste: None,
             millis: js_sys::Date::now() - started,
         },
         None,
