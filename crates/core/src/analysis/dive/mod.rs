@@ -241,17 +241,6 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
             if !is_leaf {
                 return true;
             }
-            // dive records the path before it sizes a whiteout (and keeps it on failure).
-            if !stats.contains_key(path) {
-                stats.insert(
-                    path.to_vec(),
-                    PathStat {
-                        cumulative: 0,
-                        min: -1,
-                        count: 0,
-                    },
-                );
-            }
             let size = if tree.is_whiteout(node) {
                 let below =
                     stacked.get_or_insert_with(|| trees.first().cloned().unwrap_or_else(Tree::new));
@@ -261,26 +250,35 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
                     }
                     stacked_upto += 1;
                 }
-                let Some(prev) = below.get(path) else {
-                    return false; // dive: "path does not exist", the layer walk stops
-                };
-                if below.info(prev).is_dir {
-                    below.subtree_size(prev)
-                } else {
-                    0
-                }
+                below.get(path).map(|prev| {
+                    if below.info(prev).is_dir {
+                        below.subtree_size(prev)
+                    } else {
+                        0
+                    }
+                })
             } else {
-                info.size
+                Some(info.size)
             };
-            if let Some(s) = stats.get_mut(path) {
-                s.cumulative = s.cumulative.wrapping_add(size);
-                if s.min < 0 || size < s.min {
-                    s.min = size;
-                }
-                s.count += 1;
-                if s.count == 2 {
-                    inefficient.push(path.to_vec());
-                }
+            // dive records the path before it sizes a whiteout, and keeps it when that fails.
+            let s = match stats.get_mut(path) {
+                Some(s) => s,
+                None => stats.entry(path.to_vec()).or_insert(PathStat {
+                    cumulative: 0,
+                    min: -1,
+                    count: 0,
+                }),
+            };
+            let Some(size) = size else {
+                return false; // dive: "path does not exist", the layer walk stops
+            };
+            s.cumulative = s.cumulative.wrapping_add(size);
+            if s.min < 0 || size < s.min {
+                s.min = size;
+            }
+            s.count += 1;
+            if s.count == 2 {
+                inefficient.push(path.to_vec());
             }
             true
         });
