@@ -35,7 +35,7 @@ const artefacts = join(root, "target", "e2e");
 const downloads = join(artefacts, "downloads");
 const scratch = join(artefacts, "scratch");
 const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
-const fixtures = resolve(root, "..", "shared", "fixtures");
+const fixtures = join(root, "tests", "fixtures");
 const TIMEOUT_MS = 20_000;
 
 const F = {

@@ -1,5 +1,5 @@
 //! dive parity: layerlens' dive-compatible figures against dive 0.13.1's own output on every
-//! shared fixture dive reads (`../shared/fixtures/expected/dive/`), and against dive itself
+//! fixture dive reads (`tests/fixtures/expected/dive/`), and against dive itself
 //! when it is installed (it must be: a missing dive fails with the install hint).
 //!
 //! dive reads an oci-archive (no `manifest.json`) with its layers in Go map order, which
@@ -21,7 +21,7 @@ use serde_json::Value;
 fn fixtures() -> PathBuf {
     match std::env::var_os("LAYERLENS_FIXTURES") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures"),
     }
 }
 

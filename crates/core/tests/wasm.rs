@@ -24,11 +24,10 @@ impl Source for Stingy {
     }
 }
 
-const DOCKER: &[u8] = include_bytes!("../../../../shared/fixtures/built/whiteouts.docker.tar");
-const OCI_GZIP: &[u8] = include_bytes!("../../../../shared/fixtures/built/whiteouts.oci.tar");
-const OCI_ZSTD: &[u8] =
-    include_bytes!("../../../../shared/fixtures/real/dive/test-oci-zstd-image.tar");
-const LEGACY: &[u8] = include_bytes!("../../../../shared/fixtures/real/dive/test-docker-image.tar");
+const DOCKER: &[u8] = include_bytes!("../../../tests/fixtures/built/whiteouts.docker.tar");
+const OCI_GZIP: &[u8] = include_bytes!("../../../tests/fixtures/built/whiteouts.oci.tar");
+const OCI_ZSTD: &[u8] = include_bytes!("../../../tests/fixtures/real/dive/test-oci-zstd-image.tar");
+const LEGACY: &[u8] = include_bytes!("../../../tests/fixtures/real/dive/test-docker-image.tar");
 
 fn load(bytes: &'static [u8]) -> (Archive<Stingy>, Image) {
     let mut a = Archive::open(Stingy(bytes), Limits::default(), &mut NoProgress).unwrap();

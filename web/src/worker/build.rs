@@ -5,7 +5,7 @@
 //! archive), from the assembled layer `Blob` with several asynchronous reads in flight, so the
 //! browser reads while this thread hashes; otherwise (compressed layers' contents, a gzipped
 //! archive) through the core's decoders in 4 MiB reads, collected into the Blob, yielding to
-//! the event loop every 64 MiB so the browser can collect the read buffers (see BROWSER_IO.md).
+//! the event loop every 64 MiB so the browser can collect the read buffers (see docs/browser-io.md).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
