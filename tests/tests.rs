@@ -7,6 +7,8 @@
 //! - `buildah`: images built here with buildah for the edge cases, analyzed, exported and
 //!   squashed.
 //! - `cli`: process-level behaviour: exit codes, messages, pipes, argument validation.
+//! - `names`: names with bidirectional overrides and zero-width characters reach no terminal
+//!   raw.
 //!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
@@ -23,6 +25,7 @@ mod buildah;
 mod cli;
 mod export;
 mod hostile;
+mod names;
 mod peers;
 mod reference;
 mod rootfs;
