@@ -16,6 +16,7 @@
 
 mod app;
 pub mod components;
+pub mod hash_keys;
 pub mod hooks;
 mod memcmp;
 pub mod protocol;
