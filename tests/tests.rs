@@ -16,6 +16,7 @@
 //!
 //! Peer tools are required: a missing one fails the test with an install hint
 //! (`scripts/setup test`).
+#![forbid(unsafe_code)]
 
 #[macro_use]
 mod macros;

@@ -1,4 +1,5 @@
 //! The page's entry point: renders [`layerlens_web::App`] into `<body>`.
+#![forbid(unsafe_code)]
 
 fn main() {
     // Before any map: the file tree keys its path index with these.
