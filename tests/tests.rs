@@ -9,6 +9,7 @@
 //! - `cli`: process-level behaviour: exit codes, messages, pipes, argument validation.
 //! - `names`: names with bidirectional overrides and zero-width characters reach no terminal
 //!   raw.
+//! - `unsafe_code`: every crate root forbids unsafe code but crates/memcmp.
 //!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
@@ -31,5 +32,6 @@ mod peers;
 mod reference;
 mod rootfs;
 mod squash;
+mod unsafe_code;
 mod util;
 mod waste;
