@@ -757,8 +757,8 @@ async function checkHostileNames(p, context, url) {
   const steps = await page.$$eval("#layer-table td.step .mono", (s) => s.map((x) => x.textContent));
   expectEq(p, "steps", steps, ["COPY app/evil\\u{202e}gnp.exe /app/", "RUN rm /tmp/zero\\u{200b}width.txt"]);
   for (const s of steps) if (!text.stdout.includes(`  ${s}\n`)) p.push(`step ${JSON.stringify(s)} is not the CLI's`);
-  // Findings: the deleted file's path, as the CLI lists it.
-  await page.waitForSelector("#findings .evidence button", { timeout: TIMEOUT_MS });
+  // Findings: the deleted file's path, as the CLI lists it (in a closed <details>).
+  await page.waitForSelector("#findings .evidence button", { state: "attached", timeout: TIMEOUT_MS });
   const evidence = await page.$$eval("#findings .evidence button", (b) => b.map((x) => x.textContent));
   expectEq(p, "finding evidence", evidence, [zero]);
   if (!text.stdout.includes(`paths: /${zero} `)) p.push(`the CLI's findings lack /${zero}`);
