@@ -7,6 +7,9 @@
 //! - `buildah`: images built here with buildah for the edge cases, analyzed, exported and
 //!   squashed.
 //! - `cli`: process-level behaviour: exit codes, messages, pipes, argument validation.
+//! - `names`: names with bidirectional overrides and zero-width characters reach no terminal
+//!   raw.
+//! - `unsafe_code`: every crate root forbids unsafe code but crates/memcmp.
 //!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
@@ -14,6 +17,7 @@
 //!
 //! Peer tools are required: a missing one fails the test with an install hint
 //! (`scripts/setup test`).
+#![forbid(unsafe_code)]
 
 #[macro_use]
 mod macros;
@@ -23,9 +27,11 @@ mod buildah;
 mod cli;
 mod export;
 mod hostile;
+mod names;
 mod peers;
 mod reference;
 mod rootfs;
 mod squash;
+mod unsafe_code;
 mod util;
 mod waste;

@@ -1,5 +1,6 @@
 //! `layerlens`: analyze, export and squash container image archives from the command line.
 //! Glue only: parse arguments, open the file, call the core, render the result.
+#![forbid(unsafe_code)]
 
 mod args;
 mod cmd;

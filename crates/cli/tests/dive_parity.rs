@@ -5,6 +5,7 @@
 //! dive reads an oci-archive (no `manifest.json`) with its layers in Go map order, which
 //! changes from run to run; for those the order of the recorded run is recovered from its
 //! JSON (each layer's file list) and the figures are compared for that order.
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
 //! The core on wasm32 (run with wasm-bindgen-test-runner): real fixtures, embedded at compile
 //! time, read through a short-read source, analysed and squashed entirely in memory.
+#![forbid(unsafe_code)]
 #![cfg(target_arch = "wasm32")]
 
 use std::io;

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::{human_size, ImageSummary, SquashFigures};
 use yew::prelude::*;
 
@@ -86,7 +87,7 @@ pub fn SquashPanel(props: &SquashPanelProps) -> Html {
     let built = props.built.as_ref().map(|b| {
         html! {
             <p class="built" id="built">
-                { "Built " }<a href={b.url.clone()} download={b.name.clone()} id="download-link">{ &b.name }</a>
+                { "Built " }<a href={b.url.clone()} download={b.name.clone()} id="download-link">{ display_text(&b.name) }</a>
                 { format!(" ({}, {:.1} s): image {}", human_size(b.size as u64), b.millis / 1000.0, b.image_id) }
                 <br /><span class="muted">{ format!("new layer {}", b.diff_id) }</span>
             </p>

@@ -12,7 +12,7 @@ use layerlens_core::analysis::ci::{
 };
 use layerlens_core::analysis::dive::DiveTally;
 use layerlens_core::analysis::WasteReport;
-use layerlens_core::sanitize::display_bytes;
+use layerlens_core::sanitize::{display_bytes, display_text};
 use serde::Serialize;
 
 use crate::args::CiArgs;
@@ -107,7 +107,7 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
         },
     );
     for note in &config.notes {
-        eprintln!("layerlens: note: {note}");
+        eprintln!("layerlens: note: {}", display_text(note));
     }
     if let Some(file) = &args.junit {
         std::fs::write(file, junit::report(&verdict, &display(&args.image.image)))
