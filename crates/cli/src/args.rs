@@ -173,16 +173,30 @@ pub struct WhyArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Where to write the tar (`-` for standard output).
+    /// Where to write the tar (`-` for standard output). A file appears only when complete
+    /// (written beside it, then renamed); it may not be the input.
     #[arg(short, long, value_name = "ROOTFS.tar")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// How outputs are written.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct WriteArgs {
+    /// Do not check free space before writing (for filesystems that compress or report
+    /// free space wrongly); a full disk then fails the write, and nothing is left behind.
+    #[arg(long)]
+    pub no_space_check: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SquashArgs {
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Where to write the squashed image (a docker-archive tar).
+    /// Where to write the squashed image (a docker-archive tar; `-` for standard output,
+    /// to pipe into `podman load`). A file appears only when complete (written beside it,
+    /// then renamed); it may not be the input, not even through a link.
     #[arg(
         short,
         long,
@@ -207,4 +221,6 @@ pub struct SquashArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
