@@ -7,6 +7,8 @@
 //! - `buildah`: images built here with buildah for the edge cases, analyzed, exported and
 //!   squashed.
 //! - `cli`: process-level behaviour: exit codes, messages, pipes, argument validation.
+//! - `output`: outputs appear whole or not at all and never over the input (signals, a full
+//!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
 //!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
@@ -23,6 +25,7 @@ mod buildah;
 mod cli;
 mod export;
 mod hostile;
+mod output;
 mod peers;
 mod reference;
 mod rootfs;
