@@ -17,6 +17,7 @@
 mod app;
 pub mod components;
 pub mod hooks;
+mod input_check;
 mod memcmp;
 pub mod protocol;
 pub mod state;

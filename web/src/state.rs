@@ -131,6 +131,9 @@ pub enum Action {
     Built(Built),
     /// Work failed.
     Failed(String),
+    /// The built image cannot be saved (the input file changed or vanished): it is no longer
+    /// offered.
+    DownloadFailed(String),
     /// The person cancelled long work; an analysis in progress takes its file with it.
     Cancelled {
         /// The image was already shown (a build or deep scan was cancelled).
@@ -246,6 +249,11 @@ impl Reducible for AppState {
             }
             Action::Failed(message) => {
                 s.busy = None;
+                s.error = Some(message);
+            }
+            Action::DownloadFailed(message) => {
+                s.busy = None;
+                s.built = None;
                 s.error = Some(message);
             }
             Action::Cancelled { keep_image } => {

@@ -189,6 +189,10 @@ pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Re
             plan.archive_size, size
         ));
     }
+    // The download reads the input file again: refuse to offer one that cannot complete.
+    crate::input_check::still_readable(&file)
+        .await
+        .map_err(|reason| crate::input_check::failure(&s.file.name(), &reason))?;
     progress.send("Hashing the new layer", total, total, true);
     let base = s.file.name();
     let stem = base.strip_suffix(".tar").unwrap_or(&base);
