@@ -15,6 +15,8 @@
 // - Cancel stops an analysis; a file opened while another is analysed shows only its own figures;
 // - a squash whose download fails (2 GiB of decompressed layer in an off-the-record context)
 //   is not reported as built;
+// - a squash whose input file changed on disk (before the build, after it) or vanished is
+//   reported as failed with the browser's reason, and nothing is downloaded;
 // - a two-image archive offers both images and shows the second one's figures when picked;
 // - the file tree marks a layer's added / modified / removed paths and filters by path;
 // - every request of every page and worker stays on localhost.
@@ -26,7 +28,7 @@
 //   skopeo, and Chromium (env CHROMIUM overrides /usr/bin/chromium).
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { SUB_PATH, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
 
@@ -586,6 +588,8 @@ async function main() {
     await page.close();
   });
 
+  await changedInputChecks(context, atRoot);
+
   await test("squash of a 2 GiB gzipped layer: the download completes, or the page says it failed", async (p) => {
     // The new layer's bytes are not in the input file (it is compressed), so the app gathers
     // them in the Blob; in an off-the-record context (this one, like an Incognito window)
@@ -707,6 +711,85 @@ async function treeChecks(page, file, stem) {
     await shot(page, `${stem}-tree-filter.png`);
     await page.fill("#tree-filter", "");
     await page.waitForFunction(() => document.querySelectorAll("#files .tree-row").length > 2, null, { timeout: TIMEOUT_MS });
+  });
+}
+
+/**
+ * The squashed download is made of slices of the input File, read again when it is saved. A
+ * file changed or deleted on disk after it was opened can no longer be read: the page must say
+ * the build failed and why, withdraw the download link, and start no download.
+ */
+async function changedInputChecks(context, url) {
+  const file = join(scratch, "changing.tar");
+  const failedAsExpected = async (p, page, what, downloads) => {
+    const before = downloads.length;
+    const text = await page
+      .waitForSelector("#error:not([data-e2e-stale]) .error-text", { timeout: TIMEOUT_MS })
+      .then((e) => e.textContent())
+      .catch(() => null);
+    if (text === null) p.push(`${what}: no error shown`);
+    else if (!/changed or vanished on disk.*\((NotReadableError|NotFoundError)/.test(text)) p.push(`${what}: the error does not give the cause: "${text}"`);
+    if (await page.$("#download-link")) p.push(`${what}: the download link is still offered`);
+    await page.waitForTimeout(1000);
+    if (downloads.length !== before) p.push(`${what}: a download started anyway`);
+    await shot(page, `changed-input-${what.replace(/\W+/g, "-")}.png`);
+    await markStale(page);
+  };
+  const fresh = async (page) => {
+    await copyFile(F.buildah, file);
+    const r = await loadByInput(page, file);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+  };
+  const build = async (page, from) => {
+    await page.selectOption("#squash-from", String(from));
+    await page.waitForFunction(
+      (from) => document.querySelector("#squash-from")?.value === String(from) && document.querySelector("#plan-archive-size") && !document.querySelector("#build").disabled,
+      from,
+      { timeout: TIMEOUT_MS },
+    );
+    await page.click("#build");
+  };
+  const builtAndDownloaded = async (p, page, downloads) => {
+    const first = await page.waitForEvent("download", { timeout: TIMEOUT_MS });
+    const failure = await first.failure();
+    if (failure) p.push(`the download before any change failed: ${failure}`);
+    await first.delete();
+    await page.waitForSelector("#download-link", { timeout: TIMEOUT_MS });
+    return downloads.length;
+  };
+
+  await test("input changed or vanished on disk: the build and the download link say so, nothing is downloaded", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const downloads = [];
+    page.on("download", (d) => downloads.push(d));
+
+    // Changed after the build: the link checks before saving.
+    await fresh(page);
+    await build(page, 0);
+    await builtAndDownloaded(p, page, downloads);
+    await truncate(file, 4096);
+    await page.click("#download-link");
+    await failedAsExpected(p, page, "truncated after the build", downloads);
+
+    // Deleted after the build.
+    await fresh(page);
+    await build(page, 0);
+    await builtAndDownloaded(p, page, downloads);
+    await rm(file);
+    await page.click("#download-link");
+    await failedAsExpected(p, page, "deleted after the build", downloads);
+
+    // Changed between the analysis and the build, for a full squash (the new layer is read
+    // while hashing) and a partial one (kept layers are slices never read before saving).
+    for (const from of [0, 2]) {
+      await fresh(page);
+      await appendFile(file, Buffer.alloc(512));
+      await build(page, from);
+      await failedAsExpected(p, page, `grown before a build from layer ${from}`, downloads);
+    }
+    p.push(...(await pageProblems(app)));
+    await page.close();
   });
 }
 

@@ -355,3 +355,99 @@ impl Drop for Registered {
         signals::forget(&mut signals::registry(), &self.0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPACE: WriteOptions = WriteOptions { space_check: true };
+
+    fn partials(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".partial"))
+            .collect()
+    }
+
+    fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.tar");
+        std::fs::write(&input, b"input").unwrap();
+        let dest = dir.path().join("out.tar");
+        (dir, input, dest)
+    }
+
+    #[test]
+    fn a_committed_file_appears_whole_and_the_temporary_file_is_gone() {
+        let (dir, input, dest) = setup();
+        let d = Destination::resolve(&dest, &input).unwrap();
+        let mut out = d.create(10, SPACE).unwrap();
+        out.write_all(b"0123456789").unwrap();
+        assert!(!dest.exists(), "visible before the commit");
+        assert_eq!(partials(dir.path()).len(), 1);
+        assert_eq!(out.commit().unwrap(), 10);
+        assert_eq!(std::fs::read(&dest).unwrap(), b"0123456789");
+        assert!(partials(dir.path()).is_empty());
+        assert!(no_stale_registration());
+    }
+
+    #[test]
+    fn a_panic_while_writing_removes_the_temporary_file() {
+        let (dir, input, dest) = setup();
+        std::fs::write(&dest, b"old").unwrap();
+        let d = Destination::resolve(&dest, &input).unwrap();
+        let caught = std::panic::catch_unwind(|| {
+            let mut out = d.create(10, SPACE).unwrap();
+            out.write_all(b"01234").unwrap();
+            panic!("a bug half-way");
+        });
+        assert!(caught.is_err());
+        assert_eq!(std::fs::read(&dest).unwrap(), b"old");
+        assert!(partials(dir.path()).is_empty());
+        assert!(no_stale_registration());
+    }
+
+    #[test]
+    fn a_short_output_is_not_committed() {
+        let (dir, input, dest) = setup();
+        let d = Destination::resolve(&dest, &input).unwrap();
+        let mut out = d.create(10, SPACE).unwrap();
+        out.write_all(b"01234").unwrap();
+        let err = out.commit().unwrap_err();
+        assert!(
+            format!("{err:#}").contains("planned 10 bytes but wrote 5"),
+            "{err:#}"
+        );
+        assert!(!dest.exists());
+        assert!(partials(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn more_than_the_free_space_is_refused_before_writing() {
+        let (dir, input, dest) = setup();
+        let d = Destination::resolve(&dest, &input).unwrap();
+        let err = d.create(u64::MAX / 2, SPACE).err().expect("refused");
+        assert!(
+            format!("{err:#}").contains("not enough free space"),
+            "{err:#}"
+        );
+        assert!(partials(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn the_input_is_refused_as_output() {
+        let (dir, input, _) = setup();
+        std::os::unix::fs::symlink(&input, dir.path().join("link")).unwrap();
+        for dest in [input.clone(), dir.path().join("link")] {
+            let err = Destination::resolve(&dest, &input).unwrap_err();
+            assert!(format!("{err:#}").contains("refusing to write"), "{err:#}");
+        }
+    }
+
+    /// The signal thread knows no path that is gone (tests run in parallel, so another
+    /// test's live temporary file may be registered; a removed one must not be).
+    fn no_stale_registration() -> bool {
+        signals::registry().iter().all(|p| p.exists())
+    }
+}
