@@ -600,3 +600,32 @@ fn a_replaced_file_keeps_its_mode_and_a_link_stays_a_link() {
     );
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
+
+/// `-o -` on a terminal is refused (an archive would only garble it); `script` gives the
+/// command a pseudo-terminal as standard output.
+#[test]
+fn a_terminal_as_standard_output_is_refused() {
+    let input = fixture("built/tiny.docker.tar");
+    for cmd in ["squash", "export"] {
+        let line = format!(
+            "'{}' {cmd} '{}' -o -",
+            layerlens_bin().display(),
+            input.display()
+        );
+        let out = output(
+            crate::util::peer_cmd("script")
+                .args(["-qec", &line, "/dev/null"])
+                .stderr(Stdio::piped()),
+        );
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.code() == Some(2) && shown.contains("it is a terminal"),
+            "{cmd} -o - on a terminal: {} {shown:?}",
+            out.status
+        );
+        assert!(
+            shown.len() < 1000,
+            "{cmd} wrote the archive to the terminal"
+        );
+    }
+}
