@@ -531,4 +531,25 @@ mod tests {
         assert!(s.plan.is_none());
         assert_eq!(s.from, 2);
     }
+
+    #[wasm_bindgen_test]
+    fn a_download_that_cannot_complete_is_withdrawn_and_explained() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(
+            s,
+            Action::Built(Built {
+                url: "blob:x".into(),
+                name: "a-squashed.tar".into(),
+                size: 10.0,
+                image_id: "sha256:1".into(),
+                diff_id: "sha256:2".into(),
+                millis: 1.0,
+            }),
+        );
+        assert!(s.built.is_some());
+        s = apply(s, Action::DownloadFailed("a.tar changed".into()));
+        assert!(s.built.is_none(), "the download is no longer offered");
+        assert_eq!(s.error.as_deref(), Some("a.tar changed"));
+        assert!(s.busy.is_none());
+    }
 }
