@@ -14,6 +14,10 @@
 //! Standard output (`-o -`) and destinations that are not regular files (a pipe, a device,
 //! `/dev/stdout`) are streams: written in place, since nothing can be renamed over them; a
 //! failure there shows in the exit status of the pipeline.
+//!
+//! A command that writes a file: `Destination::resolve(output, input)?` before loading the
+//! input (a refusal costs nothing), then `dest.create(planned_size, options)?`, write into the
+//! [`Output`], and `out.commit()?`.
 
 mod identity;
 mod signals;
