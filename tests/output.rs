@@ -560,6 +560,12 @@ fn squash_to_standard_output_pipes_into_skopeo_and_podman() {
     let inspect = run(crate::util::peer_cmd("skopeo")
         .args(["inspect", "--raw"])
         .arg(format!("docker-archive:{}", received.display())));
+    let manifest: serde_json::Value = serde_json::from_slice(&inspect).unwrap();
+    assert_eq!(
+        manifest["layers"].as_array().map(Vec::len),
+        Some(1),
+        "skopeo sees {manifest}"
+    );
     let store = peers::PodmanStore::new();
     let mut load = store.cmd();
     load.args(["load", "-q"]);
