@@ -23,7 +23,7 @@
 // Screenshots of each view and the downloads go to target/e2e/. The last line is
 // `N passed, N failed`; the exit status is 1 if anything failed.
 //
-// Usage: node e2e/app.mjs [DIST_DIR]
+// Usage: node e2e/app.mjs [DIST_DIR]   (E2E_ONLY=TEXT runs only the checks whose name has TEXT)
 //   Needs the CLI (cargo build -p layerlens-cli; env LAYERLENS overrides target/debug/layerlens),
 //   skopeo, and Chromium (env CHROMIUM overrides /usr/bin/chromium).
 
@@ -57,6 +57,7 @@ let failed = 0;
 
 /** Runs one named check; `fn` gets a `problems` array to push to (or throws). */
 async function test(name, fn) {
+  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return false;
   const started = Date.now();
   const problems = [];
   try {
