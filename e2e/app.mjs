@@ -15,6 +15,8 @@
 // - Cancel stops an analysis; a file opened while another is analysed shows only its own figures;
 // - a squash whose download fails (2 GiB of decompressed layer in an off-the-record context)
 //   is not reported as built;
+// - a squash whose input file changed on disk (before the build, after it) or vanished is
+//   reported as failed with the browser's reason, and nothing is downloaded;
 // - a two-image archive offers both images and shows the second one's figures when picked;
 // - the file tree marks a layer's added / modified / removed paths and filters by path;
 // - names with U+202E and U+200B (an archive e2e/names_archive.py writes) show escaped as the
@@ -24,12 +26,12 @@
 // Screenshots of each view and the downloads go to target/e2e/. The last line is
 // `N passed, N failed`; the exit status is 1 if anything failed.
 //
-// Usage: node e2e/app.mjs [DIST_DIR]
+// Usage: node e2e/app.mjs [DIST_DIR]   (E2E_ONLY=TEXT runs only the checks whose name has TEXT)
 //   Needs the CLI (cargo build -p layerlens-cli; env LAYERLENS overrides target/debug/layerlens),
 //   skopeo, and Chromium (env CHROMIUM overrides /usr/bin/chromium).
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { SUB_PATH, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
 
@@ -58,6 +60,7 @@ let failed = 0;
 
 /** Runs one named check; `fn` gets a `problems` array to push to (or throws). */
 async function test(name, fn) {
+  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return false;
   const started = Date.now();
   const problems = [];
   try {
@@ -589,6 +592,8 @@ async function main() {
     await page.close();
   });
 
+  await changedInputChecks(context, atRoot);
+
   await test("squash of a 2 GiB gzipped layer: the download completes, or the page says it failed", async (p) => {
     // The new layer's bytes are not in the input file (it is compressed), so the app gathers
     // them in the Blob; in an off-the-record context (this one, like an Incognito window)
@@ -796,6 +801,85 @@ async function checkHostileNames(p, context, url) {
   await shot(page, "names-error.png");
   p.push(...(await pageProblems(app)).filter((x) => !x.startsWith("console error")));
   await page.close();
+}
+
+/**
+ * The squashed download is made of slices of the input File, read again when it is saved. A
+ * file changed or deleted on disk after it was opened can no longer be read: the page must say
+ * the build failed and why, withdraw the download link, and start no download.
+ */
+async function changedInputChecks(context, url) {
+  const file = join(scratch, "changing.tar");
+  const failedAsExpected = async (p, page, what, downloads) => {
+    const before = downloads.length;
+    const text = await page
+      .waitForSelector("#error:not([data-e2e-stale]) .error-text", { timeout: TIMEOUT_MS })
+      .then((e) => e.textContent())
+      .catch(() => null);
+    if (text === null) p.push(`${what}: no error shown`);
+    else if (!/changed or vanished on disk.*\((NotReadableError|NotFoundError)/.test(text)) p.push(`${what}: the error does not give the cause: "${text}"`);
+    if (await page.$("#download-link")) p.push(`${what}: the download link is still offered`);
+    await page.waitForTimeout(1000);
+    if (downloads.length !== before) p.push(`${what}: a download started anyway`);
+    await shot(page, `changed-input-${what.replace(/\W+/g, "-")}.png`);
+    await markStale(page);
+  };
+  const fresh = async (page) => {
+    await copyFile(F.buildah, file);
+    const r = await loadByInput(page, file);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+  };
+  const build = async (page, from) => {
+    await page.selectOption("#squash-from", String(from));
+    await page.waitForFunction(
+      (from) => document.querySelector("#squash-from")?.value === String(from) && document.querySelector("#plan-archive-size") && !document.querySelector("#build").disabled,
+      from,
+      { timeout: TIMEOUT_MS },
+    );
+    await page.click("#build");
+  };
+  const builtAndDownloaded = async (p, page, downloads) => {
+    const first = await page.waitForEvent("download", { timeout: TIMEOUT_MS });
+    const failure = await first.failure();
+    if (failure) p.push(`the download before any change failed: ${failure}`);
+    await first.delete();
+    await page.waitForSelector("#download-link", { timeout: TIMEOUT_MS });
+    return downloads.length;
+  };
+
+  await test("input changed or vanished on disk: the build and the download link say so, nothing is downloaded", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const downloads = [];
+    page.on("download", (d) => downloads.push(d));
+
+    // Changed after the build: the link checks before saving.
+    await fresh(page);
+    await build(page, 0);
+    await builtAndDownloaded(p, page, downloads);
+    await truncate(file, 4096);
+    await page.click("#download-link");
+    await failedAsExpected(p, page, "truncated after the build", downloads);
+
+    // Deleted after the build.
+    await fresh(page);
+    await build(page, 0);
+    await builtAndDownloaded(p, page, downloads);
+    await rm(file);
+    await page.click("#download-link");
+    await failedAsExpected(p, page, "deleted after the build", downloads);
+
+    // Changed between the analysis and the build, for a full squash (the new layer is read
+    // while hashing) and a partial one (kept layers are slices never read before saving).
+    for (const from of [0, 2]) {
+      await fresh(page);
+      await appendFile(file, Buffer.alloc(512));
+      await build(page, from);
+      await failedAsExpected(p, page, `grown before a build from layer ${from}`, downloads);
+    }
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
 }
 
 /**

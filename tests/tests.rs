@@ -10,6 +10,8 @@
 //! - `names`: names with bidirectional overrides and zero-width characters reach no terminal
 //!   raw.
 //! - `unsafe_code`: every crate root forbids unsafe code but crates/memcmp.
+//! - `output`: outputs appear whole or not at all and never over the input (signals, a full
+//!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
 //!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
@@ -28,6 +30,7 @@ mod cli;
 mod export;
 mod hostile;
 mod names;
+mod output;
 mod peers;
 mod reference;
 mod rootfs;

@@ -19,6 +19,7 @@ mod app;
 pub mod components;
 pub mod hash_keys;
 pub mod hooks;
+mod input_check;
 pub mod protocol;
 pub mod state;
 pub mod worker;

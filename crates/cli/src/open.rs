@@ -101,6 +101,7 @@ fn open_image(args: &ImageArgs, bar: &mut Bar) -> Result<(FileArchive, usize, Im
     let path = &args.image;
     let what = || display(path);
     let file = File::open(path).with_context(|| format!("cannot open {}", what()))?;
+    crate::input::require_seekable(&file, path)?;
     let limits = args.limits.to_limits();
     let mut archive = Archive::open(SeekSource::new(file), limits, bar).with_context(what)?;
     let sel = Selector {
