@@ -36,6 +36,7 @@ pub mod analysis;
 pub mod archive;
 pub mod digest;
 mod error;
+pub mod folder;
 pub mod fs;
 pub mod hashing;
 pub mod image;
