@@ -57,7 +57,7 @@ impl Format {
             Format::DockerLegacy => "docker-archive (Docker < 25)",
             Format::DockerArchive => "docker-archive (buildah/podman/skopeo)",
             Format::DockerOci => "docker-archive (Docker 25+, OCI layout)",
-            Format::OciLayout => "OCI image layout (oci-archive)",
+            Format::OciLayout => "OCI image layout",
             Format::ContainersDir => "containers/image `dir:` layout (skopeo, podman)",
         }
     }
