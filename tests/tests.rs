@@ -7,6 +7,8 @@
 //! - `buildah`: images built here with buildah for the edge cases, analyzed, exported and
 //!   squashed.
 //! - `cli`: process-level behaviour: exit codes, messages, pipes, argument validation.
+//! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
+//!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
@@ -21,6 +23,7 @@ mod macros;
 mod analyze;
 mod buildah;
 mod cli;
+mod dirs;
 mod export;
 mod hostile;
 mod peers;
