@@ -41,7 +41,9 @@ impl Folder {
             files.push((rest.to_string(), file));
         }
         Ok(Folder {
-            name: name.unwrap_or_default(),
+            name: name
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "folder".into()),
             files,
         })
     }
@@ -105,12 +107,8 @@ impl Folder {
                 }
             }
         }
-        let name = if self.name.is_empty() {
-            "folder".to_string()
-        } else {
-            self.name.clone()
-        };
-        File::new_with_blob_sequence(&parts, &name).map_err(|e| format!("{name}: {e:?}"))
+        File::new_with_blob_sequence(&parts, &self.name)
+            .map_err(|e| format!("{}: {e:?}", self.name))
     }
 }
 
