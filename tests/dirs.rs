@@ -408,3 +408,31 @@ fn directories_that_are_no_image_are_refused_naming_what_is_missing() {
     std::os::unix::fs::symlink("../../..", oci.join("blobs/up")).unwrap();
     refused(&oci, "symlink `blobs/up` points outside the directory");
 }
+
+#[test]
+fn several_images_in_one_layout_are_chosen_by_tag_or_position() {
+    let work = temp_dir("dirs-images");
+    let oci = work.path().join("oci");
+    let sources = [
+        ("one:1", fixture("built/tiny.docker.tar")),
+        ("two:2", fixture("built/whiteouts.docker.tar")),
+    ];
+    for (tag, archive) in &sources {
+        skopeo_copy(
+            &format!("docker-archive:{}", archive.display()),
+            &format!("oci:{}:{tag}", oci.display()),
+        );
+    }
+    for (position, (tag, archive)) in sources.iter().enumerate() {
+        let want = layers_view(&analyze(archive, &[]));
+        let by_tag = analyze(&oci, &["--image", tag]);
+        assert_eq!(by_tag["image"]["tags"], serde_json::json!([tag]));
+        assert_json_eq(&format!("--image {tag}"), &layers_view(&by_tag), &want);
+        let by_position = analyze(&oci, &["--image", &position.to_string()]);
+        assert_json_eq(
+            &format!("--image {position}"),
+            &layers_view(&by_position),
+            &want,
+        );
+    }
+}
