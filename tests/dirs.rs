@@ -448,3 +448,48 @@ fn several_images_in_one_layout_are_chosen_by_tag_or_position() {
         );
     }
 }
+
+#[test]
+fn ci_why_and_verify_read_a_directory_as_they_read_the_archive() {
+    let archive = fixture("built/whiteouts.docker.tar");
+    let work = temp_dir("dirs-commands");
+    let dir = work.path().join("dir");
+    skopeo_copy(
+        &format!("docker-archive:{}", archive.display()),
+        &format!("dir:{}", dir.display()),
+    );
+    let without_file = |mut v: Value| {
+        v.as_object_mut().expect("document").remove("file");
+        v
+    };
+    let ci = |image: &Path| {
+        without_file(run_json(
+            layerlens().arg("ci").arg(image).args(["--json", "--deep"]),
+        ))
+    };
+    assert_json_eq("ci --json --deep", &ci(&dir), &ci(&archive));
+    let path = analyze(&archive, &[])["image"]["layers"][1]["changes"][0]["path"]
+        .as_str()
+        .expect("a changed path in layer 1")
+        .to_string();
+    let why = |image: &Path| {
+        without_file(run_json(
+            layerlens().arg("why").arg(image).arg(&path).arg("--json"),
+        ))
+    };
+    assert_json_eq(&format!("why {path}"), &why(&dir), &why(&archive));
+    // --verify hashes every blob as read through the directory.
+    let verified = analyze(&dir, &["--verify"]);
+    for l in verified["image"]["layers"].as_array().expect("layers") {
+        assert_eq!(
+            l["verified"]["diff_id"], l["diff_id"],
+            "layer {}",
+            l["position"]
+        );
+        assert_eq!(
+            l["verified"]["blob_digest"], l["blob_digest"],
+            "layer {}",
+            l["position"]
+        );
+    }
+}
