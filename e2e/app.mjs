@@ -8,6 +8,9 @@
 //   with the file input shows the figures `layerlens analyze --json` gives (layer count, total
 //   stored size, per-layer tar size, entries, added / modified / removed);
 // - some are dropped on the page as well (a DragEvent carrying a File), with the same figures;
+// - image folders (skopeo copies of fixtures into oci: and dir:), picked with the folder input
+//   and dropped as folders, show the archive's figures and squash to the archive's bytes; a
+//   folder that is no image shows what is missing;
 // - squash (all layers, and from the middle layer) downloads a file byte-identical to
 //   `layerlens squash`, as large as the plan said, that `skopeo inspect` accepts with the
 //   expected layer count;
@@ -249,6 +252,26 @@ async function loadByDrop(page, file, target = "main.app") {
   return { ...result, overlay };
 }
 
+/**
+ * Drops the folder `dir` on the page the way a person does: Chromium's own drag and drop (CDP
+ * Input.dispatchDragEvent with the folder's path), so the page gets a real directory entry to
+ * read recursively. A script cannot put a folder in a DataTransfer.
+ */
+async function loadFolderByDrop(page, dir) {
+  await markStale(page);
+  const cdp = await page.context().newCDPSession(page);
+  // CDP takes viewport coordinates: drop on the part of the page in view.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = await page.locator("main.app").boundingBox();
+  const at = { x: Math.round(box.x + box.width / 2), y: Math.round(box.y + Math.min(box.height, 600) / 2) };
+  const data = { items: [], files: [dir], dragOperationsMask: 1 };
+  for (const type of ["dragEnter", "dragOver", "drop"]) {
+    await cdp.send("Input.dispatchDragEvent", { type, ...at, data });
+  }
+  await cdp.detach();
+  return settle(page, basename(dir));
+}
+
 /** The figures the page shows. */
 function readFigures(page) {
   return page.evaluate(() => {
@@ -450,6 +473,105 @@ async function main() {
     });
     await page.close();
   }
+
+  // Image folders: skopeo's oci: and dir: copies of archives, picked with the folder input and
+  // dropped on the page as folders. The page must show the CLI's figures for the folder, which
+  // are those of the equivalent archive, and squash to the CLI's bytes for the folder, which
+  // are the equivalent archive's.
+  const folderCases = [
+    ["OCI layout folder (skopeo copy of the buildah whiteouts archive)", F.buildah, "oci", atRoot, { drop: true }],
+    ["dir: folder (Docker < 25 dive image)", F.dockerLegacy, "dir", atSub, { drop: true }],
+    ["OCI layout folder, gzip layers (whiteouts)", F.ociGzip, "oci", atRoot, {}],
+  ];
+  for (const [label, fixture, transport, url, opts] of folderCases) {
+    const dir = join(scratch, `${basename(fixture, ".tar")}-${transport}`);
+    const source = `${fixture === F.ociGzip ? "oci-archive" : "docker-archive"}:${fixture}`;
+    // The archive the folder is equivalent to: `dir:` keeps the fixture's blobs and manifest;
+    // `oci:` converts (skopeo gzips plain layers), so its equivalent is skopeo's oci-archive.
+    const archive = transport === "dir" ? fixture : `${dir}-archive.tar`;
+    const copy = async (to) => {
+      const r = await run("skopeo", ["copy", "--quiet", "--insecure-policy", source, to]);
+      if (r.code !== 0) throw new Error(`skopeo copy ${source} ${to} failed: ${r.stderr}`);
+    };
+    const copied = await copy(`${transport}:${dir}`)
+      .then(() => (transport === "dir" ? null : copy(`oci-archive:${archive}`)))
+      .catch((err) => ({ err }));
+    const app = copied?.err ? copied : await openApp(context, url).catch((err) => ({ err }));
+    if (app.err) {
+      await test(`${label}: app opens on a skopeo copy`, () => Promise.reject(app.err));
+      continue;
+    }
+    const page = app.page;
+    const stem = basename(dir);
+    const sameAsArchive = async (p) => {
+      const [shown, whole] = [await readFigures(page), await expectedFigures(archive)];
+      const what = `page vs the CLI on ${basename(archive)}`;
+      expectEq(p, `${what}: layer rows`, shown.rows, whole.rows);
+      expectEq(p, `${what}: image ID`, shown.id, whole.id);
+      expectEq(p, `${what}: total size`, shown.totalSize, whole.totalSize);
+    };
+    let layerCount = 0;
+    const loaded = await test(`${label}: folder input shows the archive's figures`, async (p) => {
+      await markStale(page);
+      await page.setInputFiles("#folder-input", dir);
+      const r = await settle(page, stem);
+      if (r.error) throw new Error(`#error: ${r.error}`);
+      layerCount = (await checkFigures(p, page, dir)).layerCount;
+      await sameAsArchive(p);
+      const format = await page.evaluate(() => [...document.querySelectorAll("#overview dt")].find((dt) => dt.textContent === "Format")?.nextElementSibling?.textContent);
+      const want = transport === "dir" ? "containers/image `dir:` layout (skopeo, podman)" : "OCI image layout";
+      expectEq(p, "format shown", format, want);
+      await shot(page, `${stem}-analysis.png`);
+    });
+    if (loaded) {
+      const tag = "e2e/folder:1";
+      await test(`${label}: squash all tagged ${tag} = CLI bytes for the folder and for the archive`, async (p) => {
+        await checkSquash(p, page, dir, { from: 0, layerCount, tag });
+        const got = await readFile(join(downloads, `${stem}-from0-tagged.tar`));
+        const fromArchive = await readFile(await cliSquash(archive, 0, tag));
+        if (!got.equals(fromArchive)) p.push(`the download differs from \`layerlens squash ${basename(archive)} --tag ${tag}\` (${got.length} vs ${fromArchive.length} bytes)`);
+      });
+      if (layerCount > 1) {
+        const mid = Math.floor(layerCount / 2);
+        await test(`${label}: squash from layer ${mid} of ${layerCount} = CLI bytes, planned size, skopeo OK`, (p) =>
+          checkSquash(p, page, dir, { from: mid, layerCount }),
+        );
+      }
+    }
+    if (opts.drop) {
+      await test(`${label}: dropped on the page as a folder, shows the archive's figures`, async (p) => {
+        const r = await loadFolderByDrop(page, dir);
+        if (r.error) throw new Error(`#error: ${r.error}`);
+        await checkFigures(p, page, dir);
+        await sameAsArchive(p);
+      });
+    }
+    await test(`${label}: no console error, page error or CSP violation`, async (p) => {
+      p.push(...(await pageProblems(app)));
+    });
+    await page.close();
+  }
+
+  await test("a folder that is no image shows what is missing; a good folder then works", async (p) => {
+    const app = await openApp(context, atRoot);
+    const bad = join(scratch, "not-an-image");
+    await mkdir(join(bad, "sub"), { recursive: true });
+    await writeFile(join(bad, "notes.txt"), "hello");
+    await writeFile(join(bad, "sub", "photo.jpg"), "jpeg");
+    await markStale(app.page);
+    await app.page.setInputFiles("#folder-input", bad);
+    const r = await settle(app.page, "");
+    if (!r.error) p.push("no error for a folder without oci-layout, index.json or manifest.json");
+    else if (!/no `oci-layout`, `index.json` or `manifest.json`/.test(r.error)) p.push(`unexpected error: ${r.error}`);
+    const good = join(scratch, `${basename(F.buildah, ".tar")}-oci`);
+    await markStale(app.page);
+    await app.page.setInputFiles("#folder-input", good);
+    const ok = await settle(app.page, basename(good));
+    if (ok.error) p.push(`the good folder after the bad one: ${ok.error}`);
+    else await checkFigures(p, app.page, good);
+    p.push(...(await pageProblems(app)));
+    await app.page.close();
+  });
 
   // Malformed files, then a good one on the same page.
   await test("malformed files show an error (dismissable); a good file then works", async (p) => {

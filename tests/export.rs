@@ -149,7 +149,7 @@ fn multi_platform_index_selects_by_platform() {
 
 /// Writes an oci-archive whose index.json names one nested index (ref `multi:latest`) of
 /// two platform manifests, with the blobs of built/tiny.oci.tar and the dive gzip OCI image.
-fn write_multi_platform(out: &Path) {
+pub fn write_multi_platform(out: &Path) {
     use std::io::Read;
     let mut blobs = std::collections::BTreeMap::new();
     let mut manifests = Vec::new();

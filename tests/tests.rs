@@ -12,6 +12,8 @@
 //! - `unsafe_code`: every crate root forbids unsafe code but crates/memcmp.
 //! - `output`: outputs appear whole or not at all and never over the input (signals, a full
 //!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
+//! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
+//!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
@@ -27,6 +29,7 @@ mod macros;
 mod analyze;
 mod buildah;
 mod cli;
+mod dirs;
 mod export;
 mod hostile;
 mod names;

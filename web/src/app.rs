@@ -1,5 +1,5 @@
 //! The root component: holds the state, talks to the worker, lays out the views. A file can be
-//! dropped anywhere on the page.
+//! dropped anywhere on the page, and so can an image folder.
 
 use web_sys::{DragEvent, File};
 use yew::prelude::*;
@@ -14,6 +14,7 @@ use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
 use crate::components::squash_panel::SquashPanel;
 use crate::components::timeline::TimelineView;
+use crate::folder;
 use crate::hooks::use_image_worker::use_image_worker;
 use crate::state::{Action, AppState};
 
@@ -76,9 +77,14 @@ pub fn App() -> Html {
     };
     let ondrop = {
         let (open, dragging) = (open.clone(), dragging.clone());
+        let failed = state.dispatcher().to_callback().reform(Action::Failed);
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dragging.set(false);
+            if let Some(dir) = e.data_transfer().and_then(|d| folder::dropped_dir(&d)) {
+                folder::open_dropped(dir, open.clone(), failed.clone());
+                return;
+            }
             if let Some(f) = e
                 .data_transfer()
                 .and_then(|d| d.files())

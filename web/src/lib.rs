@@ -5,6 +5,7 @@
 //! page (bin/app.rs)                                   worker (bin/worker.rs)
 //!   App ── state (reducer) ── use_image_worker ─────── worker::start
 //!     drop / pick / sample → Request::Open + File ──▶  BlobSource (FileReaderSync) → core
+//!     (a folder: folder::Folder → virtual tar File)
 //!                     ◀── Event::Progress / Analyzed ── ImageSummary, squash figures
 //!     select layer      → Request::Tree          ──▶  view::tree_at
 //!     Build & download  → Request::Build         ──▶  hash new layer, Blob of File slices
@@ -17,6 +18,7 @@
 
 mod app;
 pub mod components;
+pub mod folder;
 pub mod hash_keys;
 pub mod hooks;
 mod input_check;

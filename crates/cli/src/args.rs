@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// Analyze, export and squash container image archives (`docker save`, `podman save`,
-/// oci-archive). Everything runs locally.
+/// oci-archive) and image directories (OCI layouts, `dir:` folders). Everything runs locally.
 ///
 /// Files written (squash, export, ci --junit) appear whole or not at all: each is written
 /// beside its destination, synced, checked against its planned size and renamed over it; on an
@@ -38,7 +38,8 @@ pub enum Command {
 /// Which image in the archive.
 #[derive(Debug, Args, Clone)]
 pub struct ImageArgs {
-    /// The image archive (a `docker save` tarball, optionally gzipped, or an oci-archive).
+    /// The image archive (a `docker save` tarball, optionally gzipped, or an oci-archive), or
+    /// an image directory (an OCI image layout, a `skopeo copy … dir:` folder).
     pub image: PathBuf,
     /// Image to use when the archive holds several: a tag or a position (0, 1, …).
     #[arg(long = "image", value_name = "TAG|N")]

@@ -1,6 +1,5 @@
 //! Opening the archive named on the command line and loading the chosen image.
 
-use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -12,13 +11,13 @@ use layerlens_core::archive::{Archive, Selector};
 use layerlens_core::fs::{ChangeSet, UnionFs};
 use layerlens_core::image::Image;
 use layerlens_core::layer::IndexOptions;
-use layerlens_core::SeekSource;
 
 use crate::args::ImageArgs;
+use crate::input::{self, Input};
 use crate::progress::Bar;
 
-/// The archive as the core reads it.
-pub type FileArchive = Archive<SeekSource<File>>;
+/// The archive (or image directory) as the core reads it.
+pub type FileArchive = Archive<Input>;
 
 /// An opened archive, the chosen image, and its union filesystem.
 pub struct Loaded {
@@ -100,10 +99,9 @@ pub fn load_with<T: Send>(
 fn open_image(args: &ImageArgs, bar: &mut Bar) -> Result<(FileArchive, usize, Image)> {
     let path = &args.image;
     let what = || display(path);
-    let file = File::open(path).with_context(|| format!("cannot open {}", what()))?;
-    crate::input::require_seekable(&file, path)?;
     let limits = args.limits.to_limits();
-    let mut archive = Archive::open(SeekSource::new(file), limits, bar).with_context(what)?;
+    let source = input::open(path, &limits)?;
+    let mut archive = Archive::open(source, limits, bar).with_context(what)?;
     let sel = Selector {
         image: args.select.clone(),
         platform: args.platform.clone(),

@@ -37,6 +37,7 @@ pub mod analysis;
 pub mod archive;
 pub mod digest;
 mod error;
+pub mod folder;
 pub mod fs;
 pub mod hashing;
 pub mod image;

@@ -1,10 +1,12 @@
-//! Where a file comes in: drop it anywhere (the page handles the drop), pick it, or try the
-//! bundled sample.
+//! Where a file comes in: drop it anywhere (the page handles the drop), pick it, pick an
+//! image folder (an OCI image layout, a `dir:` folder), or try the bundled sample.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
+
+use crate::folder::Folder;
 
 /// Props of [`DropZone`].
 #[derive(Properties, PartialEq)]
@@ -34,6 +36,19 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
             input.set_value("");
         })
     };
+    let onfolder = {
+        let (onfile, onerror) = (props.onfile.clone(), props.onerror.clone());
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(list) = input.files() {
+                match Folder::from_picked(&list).and_then(Folder::into_file) {
+                    Ok(f) => onfile.emit(f),
+                    Err(e) => onerror.emit(e),
+                }
+            }
+            input.set_value("");
+        })
+    };
     let sample = {
         let (onfile, onerror) = (props.onfile.clone(), props.onerror.clone());
         Callback::from(move |_: MouseEvent| {
@@ -56,7 +71,7 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
             if !props.compact {
                 <h1>{ "Drop a " }<code>{ "docker save" }</code>{ " tarball anywhere on this page" }</h1>
                 <p class="muted">
-                    { "docker-archive (any Docker, podman, buildah, skopeo), OCI archive, gzipped or not. " }
+                    { "docker-archive (any Docker, podman, buildah, skopeo), OCI archive, gzipped or not; or a folder: an OCI image layout or a skopeo " }<code>{ "dir:" }</code>{ " folder. " }
                     { "Everything runs in this tab: the file is never uploaded." }
                 </p>
             }
@@ -64,6 +79,10 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
                 <label class="button">
                     { if props.compact { "Open another image…" } else { "Choose a file…" } }
                     <input id="file-input" type="file" class="visually-hidden" accept=".tar,.tar.gz,.tgz,application/x-tar,application/gzip" {onchange} />
+                </label>
+                <label class="button">
+                    { "Choose a folder…" }
+                    <input id="folder-input" type="file" class="visually-hidden" webkitdirectory=true onchange={onfolder} />
                 </label>
                 <button id="try-sample" onclick={sample}>{ "Try a sample" }</button>
             </div>

@@ -4,8 +4,11 @@
 //! Layouts: docker-archive as Docker < 25 writes it (`<id>/layer.tar`), as buildah / podman /
 //! skopeo write it (top-level `<diffid>.tar`, `<id>/layer.tar` symlinks), Docker ≥ 25 (an OCI
 //! layout plus `manifest.json`, which is preferred), and OCI layouts / oci-archives without
-//! `manifest.json`. The whole archive may be gzipped.
+//! `manifest.json`, and containers/image `dir:` layouts (see [`Format::ContainersDir`]). The
+//! whole archive may be gzipped. Image directories come here as a virtual tar
+//! ([`crate::folder`]).
 
+mod containers_dir;
 mod descriptor;
 mod gunzip;
 mod members;
@@ -42,6 +45,9 @@ pub enum Format {
     DockerOci,
     /// An OCI image layout (oci-archive): `index.json`, `oci-layout`, `blobs/`.
     OciLayout,
+    /// containers/image's `dir:` layout (skopeo, podman `docker-dir`): one image manifest in
+    /// `manifest.json`, blobs named by hex digest, a `version` file.
+    ContainersDir,
 }
 
 impl Format {
@@ -51,7 +57,8 @@ impl Format {
             Format::DockerLegacy => "docker-archive (Docker < 25)",
             Format::DockerArchive => "docker-archive (buildah/podman/skopeo)",
             Format::DockerOci => "docker-archive (Docker 25+, OCI layout)",
-            Format::OciLayout => "OCI image layout (oci-archive)",
+            Format::OciLayout => "OCI image layout",
+            Format::ContainersDir => "containers/image `dir:` layout (skopeo, podman)",
         }
     }
 }
@@ -342,6 +349,11 @@ impl<S: Source> Archive<S> {
 
     fn list_images(&mut self) -> Result<()> {
         if self.members.contains("manifest.json") {
+            let bytes = self.read_json_member("manifest.json")?;
+            if containers_dir::is_object(&bytes) {
+                self.format = Format::ContainersDir;
+                return self.list_containers_dir(&bytes);
+            }
             self.format = if self.members.contains("oci-layout") {
                 Format::DockerOci
             } else if self
