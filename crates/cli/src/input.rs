@@ -2,8 +2,8 @@
 //! layout, a `dir:` folder) that the core reads as a virtual tar of its files.
 
 use std::fs::{self, File};
-use std::os::unix::fs::FileTypeExt;
 use std::io;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
