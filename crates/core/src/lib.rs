@@ -32,6 +32,7 @@
 extern crate alloc;
 extern crate std;
 
+mod analysed;
 pub mod analysis;
 pub mod archive;
 pub mod digest;
@@ -50,6 +51,7 @@ pub mod squash;
 mod testing;
 pub mod view;
 
+pub use analysed::{Analysis, ImagePick, Indexed};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use limits::Limits;
 pub use progress::{NoProgress, Progress, Stage};

@@ -7,17 +7,9 @@ mod build;
 
 use std::cell::RefCell;
 
-use layerlens_core::analysis::deep::{deep_scan, ContentHashes};
-use layerlens_core::analysis::findings::FindingOptions;
-use layerlens_core::analysis::timeline::Timeline;
-use layerlens_core::analysis::WasteReport;
-use layerlens_core::archive::{Archive, Selector};
-use layerlens_core::fs::{ChangeSet, UnionFs};
-use layerlens_core::image::Image;
-use layerlens_core::layer::IndexOptions;
 use layerlens_core::squash::{SquashOptions, SquashPlan};
-use layerlens_core::view::{label, pack_rows, tree_at, ImageChoice, ImageSummary, SquashFigures};
-use layerlens_core::{Limits, Progress, Stage};
+use layerlens_core::view::{pack_rows, tree_at, SquashFigures};
+use layerlens_core::{Analysis, ImagePick, Limits, Progress, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
@@ -28,12 +20,7 @@ use crate::protocol::{decode, encode, Event, Request};
 /// An opened file and its analysed image.
 pub(crate) struct Session {
     pub file: File,
-    /// Content hashes from a deep scan, once run.
-    pub hashes: Option<ContentHashes>,
-    pub archive: Archive<BlobSource>,
-    pub image: Image,
-    pub fs: UnionFs,
-    pub changes: Vec<ChangeSet>,
+    pub analysis: Analysis<BlobSource>,
 }
 
 thread_local! {
@@ -143,7 +130,7 @@ fn handle(request: Request, carried: JsValue) {
             Err(_) => fail("no file came with the request".into()),
         },
         Request::Tree { layer } => with_session(|s| {
-            let rows = tree_at(&s.image, layer, &s.changes);
+            let rows = tree_at(s.analysis.image(), layer, s.analysis.changes());
             let packed = js_sys::Uint8Array::from(pack_rows(&rows).as_slice());
             post(
                 &Event::Tree {
@@ -166,29 +153,16 @@ fn handle(request: Request, carried: JsValue) {
         }),
         Request::Crash => std::process::abort(),
         Request::Why { path } => with_session(|s| {
-            let timeline = Timeline::new(
-                &s.image,
-                &s.fs,
-                &s.changes,
-                path.as_bytes(),
-                s.hashes.as_ref(),
-            )
-            .map(Box::new);
+            let timeline = s.analysis.timeline(path.as_bytes()).map(Box::new);
             post(&Event::Timeline { timeline, path }, None);
             Ok(())
         }),
         Request::DeepScan => with_session(|s| {
             let mut progress = PostProgress::new();
-            let hashes = deep_scan(s.archive.source_mut(), &s.image, &s.changes, &mut progress)
+            s.analysis
+                .deep_scan(&mut progress)
                 .map_err(|e| e.to_string())?;
-            let waste = WasteReport::new(
-                &s.image,
-                &s.fs,
-                &s.changes,
-                Some(&hashes),
-                &FindingOptions::default(),
-            );
-            s.hashes = Some(hashes);
+            let waste = s.analysis.waste(None);
             post(
                 &Event::Waste {
                     waste: Box::new(waste),
@@ -229,8 +203,7 @@ pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<Squash
         tags: (!tags.is_empty()).then_some(tags),
         created: None,
     };
-    SquashPlan::new(&s.image, &s.fs, &s.changes, s.archive.len(), &options)
-        .map_err(|e| e.to_string())
+    s.analysis.squash_plan(&options).map_err(|e| e.to_string())
 }
 
 fn open(file: File, image: Option<usize>) -> Result<Session, String> {
@@ -239,50 +212,14 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
     let context = |e: layerlens_core::Error| format!("{name}: {e}");
     let source = BlobSource::new(file.clone().into()).map_err(|e| e.to_string())?;
     let mut progress = PostProgress::new();
-    let limits = Limits::default();
-    let mut archive = Archive::open(source, limits, &mut progress).map_err(context)?;
-    let which = match image {
-        Some(i) => i.min(archive.images().len().saturating_sub(1)),
-        None => archive.select(&Selector::default()).map_err(context)?,
+    let pick = match image {
+        Some(i) => ImagePick::Index(i),
+        None => ImagePick::default(),
     };
-    let image = Image::load(
-        &mut archive,
-        which,
-        &IndexOptions {
-            limits,
-            hash_compressed: false,
-        },
-        &mut progress,
-    )
-    .map_err(context)?;
-    let (fs, changes) = UnionFs::build(image.indexes());
-    let choices = archive
-        .images()
-        .iter()
-        .enumerate()
-        .map(|(index, r)| ImageChoice {
-            index,
-            label: label(&r.tags),
-            platform: r.platform.clone(),
-            layers: r.layers.len(),
-        })
-        .collect();
-    let summary = ImageSummary::new(
-        &image,
-        &fs,
-        &changes,
-        choices,
-        which,
-        archive.format().describe(),
-    );
-    let session = Session {
-        file,
-        hashes: None,
-        archive,
-        image,
-        fs,
-        changes,
-    };
+    let analysis =
+        Analysis::open(source, &pick, Limits::default(), &mut progress).map_err(context)?;
+    let summary = analysis.summary();
+    let session = Session { file, analysis };
     // The layer table first; the squash plan and the waste analysis (a few hundred ms on
     // 100,000 files) follow.
     post(
@@ -293,13 +230,7 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
         None,
     );
     let squash_all = SquashFigures::new(&plan(&session, 0, Vec::new())?);
-    let waste = WasteReport::new(
-        &session.image,
-        &session.fs,
-        &session.changes,
-        None,
-        &FindingOptions::default(),
-    );
+    let waste = session.analysis.waste(None);
     post(
         &Event::Waste {
             waste: Box::new(waste),

@@ -16,7 +16,7 @@ use layerlens_core::sanitize::display_bytes;
 use serde::Serialize;
 
 use crate::args::CiArgs;
-use crate::open::{display, load_with};
+use crate::open::{deep_scan, display, load_with};
 use crate::progress::Bar;
 use crate::render::{junit, waste};
 
@@ -92,10 +92,10 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
     let (l, tally) = load_with(&args.image, &mut bar, DiveTally::new)?;
     // Freeing every path of a large image takes longer than the process's exit does.
     let l = Box::leak(Box::new(l));
-    let hashes = l.deep_scan(args.deep, &args.image, &mut bar)?;
+    deep_scan(l, args.deep, &args.image, &mut bar)?;
     bar.finish();
-    let report = l.waste(tally, hashes.as_ref());
-    let image_size: u64 = l.image.layers.iter().map(|x| x.index.tar_size).sum();
+    let report = l.waste(Some(tally));
+    let image_size: u64 = l.image().tar_size();
     let security = report.security_findings();
     let verdict = evaluate(
         &config,
@@ -135,7 +135,7 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
             &mut out,
             args,
             &config_path,
-            &l.image.display_tags(),
+            &l.image().display_tags(),
             &report,
             &verdict,
         )?;

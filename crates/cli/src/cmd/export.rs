@@ -5,7 +5,6 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::squash::{plan_layer, write_parts, LayerOptions};
 
 use crate::args::ExportArgs;
 use crate::open::{display, load};
@@ -14,13 +13,7 @@ use crate::progress::Bar;
 pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
     let mut l = load(&args.image, &mut bar)?;
-    let plan = plan_layer(
-        &l.image,
-        0,
-        &l.fs,
-        &l.changes,
-        LayerOptions { whiteouts: false },
-    );
+    let plan = l.export_plan();
     let total = plan.parts.len();
     let to_stdout = args.output.as_os_str() == "-";
     let mut out: Box<dyn Write> = if to_stdout {
@@ -30,16 +23,8 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
             .with_context(|| format!("cannot create {}", display(&args.output)))?;
         Box::new(BufWriter::with_capacity(1 << 20, f))
     };
-    write_parts(
-        l.archive.source_mut(),
-        &l.image,
-        &plan.parts,
-        &mut out,
-        None,
-        &mut bar,
-        (0, total),
-    )
-    .with_context(|| format!("exporting {}", display(&args.image.image)))?;
+    l.write_parts(&plan.parts, &mut out, &mut bar)
+        .with_context(|| format!("exporting {}", display(&args.image.image)))?;
     out.flush()
         .with_context(|| format!("writing {}", display(&args.output)))?;
     bar.finish();

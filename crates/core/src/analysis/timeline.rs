@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::deep::ContentHashes;
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{ChangeKind, ChangeSet, EntryRef, Removal, UnionFs};
+use crate::fs::{ChangeKind, ChangeSet, EntryRef, FsSummary, Removal, UnionFs};
 use crate::image::Image;
-use crate::layer::{Entry, EntryPath};
+use crate::layer::EntryPath;
 use crate::sanitize::display_bytes;
 use crate::view::{human_size, step};
 
@@ -84,13 +84,6 @@ pub struct Timeline {
     pub final_bytes: u64,
 }
 
-fn entry(image: &Image, r: EntryRef) -> Option<&Entry> {
-    image
-        .layers
-        .get(r.layer as usize)
-        .and_then(|l| l.index.entries.get(r.entry as usize))
-}
-
 fn step_of(image: &Image, layer: usize) -> String {
     image
         .layers
@@ -130,7 +123,7 @@ impl Timeline {
                 layer: cs.layer,
                 entry: e,
             });
-            let meta = written.and_then(|w| entry(image, w));
+            let meta = written.and_then(|w| image.entry(w));
             let kind = match c.kind {
                 ChangeKind::Added => EventKind::Added,
                 ChangeKind::Readded => EventKind::Readded,
@@ -149,7 +142,7 @@ impl Timeline {
             };
             if let Some(m) = meta {
                 last_dir = m.is_dir();
-            } else if let Some(b) = c.before.and_then(|b| entry(image, b)) {
+            } else if let Some(b) = c.before.and_then(|b| image.entry(b)) {
                 last_dir = b.is_dir();
             }
             let same_content = match (c.before, written, hashes) {
@@ -202,23 +195,12 @@ impl Timeline {
                 }
             }
         }
-        let mut final_bytes = 0u64;
-        let mut inodes = alloc::collections::BTreeSet::new();
-        let mut add_final = |n: &crate::fs::Node| {
-            if let Some(e) = entry(image, n.inode_entry) {
-                if e.is_file() && inodes.insert(n.inode) {
-                    final_bytes += e.size;
-                }
-            }
-        };
-        if let Some(n) = top.get(p.as_bytes()) {
-            add_final(n);
-        }
-        if last_dir {
-            for (_, n) in top.subtree(&p) {
-                add_final(n);
-            }
-        }
+        let own = top.get(p.as_bytes());
+        let below = last_dir.then(|| top.subtree(&p).map(|(_, n)| n));
+        let final_bytes = FsSummary::of(own.into_iter().chain(below.into_iter().flatten()), |r| {
+            image.entry(r)
+        })
+        .size;
         Some(Timeline {
             path: p.display(),
             events,

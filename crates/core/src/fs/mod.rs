@@ -1,10 +1,12 @@
 //! The union filesystem model: whiteout rules, the union of layers, and per-layer change sets.
 
 mod change;
+mod summary;
 mod union;
 pub mod whiteout;
 
 pub use change::{Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
+pub use summary::FsSummary;
 pub use union::{Anomaly, EntryRef, Node, UnionFs};
 
 #[cfg(test)]

@@ -87,6 +87,11 @@ impl UnionFs {
         (fs, changes)
     }
 
+    /// Paths, files and content bytes, looking entries up with `entry`.
+    pub fn summary<'e>(&self, entry: impl Fn(EntryRef) -> Option<&'e Entry>) -> super::FsSummary {
+        super::FsSummary::of(self.nodes.values(), entry)
+    }
+
     /// Number of paths (the root not counted).
     pub fn len(&self) -> usize {
         self.nodes.len()

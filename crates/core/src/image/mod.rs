@@ -15,7 +15,8 @@ use serde::Serialize;
 use crate::archive::{Archive, ImageRef, LayerRef};
 use crate::digest::{chain_ids, Digest};
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{index_layer, IndexOptions, LayerIndex};
+use crate::fs::EntryRef;
+use crate::layer::{index_layer, Entry, IndexOptions, LayerIndex};
 use crate::progress::{Progress, Stage};
 use crate::source::Source;
 
@@ -163,5 +164,53 @@ impl Image {
     /// Layer indexes, base first.
     pub fn indexes(&self) -> impl Iterator<Item = &LayerIndex> {
         self.layers.iter().map(|l| &l.index)
+    }
+
+    /// Bytes of the layer blobs as stored (compressed where they are).
+    pub fn stored_size(&self) -> u64 {
+        self.layers.iter().map(|l| l.blob.blob.size).sum()
+    }
+
+    /// Bytes of the layers' decompressed tars.
+    pub fn tar_size(&self) -> u64 {
+        self.layers.iter().map(|l| l.index.tar_size).sum()
+    }
+
+    /// The entry `r` points at.
+    pub fn entry(&self, r: EntryRef) -> Option<&Entry> {
+        self.layers
+            .get(r.layer as usize)
+            .and_then(|l| l.index.entries.get(r.entry as usize))
+    }
+
+    /// A layer by position (`3`, not checked against the layer count) or by a digest or
+    /// unique hex prefix (at least 4 digits) of its diff_id, chain ID or blob digest.
+    ///
+    /// # Errors
+    /// Neither a position nor a digest; no layer matches; several do.
+    pub fn find_layer(&self, spec: &str) -> Result<usize> {
+        if let Ok(n) = spec.parse::<usize>() {
+            return Ok(n);
+        }
+        let hex = spec
+            .strip_prefix("sha256:")
+            .unwrap_or(spec)
+            .to_ascii_lowercase();
+        if hex.len() < 4 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::request(
+                "expected a layer position or a sha256 digest",
+            ));
+        }
+        let mut matches = self.layers.iter().filter(|l| {
+            [Some(l.diff_id), Some(l.chain_id), l.blob.digest]
+                .iter()
+                .flatten()
+                .any(|d| d.hex().starts_with(&hex))
+        });
+        match (matches.next(), matches.next()) {
+            (Some(one), None) => Ok(one.position),
+            (None, _) => Err(Error::request("no layer has that digest")),
+            (Some(_), Some(_)) => Err(Error::request("several layers match; give more digits")),
+        }
     }
 }

@@ -36,7 +36,7 @@ pub fn verify<S: Source>(
     limits: &Limits,
     progress: &mut dyn Progress,
 ) -> Result<Vec<LayerDigests>> {
-    let total: u64 = image.layers.iter().map(|l| l.blob.blob.size).sum();
+    let total: u64 = image.stored_size();
     let mut done = 0u64;
     let mut out = Vec::with_capacity(image.layers.len());
     for layer in &image.layers {

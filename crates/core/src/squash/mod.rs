@@ -12,7 +12,9 @@ pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 pub use part::{Part, Parts};
 pub use plan::{SquashOptions, SquashPlan};
 pub use reference::{check_tag, check_time};
-pub use write::{write_parts, write_squash, PartsReader, Written};
+pub use write::{
+    emit_squash, write_parts, write_squash, SquashSink, WriteSink, Written, PAUSE_EVERY,
+};
 
 #[cfg(test)]
 mod tests;

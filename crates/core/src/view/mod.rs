@@ -119,15 +119,7 @@ impl ImageSummary {
             .iter()
             .flat_map(|(_, n)| [n.entry, n.inode_entry])
             .collect();
-        let mut final_size = 0u64;
-        let mut inodes = BTreeSet::new();
-        for (_, n) in fs.iter() {
-            if let Some(e) = entry(image, n.inode_entry) {
-                if e.is_file() && inodes.insert(n.inode) {
-                    final_size += e.size;
-                }
-            }
-        }
+        let final_fs = fs.summary(|r| image.entry(r));
         let layers = image
             .layers
             .iter()
@@ -180,20 +172,13 @@ impl ImageSummary {
             platform: image.config.platform(),
             format: format.into(),
             created: image.config.created.clone(),
-            size: image.layers.iter().map(|l| l.blob.blob.size).sum(),
-            tar_size: image.layers.iter().map(|l| l.index.tar_size).sum(),
-            final_entries: fs.len() as u64,
-            final_size,
+            size: image.stored_size(),
+            tar_size: image.tar_size(),
+            final_entries: final_fs.entries,
+            final_size: final_fs.size,
             layers,
         }
     }
-}
-
-fn entry(image: &Image, r: EntryRef) -> Option<&crate::layer::Entry> {
-    image
-        .layers
-        .get(r.layer as usize)
-        .and_then(|l| l.index.entries.get(r.entry as usize))
 }
 
 /// How a path stands in the selected layer.
@@ -250,8 +235,8 @@ pub fn tree_at(image: &Image, layer: usize, changes: &[ChangeSet]) -> Vec<TreeRo
                inode: EntryRef,
                mark: Mark|
      -> Option<TreeRow> {
-        let e = entry(image, r)?;
-        let meta = entry(image, inode).unwrap_or(e);
+        let e = image.entry(r)?;
+        let meta = image.entry(inode).unwrap_or(e);
         Some(TreeRow {
             path: path.display(),
             kind: e.kind.letter(),
