@@ -6,6 +6,7 @@ use layerlens_core::archive::{Archive, Selector};
 use layerlens_core::fs::UnionFs;
 use layerlens_core::image::Image;
 use layerlens_core::layer::IndexOptions;
+use layerlens_core::model::Model;
 use layerlens_core::squash::{write_squash, SquashOptions, SquashPlan};
 use layerlens_core::{Limits, NoProgress};
 use libfuzzer_sys::fuzz_target;
@@ -17,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(image) = Image::load(&mut archive, which, &IndexOptions { limits, hash_compressed: false }, &mut NoProgress) else { return };
     let (fs, changes) = UnionFs::build(image.indexes());
     for from in 0..image.layers.len() {
-        let Ok(plan) = SquashPlan::new(&image, &fs, &changes, archive.len(), &SquashOptions { from, ..Default::default() }) else { continue };
+        let Ok(plan) = SquashPlan::new(Model::new(&image, &fs, &changes), archive.len(), &SquashOptions { from, ..Default::default() }) else { continue };
         let mut out = Vec::new();
         if let Ok(w) = write_squash(archive.source_mut(), &image, &plan, &mut out, &mut NoProgress) {
             assert_eq!(w.size, plan.archive_size);

@@ -12,7 +12,7 @@
 
 use alloc::vec::Vec;
 
-use crate::analysis::deep::{deep_scan, ContentHashes};
+use crate::analysis::deep::deep_scan;
 use crate::analysis::dive::DiveTally;
 use crate::analysis::findings::FindingOptions;
 use crate::analysis::timeline::Timeline;
@@ -24,6 +24,7 @@ use crate::image::Image;
 use crate::image::{verify, LayerDigests};
 use crate::layer::{Entry, IndexOptions};
 use crate::limits::Limits;
+use crate::model::{ContentHashes, Model};
 use crate::progress::Progress;
 use crate::source::Source;
 use crate::squash::{
@@ -174,6 +175,11 @@ impl<S: Source> Analysis<S> {
         self.hashes.as_ref()
     }
 
+    /// The image, union, change sets and hashes, for the pure analyses.
+    pub fn model(&self) -> Model<'_> {
+        Model::new(&self.image, &self.fs, &self.changes).with_hashes(self.hashes.as_ref())
+    }
+
     /// The entry `r` points at.
     pub fn entry(&self, r: EntryRef) -> Option<&Entry> {
         self.image.entry(r)
@@ -190,7 +196,7 @@ impl<S: Source> Analysis<S> {
 
     /// Paths, files and content bytes of the final filesystem.
     pub fn final_fs(&self) -> FsSummary {
-        self.fs.summary(|r| self.image.entry(r))
+        self.model().final_fs()
     }
 
     /// The overview and layer table of the page.
@@ -208,9 +214,7 @@ impl<S: Source> Analysis<S> {
             })
             .collect();
         ImageSummary::new(
-            &self.image,
-            &self.fs,
-            &self.changes,
+            self.model(),
             choices,
             self.which,
             self.archive.format().describe(),
@@ -225,12 +229,10 @@ impl<S: Source> Analysis<S> {
     pub fn deep_scan(&mut self, progress: &mut dyn Progress) -> Result<&ContentHashes> {
         let hashes = match self.hashes.take() {
             Some(h) => h,
-            None => deep_scan(
-                self.archive.source_mut(),
-                &self.image,
-                &self.changes,
-                progress,
-            )?,
+            None => {
+                let model = Model::new(&self.image, &self.fs, &self.changes);
+                deep_scan(self.archive.source_mut(), model, progress)?
+            }
         };
         Ok(self.hashes.insert(hashes))
     }
@@ -240,10 +242,7 @@ impl<S: Source> Analysis<S> {
     pub fn waste(&self, tally: Option<DiveTally>) -> WasteReport {
         WasteReport::with_tally(
             tally.unwrap_or_else(|| DiveTally::new(&self.image)),
-            &self.image,
-            &self.fs,
-            &self.changes,
-            self.hashes.as_ref(),
+            self.model(),
             &FindingOptions::default(),
         )
     }
@@ -253,35 +252,17 @@ impl<S: Source> Analysis<S> {
     /// # Errors
     /// As [`SquashPlan::new`].
     pub fn squash_plan(&self, options: &SquashOptions) -> Result<SquashPlan> {
-        SquashPlan::new(
-            &self.image,
-            &self.fs,
-            &self.changes,
-            self.archive.len(),
-            options,
-        )
+        SquashPlan::new(self.model(), self.archive.len(), options)
     }
 
     /// The history of `path` across layers, or `None` if no layer has it.
     pub fn timeline(&self, path: &[u8]) -> Option<Timeline> {
-        Timeline::new(
-            &self.image,
-            &self.fs,
-            &self.changes,
-            path,
-            self.hashes.as_ref(),
-        )
+        Timeline::new(self.model(), path)
     }
 
     /// The plan of the final filesystem as one tar (`export`): every path, no whiteouts.
     pub fn export_plan(&self) -> LayerPlan {
-        plan_layer(
-            &self.image,
-            0,
-            &self.fs,
-            &self.changes,
-            LayerOptions { whiteouts: false },
-        )
+        plan_layer(self.model(), 0, LayerOptions { whiteouts: false })
     }
 
     /// Writes `parts` (of a plan of this analysis) to `out`; see [`write_parts`].

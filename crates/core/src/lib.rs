@@ -43,6 +43,7 @@ pub mod image;
 mod json;
 pub mod layer;
 mod limits;
+pub mod model;
 mod progress;
 pub mod sanitize;
 pub mod source;

@@ -130,7 +130,7 @@ fn handle(request: Request, carried: JsValue) {
             Err(_) => fail("no file came with the request".into()),
         },
         Request::Tree { layer } => with_session(|s| {
-            let rows = tree_at(s.analysis.image(), layer, s.analysis.changes());
+            let rows = tree_at(s.analysis.model(), layer);
             let packed = js_sys::Uint8Array::from(pack_rows(&rows).as_slice());
             post(
                 &Event::Tree {

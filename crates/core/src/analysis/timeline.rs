@@ -9,11 +9,11 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::deep::ContentHashes;
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{ChangeKind, ChangeSet, EntryRef, FsSummary, Removal, UnionFs};
+use crate::fs::{ChangeKind, EntryRef, FsSummary, Removal};
 use crate::image::Image;
 use crate::layer::EntryPath;
+use crate::model::Model;
 use crate::sanitize::display_bytes;
 use crate::view::{human_size, step};
 
@@ -97,13 +97,8 @@ fn step_of(image: &Image, layer: usize) -> String {
 impl Timeline {
     /// The timeline of `path` (`/usr/bin/x`, `usr/bin/x`), or `None` if no layer ever had
     /// it.
-    pub fn new(
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        path: &[u8],
-        hashes: Option<&ContentHashes>,
-    ) -> Option<Self> {
+    pub fn new(m: Model<'_>, path: &[u8]) -> Option<Self> {
+        let (image, top, changes, hashes) = (m.image, m.fs, m.changes, m.hashes);
         let p = EntryPath::parse(path).ok()?;
         if p.is_root() {
             return None;
@@ -298,6 +293,8 @@ fn removed_via(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::UnionFs;
+    use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
 
     #[test]
@@ -312,7 +309,7 @@ mod tests {
         let bytes = docker_archive(&[l0, l1, l2]);
         let (_, img) = load(&bytes);
         let (fs, cs) = UnionFs::build(img.indexes());
-        let t = Timeline::new(&img, &fs, &cs, b"/d/big", None).unwrap();
+        let t = Timeline::new(Model::new(&img, &fs, &cs), b"/d/big").unwrap();
         assert_eq!(t.events.len(), 3);
         assert!(!t.present);
         assert_eq!(t.shipped_bytes, 6000);
@@ -321,12 +318,12 @@ mod tests {
             t.summary(),
             "added in L0 by `RUN step 0` (3.00 kB) → modified in L1 (mode) (3.00 kB) → deleted in L2 with d/ (still shipped: 6.00 kB)"
         );
-        let d = Timeline::new(&img, &fs, &cs, b"d", None).unwrap();
+        let d = Timeline::new(Model::new(&img, &fs, &cs), b"d").unwrap();
         assert!(d.is_dir);
         assert_eq!(d.dead_bytes, 6000);
-        let f = Timeline::new(&img, &fs, &cs, b"f", None).unwrap();
+        let f = Timeline::new(Model::new(&img, &fs, &cs), b"f").unwrap();
         assert!(f.present && f.events[0].current);
         assert_eq!((f.final_bytes, f.dead_bytes), (1, 0));
-        assert!(Timeline::new(&img, &fs, &cs, b"nope", None).is_none());
+        assert!(Timeline::new(Model::new(&img, &fs, &cs), b"nope").is_none());
     }
 }

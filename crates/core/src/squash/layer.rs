@@ -14,9 +14,10 @@ use serde::Serialize;
 use super::header::{padding, HeaderSpec};
 use super::part::Parts;
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{ChangeKind, ChangeSet, Removal, UnionFs};
+use crate::fs::{ChangeKind, Removal, UnionFs};
 use crate::image::Image;
 use crate::layer::{Compression, Entry, EntryKind, EntryPath};
+use crate::model::Model;
 
 /// Where the bytes a squash removes came from, in bytes of the (decompressed) input tar.
 /// `input - output = deleted + overwritten + opaque + whiteout_markers + tar_overhead +
@@ -85,13 +86,8 @@ pub struct LayerOptions {
 
 /// Plans the squashed layer of `image` from layer `from` up. `top` is the union of all layers
 /// and `changes` their change sets.
-pub fn plan_layer(
-    image: &Image,
-    from: usize,
-    top: &UnionFs,
-    changes: &[ChangeSet],
-    options: LayerOptions,
-) -> LayerPlan {
+pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan {
+    let (image, top, changes) = (m.image, m.fs, m.changes);
     let layers = &image.layers;
     let mut parts = Parts::new();
     let mut savings = Savings::default();

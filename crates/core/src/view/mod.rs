@@ -11,9 +11,9 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fs::{ChangeKind, ChangeSet, EntryRef, UnionFs};
-use crate::image::Image;
+use crate::fs::{ChangeKind, EntryRef, UnionFs};
 use crate::layer::EntryKind;
+use crate::model::Model;
 use crate::squash::Savings;
 
 /// One image of the archive, for a picker.
@@ -106,20 +106,14 @@ pub struct ImageSummary {
 
 impl ImageSummary {
     /// Summarises a loaded image.
-    pub fn new(
-        image: &Image,
-        fs: &UnionFs,
-        changes: &[ChangeSet],
-        images: Vec<ImageChoice>,
-        index: usize,
-        format: &str,
-    ) -> Self {
+    pub fn new(m: Model<'_>, images: Vec<ImageChoice>, index: usize, format: &str) -> Self {
+        let (image, fs, changes) = (m.image, m.fs, m.changes);
         // Entries whose bytes are still in the final filesystem (as a path or an inode).
         let live: BTreeSet<EntryRef> = fs
             .iter()
             .flat_map(|(_, n)| [n.entry, n.inode_entry])
             .collect();
-        let final_fs = fs.summary(|r| image.entry(r));
+        let final_fs = m.final_fs();
         let layers = image
             .layers
             .iter()
@@ -219,7 +213,8 @@ pub struct TreeRow {
 
 /// The filesystem as it stands after `layer`, with that layer's changes marked; removed paths
 /// are included (marked) so a diff view can show them.
-pub fn tree_at(image: &Image, layer: usize, changes: &[ChangeSet]) -> Vec<TreeRow> {
+pub fn tree_at(m: Model<'_>, layer: usize) -> Vec<TreeRow> {
+    let (image, changes) = (m.image, m.changes);
     let upto = layer.min(image.layers.len().saturating_sub(1));
     let (fs, _) = UnionFs::build(image.indexes().take(upto + 1));
     let mut rows: Vec<TreeRow> = Vec::with_capacity(fs.len());
@@ -470,6 +465,7 @@ pub fn is_dir_kind(kind: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
 
     #[test]
@@ -487,11 +483,11 @@ mod tests {
         let bytes = docker_archive(&[l0, l1]);
         let (_, img) = load(&bytes);
         let (fs, cs) = UnionFs::build(img.indexes());
-        let s = ImageSummary::new(&img, &fs, &cs, Vec::new(), 0, "test");
+        let s = ImageSummary::new(Model::new(&img, &fs, &cs), Vec::new(), 0, "test");
         assert_eq!(s.layers[0].superseded_size, 150);
         assert_eq!(s.layers[1].superseded_size, 0);
         assert_eq!(s.final_size, 13);
-        let rows = tree_at(&img, 1, &cs);
+        let rows = tree_at(Model::new(&img, &fs, &cs), 1);
         let got: Vec<(&str, Mark)> = rows.iter().map(|r| (r.path.as_str(), r.mark)).collect();
         assert_eq!(
             got,
@@ -502,7 +498,7 @@ mod tests {
                 ("d/b", Mark::Modified)
             ]
         );
-        let base = tree_at(&img, 0, &cs);
+        let base = tree_at(Model::new(&img, &fs, &cs), 0);
         assert!(base.iter().all(|r| r.mark == Mark::Added));
         assert_eq!(unpack_rows(&pack_rows(&rows)).unwrap(), rows);
         assert!(unpack_rows(&pack_rows(&rows)[..20]).is_none());
