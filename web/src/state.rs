@@ -280,7 +280,8 @@ pub fn js_now() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use layerlens_core::view::{Counts, LayerSummary};
+    use layerlens_core::fs::ChangeCounts as Counts;
+    use layerlens_core::view::LayerSummary;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn summary(layers: usize) -> Box<ImageSummary> {

@@ -25,13 +25,14 @@ use crate::image::{verify, LayerDigests};
 use crate::layer::{Entry, IndexOptions};
 use crate::limits::Limits;
 use crate::model::{ContentHashes, Model};
+use crate::present::label;
 use crate::progress::Progress;
 use crate::source::Source;
 use crate::squash::{
     emit_squash, plan_layer, write_parts, write_squash, LayerOptions, LayerPlan, Parts,
     SquashOptions, SquashPlan, SquashSink, Written,
 };
-use crate::view::{label, ImageChoice, ImageSummary};
+use crate::view::{ImageChoice, ImageSummary};
 use std::io::Write;
 
 /// Which image of the archive to analyse.

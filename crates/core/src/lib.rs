@@ -44,6 +44,7 @@ mod json;
 pub mod layer;
 mod limits;
 pub mod model;
+pub mod present;
 mod progress;
 pub mod sanitize;
 pub mod source;

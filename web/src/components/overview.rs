@@ -2,7 +2,8 @@
 
 use std::rc::Rc;
 
-use layerlens_core::view::{human_size, ImageSummary, SquashFigures};
+use layerlens_core::present::{human_size, label};
+use layerlens_core::view::{ImageSummary, SquashFigures};
 use yew::prelude::*;
 
 /// Props of [`Overview`].
@@ -24,11 +25,7 @@ pub struct OverviewProps {
 #[component]
 pub fn Overview(props: &OverviewProps) -> Html {
     let s = &props.summary;
-    let tags = if s.tags.is_empty() {
-        "<none>".to_string()
-    } else {
-        s.tags.join(", ")
-    };
+    let tags = label(&s.tags);
     let headline = props.squash_all.map(|f| {
         let pct = if f.input_layers_size > 0 { f.total as f64 * 100.0 / f.input_layers_size as f64 } else { 0.0 };
         let saved = if f.total >= 0 { human_size(f.total as u64) } else { format!("−{}", human_size(f.total.unsigned_abs())) };

@@ -10,7 +10,7 @@ use layerlens_core::squash::{SquashOptions, SquashPlan};
 use crate::args::SquashArgs;
 use crate::open::{display, load};
 use crate::progress::Bar;
-use crate::render::table::size;
+use crate::render::table::{signed, size};
 
 pub fn run(args: &SquashArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
@@ -118,12 +118,4 @@ fn print_plan(out: &mut impl Write, plan: &SquashPlan) -> std::io::Result<()> {
     }
     writeln!(out, "  {:<36} {:>12}", "total", signed(s.total()))?;
     Ok(())
-}
-
-fn signed(v: i64) -> String {
-    if v < 0 {
-        format!("-{}", size(v.unsigned_abs()))
-    } else {
-        size(v as u64)
-    }
 }

@@ -14,8 +14,8 @@ use crate::fs::{ChangeKind, EntryRef, FsSummary, Removal};
 use crate::image::Image;
 use crate::layer::EntryPath;
 use crate::model::Model;
+use crate::present::{ellipsize, human_size, step};
 use crate::sanitize::display_bytes;
-use crate::view::{human_size, step};
 
 /// What a layer did to the path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,8 +32,8 @@ pub enum EventKind {
     Readded,
     /// Removed.
     Removed {
-        /// How: `whiteout`, `opaque` or `replaced`.
-        by: String,
+        /// How.
+        by: Removal,
         /// The ancestor whose removal took this path with it, if not the path itself.
         via: Option<String>,
     },
@@ -126,12 +126,7 @@ impl Timeline {
                     changed: d.names().into_iter().map(String::from).collect(),
                 },
                 ChangeKind::Removed => EventKind::Removed {
-                    by: match c.removal {
-                        Some(Removal::Whiteout) => "whiteout",
-                        Some(Removal::Opaque) => "opaque",
-                        Some(Removal::Replaced) | None => "replaced",
-                    }
-                    .into(),
+                    by: c.removal.unwrap_or(Removal::Replaced),
                     via: removed_via(image, layer, &p, c.removal),
                 },
             };
@@ -219,10 +214,10 @@ impl Timeline {
                     alloc::format!("modified in L{} ({})", e.layer, changed.join(", "))
                 }
                 EventKind::Removed { by, via } => {
-                    let how = match by.as_str() {
-                        "whiteout" => "deleted",
-                        "opaque" => "hidden by an opaque directory",
-                        _ => "replaced",
+                    let how = match by {
+                        Removal::Whiteout => "deleted",
+                        Removal::Opaque => "hidden by an opaque directory",
+                        Removal::Replaced => "replaced",
                     };
                     match via {
                         Some(v) => alloc::format!("{how} in L{} with {v}/", e.layer),
@@ -250,15 +245,6 @@ impl Timeline {
         }
         line
     }
-}
-
-fn ellipsize(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.into();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// The ancestor (or the path itself, then `None`) whose removal in `layer` removed `p`.

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::union::{Anomaly, EntryRef};
 use crate::layer::{Entry, EntryPath};
@@ -123,7 +123,7 @@ pub enum ChangeKind {
 }
 
 /// Why a path disappeared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Removal {
     /// A `.wh.` whiteout of the path or an ancestor.
@@ -132,6 +132,17 @@ pub enum Removal {
     Opaque,
     /// A non-directory replaced it or an ancestor directory.
     Replaced,
+}
+
+impl core::fmt::Display for Removal {
+    /// The serialised name: `whiteout`, `opaque` or `replaced`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Removal::Whiteout => "whiteout",
+            Removal::Opaque => "opaque",
+            Removal::Replaced => "replaced",
+        })
+    }
 }
 
 /// One changed path.
@@ -164,7 +175,7 @@ pub struct ChangeSet {
 }
 
 /// Counts per change kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChangeCounts {
     /// Added paths.
     pub added: u64,

@@ -154,11 +154,7 @@ impl Image {
 
     /// Tags, or `<none>`.
     pub fn display_tags(&self) -> String {
-        if self.reference.tags.is_empty() {
-            "<none>".into()
-        } else {
-            self.reference.tags.join(", ")
-        }
+        crate::present::label(&self.reference.tags)
     }
 
     /// Layer indexes, base first.

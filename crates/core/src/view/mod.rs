@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fs::{ChangeKind, EntryRef, UnionFs};
+use crate::fs::{ChangeCounts, ChangeKind, EntryRef, UnionFs};
 use crate::layer::EntryKind;
 use crate::model::Model;
 use crate::squash::Savings;
@@ -27,19 +27,6 @@ pub struct ImageChoice {
     pub platform: Option<String>,
     /// Layer count.
     pub layers: usize,
-}
-
-/// Per-change-kind counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    /// Added paths.
-    pub added: u64,
-    /// Modified paths.
-    pub modified: u64,
-    /// Removed paths.
-    pub removed: u64,
-    /// Re-added unchanged.
-    pub readded: u64,
 }
 
 /// One layer, as the layer table shows it.
@@ -68,7 +55,7 @@ pub struct LayerSummary {
     /// Entries in the tar.
     pub entries: u64,
     /// What it changed.
-    pub counts: Counts,
+    pub counts: ChangeCounts,
     /// Content of lower layers it removes or replaces.
     pub hidden_size: u64,
     /// Content of this layer that later layers delete or overwrite (still shipped).
@@ -119,7 +106,6 @@ impl ImageSummary {
             .iter()
             .zip(changes)
             .map(|(l, cs)| {
-                let c = cs.counts();
                 let superseded_size = l
                     .index
                     .entries
@@ -147,12 +133,7 @@ impl ImageSummary {
                     tar_size: l.index.tar_size,
                     content_size: l.index.content_size(),
                     entries: l.index.entries.len() as u64,
-                    counts: Counts {
-                        added: c.added,
-                        modified: c.modified,
-                        removed: c.removed,
-                        readded: c.readded,
-                    },
+                    counts: cs.counts(),
                     hidden_size: cs.hidden_size(),
                     superseded_size,
                 }
@@ -413,47 +394,6 @@ impl SquashFigures {
             overhead: s.tar_overhead as i64 + s.trailers + s.rewritten as i64 - s.added as i64,
             total: s.total(),
         }
-    }
-}
-
-/// `1.64 GB` style sizes (SI units, as `docker images` and dive show them).
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    let unit = UNITS.get(u).copied().unwrap_or("B");
-    if u == 0 {
-        alloc::format!("{bytes} B")
-    } else if v < 10.0 {
-        alloc::format!("{v:.2} {unit}")
-    } else if v < 100.0 {
-        alloc::format!("{v:.1} {unit}")
-    } else {
-        alloc::format!("{v:.0} {unit}")
-    }
-}
-
-/// A build step as people read it: without the `/bin/sh -c #(nop) ` noise.
-pub fn step(created_by: &str) -> String {
-    let s = created_by.trim();
-    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
-    let s = s
-        .strip_prefix("/bin/sh -c ")
-        .map(|r| alloc::format!("RUN {r}"))
-        .unwrap_or_else(|| s.into());
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `<none>` or the tags joined.
-pub fn label(tags: &[String]) -> String {
-    if tags.is_empty() {
-        "<none>".into()
-    } else {
-        tags.join(", ")
     }
 }
 

@@ -20,8 +20,8 @@ use crate::fs::{ChangeKind, ChangeSet, EntryRef, UnionFs};
 use crate::image::Image;
 use crate::layer::Entry;
 use crate::model::Model;
+use crate::present::step;
 use crate::sanitize::display_bytes;
-use crate::view::step;
 use patterns::{Cache, Secret};
 
 /// How much a finding matters.
