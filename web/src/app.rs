@@ -89,7 +89,7 @@ pub fn App() -> Html {
         })
     };
     let d = state.dispatcher().to_callback();
-    let onerror = d.reform(Action::Failed);
+    let onerror = d.reform(|message: String| Action::Failed(message.into()));
     let onselect = d.reform(Action::Select);
     let onfrom = d.reform(Action::SetFrom);
     let dismiss = d.reform(|_| Action::ClearError);
@@ -160,7 +160,7 @@ pub fn App() -> Html {
                 <span id="worker-status" class={if state.worker_ready { "status ready" } else { "status starting" }}>{ if state.worker_ready { "worker ready" } else { "worker starting…" } }</span>
             </header>
             <DropZone onfile={open} {onerror} compact={state.summary.is_some()} />
-            if let Some(msg) = state.error.clone() { <ErrorBanner message={msg} ondismiss={dismiss} /> }
+            if let Some(f) = state.error.clone() { <ErrorBanner message={f.message} kind={f.kind} ondismiss={dismiss} /> }
             if let Some(b) = state.busy.clone() { <ProgressBar busy={b} oncancel={cancel} /> }
             { body }
             if *dragging { <div class="drop-overlay" aria-hidden="true">{ "Drop the image to analyse it" }</div> }

@@ -8,6 +8,8 @@ use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{FileTree, ImageSummary, SquashFigures};
 use yew::prelude::*;
 
+use crate::protocol::Failure;
+
 /// Long work in progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Busy {
@@ -60,8 +62,8 @@ pub struct AppState {
     pub file_name: Option<String>,
     /// Long work in progress.
     pub busy: Option<Busy>,
-    /// The last failure, in plain words.
-    pub error: Option<String>,
+    /// The last failure: its message in plain words, its kind and location.
+    pub error: Option<Failure>,
     /// The analysed image.
     pub summary: Option<Rc<ImageSummary>>,
     /// What squashing everything saves.
@@ -130,7 +132,7 @@ pub enum Action {
     /// A build finished.
     Built(Built),
     /// Work failed.
-    Failed(String),
+    Failed(Failure),
     /// The person cancelled long work; an analysis in progress takes its file with it.
     Cancelled {
         /// The image was already shown (a build or deep scan was cancelled).
@@ -154,7 +156,7 @@ impl Reducible for AppState {
             Action::WorkerLost(why) => {
                 s.worker_ready = false;
                 s.busy = None;
-                s.error = Some(why);
+                s.error = Some(why.into());
             }
             Action::Start(what) => {
                 s.busy = Some(Busy {
@@ -244,9 +246,9 @@ impl Reducible for AppState {
                 s.busy = None;
                 s.built = Some(b);
             }
-            Action::Failed(message) => {
+            Action::Failed(failure) => {
                 s.busy = None;
-                s.error = Some(message);
+                s.error = Some(failure);
             }
             Action::Cancelled { keep_image } => {
                 s.busy = None;

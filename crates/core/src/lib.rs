@@ -54,7 +54,7 @@ mod testing;
 pub mod view;
 
 pub use analysed::{Analysis, ImagePick, Indexed};
-pub use error::{Error, ErrorKind, Location, Result};
-pub use limits::Limits;
-pub use progress::{NoProgress, Progress, Stage};
-pub use source::{RangeReader, SeekSource, Source};
+pub use error::{DigestKind, Error, ErrorKind, Location, Result};
+pub use limits::{LimitKind, Limits};
+pub use progress::{Cancelled, NoProgress, Progress, Stage};
+pub use source::{RangeReader, ReadFailed, SeekSource, Source};

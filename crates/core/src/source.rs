@@ -7,6 +7,21 @@ use alloc::vec;
 use alloc::vec::Vec;
 use std::io::{self, Read, Seek, SeekFrom};
 
+/// A [`Source`] could not read its bytes (a browser read that failed, a file gone): carried
+/// through `io::Error` so the error says "read failed" rather than blaming the archive's
+/// format. Sources whose failures would otherwise look like any other `io::Error` wrap them
+/// in this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailed(pub alloc::string::String);
+
+impl core::fmt::Display for ReadFailed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl core::error::Error for ReadFailed {}
+
 /// Random-access bytes: an archive file, a `Blob`, a buffer.
 pub trait Source {
     /// Total size in bytes.

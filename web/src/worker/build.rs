@@ -22,7 +22,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag};
 
 use super::{plan, post, scope, PostProgress, Session};
-use crate::protocol::Event;
+use crate::protocol::{Event, Failure};
 
 const READ: usize = 4 << 20;
 const CHUNK: usize = 16 << 20;
@@ -137,7 +137,7 @@ impl SquashSink for BlobSink {
     }
 }
 
-pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(), String> {
+pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(), Failure> {
     let started = js_sys::Date::now();
     let plan = plan(s, from, tags)?;
     let mut sink = BlobSink {
@@ -152,8 +152,7 @@ pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Re
     let written = s
         .analysis
         .emit_squash(&plan, &mut sink, &mut progress)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let mut out = sink.out;
     out.flush();
     let options = BlobPropertyBag::new();
@@ -176,7 +175,8 @@ pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Re
         return Err(format!(
             "internal error: planned {} bytes, assembled {}",
             plan.archive_size, size
-        ));
+        )
+        .into());
     }
     progress.send("Writing", plan.archive_size, plan.archive_size, true);
     let base = s.file.name();

@@ -15,7 +15,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 pub use blob_source::BlobSource;
 
-use crate::protocol::{decode, encode, Event, Request};
+use crate::protocol::{decode, encode, Event, Failure, Request};
 
 /// An opened file and its analysed image.
 pub(crate) struct Session {
@@ -38,8 +38,13 @@ pub(crate) fn post(event: &Event, carried: Option<&JsValue>) {
     }
 }
 
-fn fail(message: String) {
-    post(&Event::Failed { message }, None);
+fn fail(failure: impl Into<Failure>) {
+    post(
+        &Event::Failed {
+            failure: failure.into(),
+        },
+        None,
+    );
 }
 
 /// Progress as throttled messages (at most ten a second).
@@ -127,7 +132,7 @@ fn handle(request: Request, carried: JsValue) {
                     Err(e) => fail(e),
                 }
             }
-            Err(_) => fail("no file came with the request".into()),
+            Err(_) => fail("no file came with the request"),
         },
         Request::Tree { layer } => with_session(|s| {
             let rows = tree_at(s.analysis.model(), layer);
@@ -159,9 +164,7 @@ fn handle(request: Request, carried: JsValue) {
         }),
         Request::DeepScan => with_session(|s| {
             let mut progress = PostProgress::new();
-            s.analysis
-                .deep_scan(&mut progress)
-                .map_err(|e| e.to_string())?;
+            s.analysis.deep_scan(&mut progress)?;
             let waste = s.analysis.waste(None);
             post(
                 &Event::Waste {
@@ -174,7 +177,7 @@ fn handle(request: Request, carried: JsValue) {
         }),
         Request::Build { from, tags } => {
             let Some(session) = SESSION.with(|s| s.borrow_mut().take()) else {
-                return fail("open an image first".into());
+                return fail("open an image first");
             };
             wasm_bindgen_futures::spawn_local(async move {
                 let mut session = session;
@@ -187,7 +190,7 @@ fn handle(request: Request, carried: JsValue) {
     }
 }
 
-fn with_session(f: impl FnOnce(&mut Session) -> Result<(), String>) {
+fn with_session(f: impl FnOnce(&mut Session) -> Result<(), Failure>) {
     let result = SESSION.with(|s| match s.borrow_mut().as_mut() {
         Some(session) => f(session),
         None => Err("open an image first (or wait for the current build to finish)".into()),
@@ -197,19 +200,19 @@ fn with_session(f: impl FnOnce(&mut Session) -> Result<(), String>) {
     }
 }
 
-pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<SquashPlan, String> {
+pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<SquashPlan, Failure> {
     let options = SquashOptions {
         from,
         tags: (!tags.is_empty()).then_some(tags),
         created: None,
     };
-    s.analysis.squash_plan(&options).map_err(|e| e.to_string())
+    Ok(s.analysis.squash_plan(&options)?)
 }
 
-fn open(file: File, image: Option<usize>) -> Result<Session, String> {
+fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     let started = js_sys::Date::now();
     let name = file.name();
-    let context = |e: layerlens_core::Error| format!("{name}: {e}");
+    let context = |e: layerlens_core::Error| Failure::of(&name, &e);
     let source = BlobSource::new(file.clone().into()).map_err(|e| e.to_string())?;
     let mut progress = PostProgress::new();
     let pick = match image {

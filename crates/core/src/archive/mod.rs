@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::layer::decode::Compression;
-use crate::limits::Limits;
+use crate::limits::{LimitKind, Limits};
 use crate::progress::Progress;
 use crate::sanitize::display_bytes;
 use crate::source::Source;
@@ -384,10 +384,10 @@ impl<S: Source> Archive<S> {
                 .blob(&e.config)
                 .map_err(|err| err.in_member("manifest.json"))?;
             if e.layers.len() > self.limits.max_layers {
-                return Err(Error::limit(alloc::format!(
-                    "more than {} layers",
-                    self.limits.max_layers
-                )));
+                return Err(Error::limit(
+                    LimitKind::Layers,
+                    self.limits.max_layers as u64,
+                ));
             }
             let mut layers = Vec::with_capacity(e.layers.len());
             for l in &e.layers {
@@ -471,10 +471,10 @@ impl<S: Source> Archive<S> {
             .map_err(|e| e.in_member(&path))?;
         check_size(&config, &manifest.config)?;
         if manifest.layers.len() > self.limits.max_layers {
-            return Err(Error::limit(alloc::format!(
-                "more than {} layers",
-                self.limits.max_layers
-            )));
+            return Err(Error::limit(
+                LimitKind::Layers,
+                self.limits.max_layers as u64,
+            ));
         }
         let mut layers = Vec::with_capacity(manifest.layers.len());
         for l in &manifest.layers {
@@ -506,6 +506,7 @@ impl<S: Source> Archive<S> {
         let actual = Digest::of(&bytes);
         if actual != d.digest {
             return Err(Error::new(crate::ErrorKind::DigestMismatch {
+                digest: crate::error::DigestKind::Descriptor,
                 expected: d.digest.to_string(),
                 actual: actual.to_string(),
             })

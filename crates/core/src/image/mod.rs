@@ -17,6 +17,7 @@ use crate::digest::{chain_ids, Digest};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fs::EntryRef;
 use crate::layer::{index_layer, Entry, IndexOptions, LayerIndex};
+use crate::limits::LimitKind;
 use crate::progress::{Progress, Stage};
 use crate::source::Source;
 
@@ -78,6 +79,7 @@ impl Image {
         if let Some(declared) = reference.config_digest {
             if declared != id {
                 return Err(Error::new(ErrorKind::DigestMismatch {
+                    digest: crate::error::DigestKind::Config,
                     expected: declared.to_string(),
                     actual: id.to_string(),
                 })
@@ -123,10 +125,10 @@ impl Image {
             }
             entries_total += indexes[i].as_ref().map_or(0, |x| x.entries.len() as u64);
             if entries_total > options.limits.max_entries {
-                return Err(Error::limit(alloc::format!(
-                    "more than {} entries in the image",
-                    options.limits.max_entries
-                )));
+                return Err(Error::limit(
+                    LimitKind::ImageEntries,
+                    options.limits.max_entries,
+                ));
             }
         }
         let chains = chain_ids(&config.diff_ids);

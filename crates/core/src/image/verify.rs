@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Image;
 use crate::digest::{Digest, Hasher};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{DigestKind, Error, ErrorKind, Result};
 use crate::layer::decode::Counted;
 use crate::layer::{decode, Compression};
 use crate::limits::Limits;
@@ -79,14 +79,16 @@ pub fn verify<S: Source>(
         let blob_digest = blob_hasher.finish();
         if diff_id != layer.diff_id {
             return Err(at(Error::new(ErrorKind::DigestMismatch {
-                expected: alloc::format!("diff_id {}", layer.diff_id),
+                digest: DigestKind::DiffId,
+                expected: alloc::format!("{}", layer.diff_id),
                 actual: alloc::format!("{diff_id}"),
             })));
         }
         if let Some(declared) = layer.blob.digest {
             if declared != blob_digest {
                 return Err(at(Error::new(ErrorKind::DigestMismatch {
-                    expected: alloc::format!("blob digest {declared}"),
+                    digest: DigestKind::Blob,
+                    expected: alloc::format!("{declared}"),
                     actual: alloc::format!("{blob_digest}"),
                 })));
             }
@@ -121,17 +123,8 @@ impl<R: Read> Read for Tee<'_, R> {
         self.hasher.update(chunk);
         *self.done += n as u64;
         if !self.progress.update(Stage::Hashing, *self.done, self.total) {
-            return Err(std::io::Error::other(CancelledMarker));
+            return Err(std::io::Error::other(crate::progress::Cancelled));
         }
         Ok(n)
     }
 }
-
-#[derive(Debug)]
-struct CancelledMarker;
-impl core::fmt::Display for CancelledMarker {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("cancelled")
-    }
-}
-impl core::error::Error for CancelledMarker {}

@@ -168,24 +168,10 @@ impl<R: Read> Read for Counted<R> {
         let n = self.inner.read(buf)?;
         self.count += n as u64;
         if self.count > self.limit {
-            return Err(io::Error::other(LimitExceeded(self.limit)));
+            return Err(io::Error::other(crate::limits::DecompressedLimit(
+                self.limit,
+            )));
         }
         Ok(n)
     }
 }
-
-/// Marker error carried through `io::Error` when a decompression limit is hit.
-#[derive(Debug)]
-pub(crate) struct LimitExceeded(pub u64);
-
-impl core::fmt::Display for LimitExceeded {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "decompressed size exceeds the limit of {} bytes (a decompression bomb?)",
-            self.0
-        )
-    }
-}
-
-impl core::error::Error for LimitExceeded {}

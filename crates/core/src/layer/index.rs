@@ -17,7 +17,7 @@ use super::path::EntryPath;
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, Result};
 use crate::hashing::{PathHashing, PathSet};
-use crate::limits::Limits;
+use crate::limits::{LimitKind, Limits};
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source, READ_AHEAD};
 
@@ -154,10 +154,10 @@ pub fn index_layer<S: Source>(
             let tar_end = counted.count;
             let trailing = io::copy(&mut (&mut counted).take(MAX_TRAILING + 1), &mut io::sink())?;
             if trailing > MAX_TRAILING {
-                return Err(Error::limit(alloc::format!(
-                    "the layer's tar ends at byte {tar_end} but its compressed stream goes on (more than {} MiB of padding; a decompression bomb?)",
-                    MAX_TRAILING >> 20
-                )));
+                return Err(Error::limit(
+                    LimitKind::TrailingPadding { tar_end },
+                    MAX_TRAILING,
+                ));
             }
             out.tar_size = counted.count;
             out.diff_id = counted.inner.hasher.take().map(Hasher::finish);
@@ -234,10 +234,7 @@ fn collect<R: Read>(
                     });
                 }
                 if (out.entries.len() as u64) >= limits.max_entries {
-                    return Err(Error::limit(alloc::format!(
-                        "more than {} entries in one layer",
-                        limits.max_entries
-                    )));
+                    return Err(Error::limit(LimitKind::LayerEntries, limits.max_entries));
                 }
                 if !entry.path.is_root() && seen.repeated(&entry.path, &out.entries) {
                     out.notices.push(Notice {
@@ -356,10 +353,7 @@ fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> 
     let raw_path = te.path_bytes();
     let mut rooted = raw_path.first() == Some(&b'/');
     if raw_path.len() > limits.max_path_len {
-        return Err(Error::limit(alloc::format!(
-            "entry path longer than {} bytes",
-            limits.max_path_len
-        )));
+        return Err(Error::limit(LimitKind::PathLen, limits.max_path_len as u64));
     }
     let Ok(path) = EntryPath::parse(&raw_path) else {
         return Ok(Converted::Skip(end, Some(NoticeKind::EscapingPath)));
