@@ -338,9 +338,9 @@ mod tests {
     }
 
     fn waste() -> Box<WasteReport> {
-        use layerlens_core::analysis::dive::DiveReport;
         use layerlens_core::analysis::reclaim::Reclaim;
         use layerlens_core::analysis::Figures;
+        use layerlens_core::dive::DiveReport;
         Box::new(WasteReport {
             dive: DiveReport {
                 efficiency: 1.0,

@@ -13,15 +13,16 @@
 use alloc::vec::Vec;
 
 use crate::analysis::deep::deep_scan;
-use crate::analysis::dive::DiveTally;
 use crate::analysis::findings::FindingOptions;
 use crate::analysis::timeline::Timeline;
 use crate::analysis::WasteReport;
 use crate::archive::{Archive, Selector};
+use crate::dive::DiveTally;
 use crate::error::Result;
-use crate::fs::{ChangeSet, EntryRef, FsSummary, UnionFs};
+use crate::fs::{ChangeSet, FsSummary, UnionFs};
 use crate::image::Image;
 use crate::image::{verify, LayerDigests};
+use crate::layer::EntryRef;
 use crate::layer::{Entry, IndexOptions};
 use crate::limits::Limits;
 use crate::model::{ContentHashes, Model};

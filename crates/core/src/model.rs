@@ -7,9 +7,10 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
-use crate::fs::{ChangeSet, EntryRef, FsSummary, UnionFs};
+use crate::fs::{ChangeSet, FsSummary, UnionFs};
 use crate::image::Image;
 use crate::layer::Entry;
+use crate::layer::EntryRef;
 
 /// An image and what its layers make of it, borrowed from whoever owns them (an
 /// [`Analysis`](crate::Analysis), or a test). Cheap to copy.

@@ -125,7 +125,7 @@ impl<T: Read + Seek> Source for SeekSource<T> {
 /// Read-ahead window size. Each browser read costs ~0.7 ms whatever its size, so small
 /// header reads must be served from a large window (see BROWSER_IO.md: 1 MiB ≈ 160× fewer
 /// calls than 512-byte reads).
-pub const READ_AHEAD: usize = 1 << 20;
+pub(crate) const READ_AHEAD: usize = 1 << 20;
 
 /// `Read + Seek` over `[start, start + len)` of a source, positions relative to `start`.
 /// Small reads are served from a read-ahead window; reads at least a window long go straight

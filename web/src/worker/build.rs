@@ -15,8 +15,8 @@ use std::collections::VecDeque;
 
 use js_sys::{Array, Promise, Uint8Array};
 use layerlens_core::digest::{Digest, Hasher};
-use layerlens_core::layer::Compression;
 use layerlens_core::squash::{Part, Parts, SquashSink};
+use layerlens_core::Compression;
 use layerlens_core::{Error, ErrorKind};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag};

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::analysis::dive::DiveTally;
+use layerlens_core::dive::DiveTally;
 use layerlens_core::sanitize::display_bytes;
 
 use crate::args::AnalyzeArgs;

@@ -7,17 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::analysis::ci::{
-    dive_text, evaluate, layerlens_text, CiConfig, CiInput, Outcome,
-};
-use layerlens_core::analysis::dive::DiveTally;
+use layerlens_core::analysis::ci::{evaluate, CiConfig, CiInput, Outcome};
 use layerlens_core::analysis::WasteReport;
+use layerlens_core::dive::DiveTally;
 use layerlens_core::sanitize::display_bytes;
 use serde::Serialize;
 
 use crate::args::CiArgs;
 use crate::open::{deep_scan, display, load_with};
 use crate::progress::Bar;
+use crate::render::ci_text::{dive_text, layerlens_text};
 use crate::render::{junit, waste};
 
 /// Where the rules came from.

@@ -4,7 +4,8 @@
 use layerlens_core::archive::{Format, ImageRef};
 use layerlens_core::fs::{Change, ChangeCounts, FsSummary};
 use layerlens_core::image::{History, LayerDigests, RuntimeConfig};
-use layerlens_core::layer::{Compression, Entry, Notice};
+use layerlens_core::layer::{Entry, Notice};
+use layerlens_core::Compression;
 use layerlens_core::{Analysis, Source};
 use serde::Serialize;
 

@@ -3,10 +3,10 @@
 
 use std::io::{self, Write};
 
-use layerlens_core::analysis::ci::gofmt::{go_fixed, humanize_bytes};
 use layerlens_core::analysis::findings::{Finding, Severity};
 use layerlens_core::analysis::reclaim::Cause;
 use layerlens_core::analysis::WasteReport;
+use layerlens_core::dive::gofmt::{go_fixed, humanize_bytes};
 use layerlens_core::sanitize::display_bytes;
 use serde::Serialize;
 

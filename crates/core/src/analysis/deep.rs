@@ -13,12 +13,14 @@ use std::io::{self, Read};
 
 use crate::digest::Hasher;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fs::{ChangeKind, EntryRef};
+use crate::fs::ChangeKind;
 use crate::image::Image;
-use crate::layer::{decode, Compression};
+use crate::layer::EntryRef;
 use crate::model::{ContentHashes, Hashed, Model};
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source};
+use crate::stream::decode;
+use crate::Compression;
 
 /// The entries the deep scan hashes: both sides of every file a later layer writes again.
 pub fn candidates(m: Model<'_>) -> Vec<EntryRef> {

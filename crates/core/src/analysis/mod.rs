@@ -2,14 +2,15 @@
 //! [`UnionFs`] and its per-layer [`ChangeSet`]s, returning plain serialisable data (the CLI
 //! prints it, the browser app renders it).
 //!
-//! - [`dive`]: dive 0.13.1's efficiency, wasted bytes, user wasted percent and inefficient
-//!   files, number for number, with the correct figure beside each of its mistakes;
 //! - [`reclaim`]: what a squash saves, exactly, from any layer up, by cause;
 //! - [`deep`]: the opt-in deep scan (content hashes, streamed with progress) that tells a
 //!   file written again with the same bytes from a real change;
 //! - [`timeline`]: one path's history across layers;
 //! - [`findings`]: advice tied to the layer and build step, with evidence and a fix;
 //! - [`ci`]: rules → verdict, reading dive's `.dive-ci` unchanged.
+//!
+//! dive's own figures (efficiency, wasted bytes, …, number for number) are in
+//! [`crate::dive`], which these build on.
 //!
 //! [`WasteReport`] gathers the headline figures of all of them in one call.
 //!
@@ -19,7 +20,6 @@
 
 pub mod ci;
 pub mod deep;
-pub mod dive;
 pub mod findings;
 pub mod reclaim;
 pub mod timeline;
@@ -28,9 +28,9 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dive::{DiveReport, DiveTally};
 use crate::image::Image;
 use crate::model::Model;
-use dive::{DiveReport, DiveTally};
 use findings::{Finding, FindingOptions, Severity};
 use reclaim::{dead_copies, DeadCopy, Reclaim};
 

@@ -13,8 +13,9 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{Change, ChangeKind, ChangeSet, Diff, EntryRef, Node, Removal};
+use crate::fs::{Change, ChangeKind, ChangeSet, Diff, Node, Removal};
 use crate::image::Image;
+use crate::layer::EntryRef;
 use crate::layer::{EntryPath, NoticeKind};
 use crate::model::ContentHashes;
 use crate::squash::{plan_layer, LayerOptions};

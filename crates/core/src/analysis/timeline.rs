@@ -10,9 +10,10 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{ChangeKind, EntryRef, FsSummary, Removal};
+use crate::fs::{ChangeKind, FsSummary, Removal};
 use crate::image::Image;
 use crate::layer::EntryPath;
+use crate::layer::EntryRef;
 use crate::model::Model;
 use crate::present::{ellipsize, human_size, step};
 use crate::sanitize::display_bytes;

@@ -64,7 +64,7 @@ impl Members {
         progress: &mut dyn Progress,
     ) -> Result<Self> {
         let mut reader = RangeReader::new(source, 0, len);
-        let mut archive = tar::Archive::new(crate::layer::guard::HeaderGuard::new(&mut reader));
+        let mut archive = tar::Archive::new(crate::stream::guard::HeaderGuard::new(&mut reader));
         let mut by_name = BTreeMap::new();
         let mut prev_end = 0u64;
         for (i, item) in archive.entries_with_seek()?.enumerate() {

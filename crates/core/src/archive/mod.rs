@@ -18,11 +18,11 @@ use serde::Serialize;
 
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::layer::decode::Compression;
 use crate::limits::{LimitKind, Limits};
 use crate::progress::Progress;
 use crate::sanitize::display_bytes;
 use crate::source::Source;
+use crate::Compression;
 
 use descriptor::{
     blob_path, is_index_media_type, Descriptor, DockerManifestEntry, Index, Manifest,

@@ -4,8 +4,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::union::{Anomaly, EntryRef};
-use crate::layer::{Entry, EntryPath};
+use crate::layer::{Entry, EntryPath, EntryRef};
 
 /// Which attributes differ between the state below and the state after a layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -143,6 +142,23 @@ impl core::fmt::Display for Removal {
             Removal::Replaced => "replaced",
         })
     }
+}
+
+/// Something the union had to work around in a layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Anomaly {
+    /// A hardlink whose target does not exist; the link is left out.
+    DanglingHardlink {
+        /// The link.
+        path: EntryPath,
+    },
+    /// An entry below a non-directory; the non-directory was replaced by a directory.
+    ParentNotDirectory {
+        /// The entry.
+        path: EntryPath,
+        /// The ancestor that was not a directory.
+        ancestor: EntryPath,
+    },
 }
 
 /// One changed path.

@@ -5,9 +5,9 @@ mod summary;
 mod union;
 pub mod whiteout;
 
-pub use change::{Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
+pub use change::{Anomaly, Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
 pub use summary::FsSummary;
-pub use union::{Anomaly, EntryRef, Node, UnionFs};
+pub use union::{Node, UnionFs};
 
 #[cfg(test)]
 mod tests;

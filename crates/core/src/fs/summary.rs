@@ -5,8 +5,8 @@ use alloc::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::union::{EntryRef, Node};
-use crate::layer::Entry;
+use super::union::Node;
+use crate::layer::{Entry, EntryRef};
 
 /// Paths, files and content bytes of a set of nodes (the final filesystem, or a subtree).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

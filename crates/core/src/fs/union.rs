@@ -17,20 +17,11 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use super::change::{Change, ChangeKind, ChangeSet, Diff, Removal};
+use super::change::{Anomaly, Change, ChangeKind, ChangeSet, Diff, Removal};
 use super::whiteout::{classify, Role};
 use crate::hashing::{path_map, PathMap};
 use crate::layer::subtree_range;
-use crate::layer::{Entry, EntryKind, EntryPath, LayerIndex};
-
-/// Identifies an entry: layer position and index in that layer's entry list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct EntryRef {
-    /// Layer position (0 = base).
-    pub layer: u32,
-    /// Index into [`LayerIndex::entries`].
-    pub entry: u32,
-}
+use crate::layer::{Entry, EntryKind, EntryPath, EntryRef, LayerIndex};
 
 /// A path's current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,23 +41,6 @@ pub struct UnionFs {
     nodes: BTreeMap<EntryPath, Node>,
     next_inode: u32,
     applied: u32,
-}
-
-/// Something the union had to work around in a layer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum Anomaly {
-    /// A hardlink whose target does not exist; the link is left out.
-    DanglingHardlink {
-        /// The link.
-        path: EntryPath,
-    },
-    /// An entry below a non-directory; the non-directory was replaced by a directory.
-    ParentNotDirectory {
-        /// The entry.
-        path: EntryPath,
-        /// The ancestor that was not a directory.
-        ancestor: EntryPath,
-    },
 }
 
 impl UnionFs {

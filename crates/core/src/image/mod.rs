@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::archive::{Archive, ImageRef, LayerRef};
 use crate::digest::{chain_ids, Digest};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fs::EntryRef;
+use crate::layer::EntryRef;
 use crate::layer::{index_layer, Entry, IndexOptions, LayerIndex};
 use crate::limits::LimitKind;
 use crate::progress::{Progress, Stage};

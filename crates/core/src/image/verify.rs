@@ -11,11 +11,12 @@ use serde::Serialize;
 use super::Image;
 use crate::digest::{Digest, Hasher};
 use crate::error::{DigestKind, Error, ErrorKind, Result};
-use crate::layer::decode::Counted;
-use crate::layer::{decode, Compression};
 use crate::limits::Limits;
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source};
+use crate::stream::decode;
+use crate::stream::decode::Counted;
+use crate::Compression;
 
 /// What verification found for one layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

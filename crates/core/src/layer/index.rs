@@ -10,9 +10,7 @@ use std::io::{self, Read, Seek};
 
 use serde::Serialize;
 
-use super::decode::{self, Compression, Counted};
 use super::entry::{Entry, EntryKind, Span, Xattr};
-use super::guard::HeaderGuard;
 use super::path::EntryPath;
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, Result};
@@ -20,6 +18,9 @@ use crate::hashing::{PathHashing, PathSet};
 use crate::limits::{LimitKind, Limits};
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source, READ_AHEAD};
+use crate::stream::decode::{self, Counted};
+use crate::stream::guard::HeaderGuard;
+use crate::Compression;
 
 /// Something odd about an entry that does not stop indexing: the entry is kept out of the
 /// filesystem model (or kept, for duplicates) and reported.

@@ -16,8 +16,9 @@ use super::part::Parts;
 use crate::fs::whiteout::{classify, Role};
 use crate::fs::{ChangeKind, Removal, UnionFs};
 use crate::image::Image;
-use crate::layer::{Compression, Entry, EntryKind, EntryPath};
+use crate::layer::{Entry, EntryKind, EntryPath};
 use crate::model::Model;
+use crate::Compression;
 
 /// Where the bytes a squash removes came from, in bytes of the (decompressed) input tar.
 /// `input - output = deleted + overwritten + opaque + whiteout_markers + tar_overhead +
@@ -259,7 +260,7 @@ pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan
     }
 }
 
-fn entry_of(image: &Image, r: crate::fs::EntryRef) -> Option<&Entry> {
+fn entry_of(image: &Image, r: crate::layer::EntryRef) -> Option<&Entry> {
     image
         .layers
         .get(r.layer as usize)

@@ -17,9 +17,9 @@ use super::part::{Part, Parts};
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::Image;
-use crate::layer::decode;
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source};
+use crate::stream::decode;
 
 const COPY_BUF: usize = 1 << 20;
 

@@ -11,8 +11,9 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fs::{ChangeCounts, ChangeKind, EntryRef, UnionFs};
+use crate::fs::{ChangeCounts, ChangeKind, UnionFs};
 use crate::layer::EntryKind;
+use crate::layer::EntryRef;
 use crate::model::Model;
 use crate::squash::Savings;
 

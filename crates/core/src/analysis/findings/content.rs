@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::patterns::{self, Junk};
 use super::{evidence, plural, Ctx, Evidence, Finding, FindingKind, Severity};
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::EntryRef;
+use crate::layer::EntryRef;
 use crate::present::human_size;
 use crate::sanitize::display_bytes;
 

@@ -16,9 +16,10 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::reclaim::{dead_copies, Cause, DeadCopy};
-use crate::fs::{ChangeKind, ChangeSet, EntryRef, UnionFs};
+use crate::fs::{ChangeKind, ChangeSet, UnionFs};
 use crate::image::Image;
 use crate::layer::Entry;
+use crate::layer::EntryRef;
 use crate::model::Model;
 use crate::present::step;
 use crate::sanitize::display_bytes;
