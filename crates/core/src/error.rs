@@ -5,9 +5,13 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
 
-use crate::limits::{DecompressedLimit, LimitKind};
+#[cfg(feature = "std")]
+use crate::limits::DecompressedLimit;
+use crate::limits::LimitKind;
+#[cfg(feature = "std")]
 use crate::progress::Cancelled;
 use crate::sanitize::display_bytes;
+#[cfg(feature = "std")]
 use crate::source::ReadFailed;
 
 /// Result with the core [`Error`].
@@ -52,6 +56,7 @@ impl fmt::Display for Location {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// Reading the input failed (including truncation: an unexpected end of file).
+    #[cfg(feature = "std")]
     #[error("read failed: {0}")]
     Io(#[from] std::io::Error),
     /// The file is not an image archive we know, or is missing a required part.
@@ -85,6 +90,7 @@ pub enum ErrorKind {
     #[error("{0}")]
     Request(String),
     /// Writing the output failed.
+    #[cfg(feature = "std")]
     #[error("write failed: {0}")]
     Write(std::io::Error),
     /// The operation was cancelled by the caller.
@@ -97,6 +103,7 @@ impl ErrorKind {
     /// `limit`, `request`, `write`, `cancelled`), for hosts that pass errors on as data.
     pub fn name(&self) -> &'static str {
         match self {
+            #[cfg(feature = "std")]
             ErrorKind::Io(_) => "io",
             ErrorKind::Archive(_) => "archive",
             ErrorKind::Tar(_) => "tar",
@@ -104,6 +111,7 @@ impl ErrorKind {
             ErrorKind::DigestMismatch { .. } => "digest_mismatch",
             ErrorKind::Limit { .. } => "limit",
             ErrorKind::Request(_) => "request",
+            #[cfg(feature = "std")]
             ErrorKind::Write(_) => "write",
             ErrorKind::Cancelled => "cancelled",
         }
@@ -161,6 +169,7 @@ impl Error {
         &self.location
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // Raised by the readers.
     pub(crate) fn archive(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Archive(msg.into()))
     }
@@ -169,10 +178,12 @@ impl Error {
         Error::new(ErrorKind::Json(msg.into()))
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // Raised by the readers.
     pub(crate) fn tar(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Tar(msg.into()))
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // Raised by the readers.
     pub(crate) fn limit(which: LimitKind, max: impl Into<u64>) -> Self {
         Error::new(ErrorKind::Limit {
             which,
@@ -217,6 +228,7 @@ impl fmt::Display for Error {
 impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match &self.kind {
+            #[cfg(feature = "std")]
             ErrorKind::Io(e) | ErrorKind::Write(e) => Some(e),
             _ => None,
         }
@@ -229,6 +241,7 @@ impl From<ErrorKind> for Error {
     }
 }
 
+#[cfg(feature = "std")]
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         // Markers carried through `io::Error` (by our readers, or wrapped by tar's), found
@@ -263,6 +276,7 @@ impl From<std::io::Error> for Error {
 
 /// The `T` carried by `e` or by an error it wraps (tar wraps our readers' errors in its own,
 /// which wraps the `io::Error` again).
+#[cfg(feature = "std")]
 fn carried<T: core::error::Error + 'static>(e: &std::io::Error) -> Option<&T> {
     let mut cur: &(dyn core::error::Error + 'static) = e.get_ref()?;
     for _ in 0..8 {

@@ -30,8 +30,10 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 extern crate alloc;
+#[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
 mod analysed;
 pub mod analysis;
 pub mod archive;
@@ -48,6 +50,7 @@ pub mod model;
 pub mod present;
 mod progress;
 pub mod sanitize;
+#[cfg(feature = "std")]
 mod source;
 pub mod squash;
 mod stream;
@@ -55,9 +58,11 @@ mod stream;
 mod testing;
 pub mod view;
 
+#[cfg(feature = "std")]
 pub use analysed::{Analysis, ImagePick, Indexed};
 pub use error::{DigestKind, Error, ErrorKind, Location, Result};
 pub use limits::{LimitKind, Limits};
 pub use progress::{Cancelled, NoProgress, Progress, Stage};
+#[cfg(feature = "std")]
 pub use source::{RangeReader, ReadFailed, SeekSource, Source};
 pub use stream::Compression;

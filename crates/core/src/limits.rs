@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-/// Configurable limits. Exceeding one is an [`ErrorKind::Limit`](crate::ErrorKind::Limit) error
+/// Configurable limits. Exceeding one is an [`ErrorKind::Limit`](crate::error::ErrorKind::Limit) error
 /// naming the limit, never a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Limits {
@@ -86,14 +86,17 @@ impl LimitKind {
 }
 
 /// Carried through `io::Error` by a reader that hit [`Limits::max_decompressed`], so the
-/// error arrives as [`ErrorKind::Limit`](crate::ErrorKind::Limit), found by its type.
+/// error arrives as [`ErrorKind::Limit`](crate::error::ErrorKind::Limit), found by its type.
+#[cfg(feature = "std")]
 #[derive(Debug)]
 pub(crate) struct DecompressedLimit(pub u64);
 
+#[cfg(feature = "std")]
 impl core::fmt::Display for DecompressedLimit {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(&LimitKind::Decompressed.describe(self.0))
     }
 }
 
+#[cfg(feature = "std")]
 impl core::error::Error for DecompressedLimit {}

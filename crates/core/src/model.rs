@@ -13,7 +13,7 @@ use crate::layer::Entry;
 use crate::layer::EntryRef;
 
 /// An image and what its layers make of it, borrowed from whoever owns them (an
-/// [`Analysis`](crate::Analysis), or a test). Cheap to copy.
+/// `Analysis`, or a test). Cheap to copy.
 #[derive(Debug, Clone, Copy)]
 pub struct Model<'a> {
     /// The image, every layer indexed.

@@ -7,20 +7,30 @@
 //! An uncompressed layer is read at those files' offsets only; a compressed one is decoded
 //! once, front to back, skipping the rest. Progress goes to [`Stage::Hashing`].
 
+#[cfg(feature = "std")]
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+#[cfg(feature = "std")]
 use std::io::{self, Read};
 
+#[cfg(feature = "std")]
 use crate::digest::Hasher;
+#[cfg(feature = "std")]
 use crate::error::{Error, ErrorKind, Result};
 use crate::fs::ChangeKind;
 use crate::image::Image;
 use crate::layer::EntryRef;
-use crate::model::{ContentHashes, Hashed, Model};
+use crate::model::Model;
+#[cfg(feature = "std")]
+use crate::model::{ContentHashes, Hashed};
+#[cfg(feature = "std")]
 use crate::progress::{Progress, Stage};
+#[cfg(feature = "std")]
 use crate::source::{RangeReader, Source};
+#[cfg(feature = "std")]
 use crate::stream::decode;
-use crate::Compression;
+#[cfg(feature = "std")]
+use crate::stream::Compression;
 
 /// The entries the deep scan hashes: both sides of every file a later layer writes again.
 pub fn candidates(m: Model<'_>) -> Vec<EntryRef> {
@@ -57,6 +67,7 @@ fn is_file(image: &Image, r: EntryRef) -> bool {
         .is_some_and(|e| e.is_file())
 }
 
+#[cfg(feature = "std")]
 /// Hashes the candidate entries of `image`, reading its layers from `source` (the archive
 /// the image was loaded from).
 ///
@@ -164,6 +175,7 @@ pub fn deep_scan<S: Source>(
 }
 
 /// Skips `n` bytes of a plain layer without counting them as work.
+#[cfg(feature = "std")]
 fn skip_plain(r: &mut dyn Read, n: u64) -> io::Result<()> {
     io::copy(&mut r.take(n), &mut io::sink()).map(|_| ())
 }
@@ -174,8 +186,8 @@ mod tests {
     use crate::digest::Digest;
     use crate::fs::UnionFs;
     use crate::model::Model;
+    use crate::progress::NoProgress;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
-    use crate::NoProgress;
 
     #[test]
     fn hashes_both_sides_of_rewritten_files_only() {

@@ -71,7 +71,7 @@ impl Members {
             let entry = item.map_err(|e| {
                 let err = Error::from(e);
                 match err.kind() {
-                    crate::ErrorKind::Tar(msg) => Error::tar(alloc::format!(
+                    crate::error::ErrorKind::Tar(msg) => Error::tar(alloc::format!(
                         "{msg} (the archive's header at byte {prev_end})"
                     )),
                     _ => err,
@@ -124,7 +124,7 @@ impl Members {
                 return Err(Error::limit(LimitKind::Members, limits.max_members));
             }
             if i % 1024 == 0 && !progress.update(Stage::Opening, prev_end, len) {
-                return Err(crate::ErrorKind::Cancelled.into());
+                return Err(crate::error::ErrorKind::Cancelled.into());
             }
         }
         Ok(Members { by_name })

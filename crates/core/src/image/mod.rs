@@ -2,23 +2,38 @@
 //! ([`ImageConfig`]) and the index of each layer.
 
 mod config;
+#[cfg(feature = "std")]
 mod verify;
 
 pub use config::{History, ImageConfig, RuntimeConfig};
+#[cfg(feature = "std")]
 pub use verify::{verify, LayerDigests};
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
+#[cfg(feature = "std")]
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use crate::archive::{Archive, ImageRef, LayerRef};
-use crate::digest::{chain_ids, Digest};
-use crate::error::{Error, ErrorKind, Result};
+#[cfg(feature = "std")]
+use crate::archive::Archive;
+use crate::archive::{ImageRef, LayerRef};
+#[cfg(feature = "std")]
+use crate::digest::chain_ids;
+use crate::digest::Digest;
+#[cfg(feature = "std")]
+use crate::error::ErrorKind;
+use crate::error::{Error, Result};
 use crate::layer::EntryRef;
-use crate::layer::{index_layer, Entry, IndexOptions, LayerIndex};
+#[cfg(feature = "std")]
+use crate::layer::{index_layer, IndexOptions};
+use crate::layer::{Entry, LayerIndex};
+#[cfg(feature = "std")]
 use crate::limits::LimitKind;
+#[cfg(feature = "std")]
 use crate::progress::{Progress, Stage};
+#[cfg(feature = "std")]
 use crate::source::Source;
 
 /// One layer of an image: where its blob is, what the config says about it, and its index.
@@ -56,6 +71,7 @@ pub struct Image {
 }
 
 impl Image {
+    #[cfg(feature = "std")]
     /// Reads the config and indexes every layer of image `which`.
     ///
     /// Layers are indexed in archive order (matters for a gzipped archive, where going back

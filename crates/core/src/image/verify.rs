@@ -16,7 +16,7 @@ use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source};
 use crate::stream::decode;
 use crate::stream::decode::Counted;
-use crate::Compression;
+use crate::stream::Compression;
 
 /// What verification found for one layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -3,8 +3,12 @@
 mod entry;
 mod index;
 mod path;
+#[cfg(feature = "std")]
+mod read;
 
 pub use entry::{Entry, EntryKind, EntryRef, Span, Xattr};
-pub use index::{index_layer, IndexOptions, LayerIndex, Notice, NoticeKind};
+pub use index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 pub(crate) use path::subtree_range;
 pub use path::{EntryPath, EscapingPath, SubtreeRange};
+#[cfg(feature = "std")]
+pub use read::index_layer;

@@ -18,7 +18,7 @@ use crate::fs::{ChangeKind, Removal, UnionFs};
 use crate::image::Image;
 use crate::layer::{Entry, EntryKind, EntryPath};
 use crate::model::Model;
-use crate::Compression;
+use crate::stream::Compression;
 
 /// Where the bytes a squash removes came from, in bytes of the (decompressed) input tar.
 /// `input - output = deleted + overwritten + opaque + whiteout_markers + tar_overhead +

@@ -8,8 +8,8 @@ use std::io::Read;
 use super::*;
 use crate::fs::UnionFs;
 use crate::model::Model;
+use crate::progress::NoProgress;
 use crate::testing::{docker_archive, load, LayerBuilder as L};
-use crate::NoProgress;
 
 struct Out {
     written: Vec<u8>,

@@ -1,8 +1,10 @@
 //! Plain summaries of an analysed image for user interfaces (the browser app; JSON reports):
 //! owned strings and numbers only, serialisable both ways, computed once from the model.
 
+#[cfg(feature = "std")]
 mod tree;
 
+#[cfg(feature = "std")]
 pub use tree::{FileTree, Node as TreeNode, SortBy, TreeFilter};
 
 use alloc::collections::BTreeSet;

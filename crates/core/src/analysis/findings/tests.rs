@@ -157,7 +157,7 @@ fn live_secret_and_rewrites_with_and_without_the_deep_scan() {
     let hashes = crate::analysis::deep::deep_scan(
         archive.source_mut(),
         Model::new(&img, &fs, &cs),
-        &mut crate::NoProgress,
+        &mut crate::progress::NoProgress,
     )
     .unwrap();
     let deep = find(

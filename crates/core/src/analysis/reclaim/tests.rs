@@ -2,8 +2,8 @@ use super::*;
 use crate::analysis::deep::deep_scan;
 use crate::fs::UnionFs;
 use crate::model::Model;
+use crate::progress::NoProgress;
 use crate::testing::{docker_archive, load, LayerBuilder as L};
-use crate::NoProgress;
 
 fn image() -> Vec<Vec<u8>> {
     let l0 = L::new()
