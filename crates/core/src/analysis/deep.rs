@@ -79,6 +79,8 @@ pub fn deep_scan<S: Source>(
     m: Model<'_>,
     progress: &mut dyn Progress,
 ) -> Result<ContentHashes> {
+    // Long on purpose: sizing the work (for progress), then one forward pass per layer that
+    // seeks (plain) or decodes once (compressed); both share the per-layer bookkeeping.
     let image = m.image;
     let wanted = candidates(m);
     let mut by_layer: BTreeMap<u32, Vec<u32>> = BTreeMap::new();

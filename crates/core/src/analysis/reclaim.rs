@@ -139,6 +139,8 @@ fn history<'c>(
 /// squash planner classifies it, with "overwritten" split by what replaced it. A squash from
 /// layer N drops exactly the copies in layers N and up.
 pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
+    // Long on purpose: it classifies exactly as `plan_layer` does (the tests check the sums
+    // agree), and keeping the cases side by side in one place is what keeps them agreeing.
     let (image, top, changes, hashes) = (m.image, m.fs, m.changes, m.hashes);
     // The copies that do not survive, per layer, with the path's final node (what follows
     // looks only at those).

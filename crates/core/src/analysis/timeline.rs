@@ -99,6 +99,8 @@ impl Timeline {
     /// The timeline of `path` (`/usr/bin/x`, `usr/bin/x`), or `None` if no layer ever had
     /// it.
     pub fn new(m: Model<'_>, path: &[u8]) -> Option<Self> {
+        // Long on purpose: the events, the dead bytes and the final bytes are three views of
+        // the same walk over the path's changes, which would otherwise be repeated.
         let (image, top, changes, hashes) = (m.image, m.fs, m.changes, m.hashes);
         let p = EntryPath::parse(path).ok()?;
         if p.is_root() {

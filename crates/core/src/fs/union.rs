@@ -102,6 +102,9 @@ impl UnionFs {
     /// Applies the next layer. `lower` are the layers already applied (needed to compare
     /// metadata of replaced entries); `layer` must be the layer at position `lower.len()`.
     pub fn apply<'a>(&mut self, layer: &'a LayerIndex, lower: &[&'a LayerIndex]) -> ChangeSet {
+        // Long on purpose: the OCI whiteout rules in the order they must run (opaque markers,
+        // then whiteouts, then entries, then hardlinks), each step reading what the previous
+        // one left in the same pass state; the steps themselves are methods of `Pass`.
         let pos = self.applied;
         self.applied += 1;
         let mut pass = Pass {

@@ -260,6 +260,8 @@ enum Converted {
 }
 
 fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> Result<Converted> {
+    // Long on purpose: one tar header to one entry, field by field (type, path, link, mode,
+    // owner, times from PAX or the header, xattrs, span), each with its own edge cases.
     let header = te.header();
     let flag = header.entry_type().as_byte();
     let data = te.raw_file_position();

@@ -88,6 +88,9 @@ pub struct LayerOptions {
 /// Plans the squashed layer of `image` from layer `from` up. `top` is the union of all layers
 /// and `changes` their change sets.
 pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan {
+    // Long on purpose: one pass in path order that emits each entry's parts and attributes
+    // every dropped byte to its cause as it goes; split up, the per-path state (inode paths,
+    // removal causes, running savings) would have to travel between the pieces.
     let (image, top, changes) = (m.image, m.fs, m.changes);
     let layers = &image.layers;
     let mut parts = Parts::new();

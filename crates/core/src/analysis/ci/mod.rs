@@ -277,6 +277,8 @@ fn bool_value(v: &str) -> Result<bool, String> {
 }
 
 fn evaluate_layerlens(rules: &LayerlensRules, input: &CiInput<'_>) -> RuleSet {
+    // Long on purpose: a table of five rules, each a parse, a comparison and a message; one
+    // function reads as the list of rules the docs describe.
     let reclaim = input.reclaimable_bytes.max(0) as u64;
     let ratio = if input.image_size == 0 {
         0.0
