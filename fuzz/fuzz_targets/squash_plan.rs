@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_entries: 100_000, max_decompressed: 64 << 20, max_json: 1 << 20, ..Limits::default() };
     let Ok(mut archive) = Archive::open(data, limits, &mut NoProgress) else { return };
     let Ok(which) = archive.select(&Selector::default()) else { return };
-    let Ok(image) = Image::load(&mut archive, which, &IndexOptions { limits, hash_compressed: false }, &mut NoProgress) else { return };
+    let Ok(image) = Image::load(&mut archive, which, &IndexOptions { limits }, &mut NoProgress) else { return };
     let (fs, changes) = UnionFs::build(image.indexes());
     for from in 0..image.layers.len() {
         let Ok(plan) = SquashPlan::new(Model::new(&image, &fs, &changes), archive.len(), &SquashOptions { from, ..Default::default() }) else { continue };

@@ -74,10 +74,7 @@ impl<S: Source> Indexed<S> {
             ImagePick::Select(sel) => archive.select(sel)?,
             ImagePick::Index(i) => (*i).min(archive.images().len().saturating_sub(1)),
         };
-        let options = IndexOptions {
-            limits,
-            hash_compressed: false,
-        };
+        let options = IndexOptions { limits };
         let image = Image::load(&mut archive, which, &options, progress)?;
         Ok(Indexed {
             archive,

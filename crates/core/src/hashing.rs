@@ -1,9 +1,8 @@
 //! Keyed hashing for maps keyed by names from the archive.
 //!
 //! Paths come from untrusted archives: a hash an attacker can predict lets a crafted layer put
-//! every name in one bucket (an unkeyed Fx hash did that to 300,000 sequential names by
-//! accident: 30 s instead of 1 s). Maps keyed by paths therefore use SipHash-1-3 with secret
-//! keys. Natively the keys come from the OS through std's `RandomState`; wasm32-unknown-unknown
+//! every name in one bucket (docs/history.md has the case that showed it). Maps keyed by
+//! paths therefore use SipHash-1-3 with secret keys. Natively the keys come from the OS through std's `RandomState`; wasm32-unknown-unknown
 //! has no OS randomness (std's keys are predictable there), so the browser worker calls
 //! [`set_keys`] with `crypto.getRandomValues` before it reads anything. The keys change no
 //! result, only the layout of hash tables, which is why they may be process-wide.

@@ -71,8 +71,8 @@ impl Source for BlobSource {
     }
 
     /// Each call costs ~0.7 ms, plus ~0.3 ms for the slice: in stretches of small files the
-    /// window grows to 8 MiB (55 calls instead of 176 for the 101k files of `large`, the same
-    /// bytes; 395 ms of reading instead of 541).
+    /// window grows to 8 MiB, so a third as many calls read the same bytes (measurements in
+    /// docs/history.md).
     fn max_read_ahead(&self) -> usize {
         8 << 20
     }

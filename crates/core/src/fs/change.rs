@@ -30,9 +30,8 @@ impl Diff {
     /// The bytes differ (known only from content hashes, in a deep scan).
     pub const CONTENT: Diff = Diff(256);
 
-    /// The attributes that differ between two entries. `new_bytes` says whether the new
-    /// state carries its own copy of the bytes (a different inode).
-    pub fn between(old: &Entry, new: &Entry, new_bytes: bool) -> Diff {
+    /// The attributes that differ between two entries.
+    pub fn between(old: &Entry, new: &Entry) -> Diff {
         let mut d = Diff(0);
         if old.kind != new.kind {
             d.0 |= Self::TYPE.0;
@@ -58,7 +57,6 @@ impl Diff {
         if old.device != new.device {
             d.0 |= Self::DEVICE.0;
         }
-        let _ = new_bytes;
         d
     }
 

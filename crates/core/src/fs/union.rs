@@ -76,11 +76,6 @@ impl UnionFs {
         self.nodes.is_empty()
     }
 
-    /// Layers applied so far.
-    pub fn layers_applied(&self) -> u32 {
-        self.applied
-    }
-
     /// The node at `path`.
     pub fn get(&self, path: &[u8]) -> Option<&Node> {
         self.nodes.get(path)
@@ -208,7 +203,7 @@ impl UnionFs {
                     else {
                         continue;
                     };
-                    let d = Diff::between(oe, ne, o.inode_entry != n.inode_entry);
+                    let d = Diff::between(oe, ne);
                     if d.is_empty() {
                         ChangeKind::Readded
                     } else {

@@ -7,7 +7,6 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use super::entry::Entry;
-use crate::digest::Digest;
 use crate::limits::Limits;
 use crate::stream::Compression;
 
@@ -52,9 +51,6 @@ pub struct LayerIndex {
     pub blob_size: u64,
     /// Size of the decompressed tar stream (equal to `blob_size` when uncompressed).
     pub tar_size: u64,
-    /// sha256 of the decompressed tar stream, when it was computed (compressed layers with
-    /// hashing on: the bytes stream past anyway).
-    pub diff_id: Option<Digest>,
     /// Entries that were ignored or are odd.
     pub notices: Vec<Notice>,
 }
@@ -75,6 +71,4 @@ impl LayerIndex {
 pub struct IndexOptions {
     /// Caps on entries, path length and decompressed size.
     pub limits: Limits,
-    /// Hash the decompressed stream of compressed layers (their bytes are read anyway).
-    pub hash_compressed: bool,
 }

@@ -12,7 +12,6 @@ use std::io::{self, Read, Seek};
 use super::entry::{Entry, EntryKind, Span, Xattr};
 use super::index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 use super::path::EntryPath;
-use crate::digest::Hasher;
 use crate::error::{Error, Result};
 use crate::hashing::{PathHashing, PathSet};
 use crate::limits::{LimitKind, Limits};
@@ -53,7 +52,6 @@ pub fn index_layer<S: Source>(
         compression,
         blob_size: len,
         tar_size: 0,
-        diff_id: None,
         notices: Vec::new(),
     };
     let mut report = |done: u64| progress.update(stage, offset + done, total);
@@ -68,10 +66,7 @@ pub fn index_layer<S: Source>(
             let dec = decode::decoder(reader, compression)?;
             let limit = options.limits.max_decompressed;
             let mut counted = Counted {
-                inner: Hashing {
-                    inner: dec,
-                    hasher: options.hash_compressed.then(Hasher::new),
-                },
+                inner: dec,
                 count: 0,
                 limit,
             };
@@ -81,8 +76,8 @@ pub fn index_layer<S: Source>(
                 // Progress is in decompressed bytes here; map it onto the blob's share.
                 collect(entries, &mut out, &options.limits, &mut |_| true)?;
             }
-            // Drain what follows the end-of-archive blocks so the size and hash cover the
-            // whole stream. Writers pad to a record (10 KiB); endless zeros there are a
+            // Drain what follows the end-of-archive blocks so the size covers the whole
+            // stream. Writers pad to a record (10 KiB); endless zeros there are a
             // decompression bomb, caught here without inflating them all.
             let tar_end = counted.count;
             let trailing = io::copy(&mut (&mut counted).take(MAX_TRAILING + 1), &mut io::sink())?;
@@ -93,7 +88,6 @@ pub fn index_layer<S: Source>(
                 ));
             }
             out.tar_size = counted.count;
-            out.diff_id = counted.inner.hasher.take().map(Hasher::finish);
             if !report(len) {
                 return Err(crate::error::ErrorKind::Cancelled.into());
             }
@@ -125,22 +119,6 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(done)
-}
-
-/// Hashes what passes through, when asked to.
-struct Hashing<R> {
-    inner: R,
-    hasher: Option<Hasher>,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(h) = &mut self.hasher {
-            h.update(&buf[..n]);
-        }
-        Ok(n)
-    }
 }
 
 fn collect<R: Read>(

@@ -275,11 +275,3 @@ fn rewrite_config(image: &Image, from: usize, created: Option<&str>) -> Result<V
     }
     Ok(config)
 }
-
-/// Planned figures for display: sizes and savings.
-impl SquashPlan {
-    /// Bytes the output archive saves against the input archive (negative if larger).
-    pub fn archive_savings(&self) -> i64 {
-        self.input_archive_size as i64 - self.archive_size as i64
-    }
-}

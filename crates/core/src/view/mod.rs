@@ -14,7 +14,6 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::fs::{ChangeCounts, ChangeKind, UnionFs};
-use crate::layer::EntryKind;
 use crate::layer::EntryRef;
 use crate::model::Model;
 use crate::squash::Savings;
@@ -398,11 +397,6 @@ impl SquashFigures {
             total: s.total(),
         }
     }
-}
-
-/// Whether a row kind is a directory.
-pub fn is_dir_kind(kind: char) -> bool {
-    kind == EntryKind::Dir.letter()
 }
 
 #[cfg(test)]
