@@ -15,7 +15,7 @@ use crate::components::progress_bar::ProgressBar;
 use crate::components::squash_panel::SquashPanel;
 use crate::components::timeline::TimelineView;
 use crate::hooks::use_image_worker::use_image_worker;
-use crate::state::{Action, AppState};
+use crate::state::{Action, AppState, WhyPane};
 
 /// The whole app.
 #[component]
@@ -30,7 +30,7 @@ pub fn App() -> Html {
         let (summary_id, selected, tree_layer) = (
             state.summary.as_ref().map(|s| s.id.clone()),
             state.selected,
-            state.tree_layer,
+            state.tree.as_ref().map(|t| t.layer),
         );
         use_effect_with((summary_id.clone(), selected), move |_| {
             if summary_id.is_some() && tree_layer != Some(selected) {
@@ -144,10 +144,10 @@ pub fn App() -> Html {
                         <Findings {waste} onfocus={onfocus} onselect={onselect.clone()} {ondeep} busy={state.busy.is_some()} />
                     }
                     <SquashPanel summary={summary.clone()} from={state.from} {figures} onfrom={onfrom} {onbuild} busy={state.busy.is_some()} built={state.built.clone()} />
-                    if let Some((path, timeline)) = state.why.clone() {
-                        <TimelineView path={path.clone()} loaded={timeline.is_some() || state.why_done} {timeline} onclose={close_why} onselect={onselect.clone()} />
+                    if let Some(path) = state.why.path() {
+                        <TimelineView path={path.to_string()} loaded={matches!(state.why, WhyPane::Answered(..))} timeline={match &state.why { WhyPane::Answered(_, t) => t.clone(), _ => None }} onclose={close_why} onselect={onselect.clone()} />
                     }
-                    <FileTreeView tree={state.tree.clone().filter(|_| state.tree_layer == Some(state.selected))} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
+                    <FileTreeView tree={state.tree.as_ref().filter(|t| t.layer == state.selected).map(|t| t.tree.clone())} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
                 </>
             }
         }

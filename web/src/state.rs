@@ -53,6 +53,38 @@ pub struct Built {
     pub millis: f64,
 }
 
+/// The path-history pane: closed, waiting for the worker, or showing its answer (`None`: no
+/// layer has the path).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum WhyPane {
+    /// Not shown.
+    #[default]
+    Closed,
+    /// Asked for this path; the answer has not come.
+    Asked(String),
+    /// The answer for this path.
+    Answered(String, Option<Rc<Timeline>>),
+}
+
+impl WhyPane {
+    /// The path asked about, unless closed.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            WhyPane::Closed => None,
+            WhyPane::Asked(p) | WhyPane::Answered(p, _) => Some(p),
+        }
+    }
+}
+
+/// A layer's file tree, as the worker sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerTree {
+    /// The layer it shows.
+    pub layer: usize,
+    /// Its rows.
+    pub tree: Rc<FileTree>,
+}
+
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppState {
@@ -72,10 +104,8 @@ pub struct AppState {
     pub analyze_millis: f64,
     /// Selected layer.
     pub selected: usize,
-    /// File tree of `tree_layer`.
-    pub tree: Option<Rc<FileTree>>,
-    /// The layer the tree shows.
-    pub tree_layer: Option<usize>,
+    /// The last file tree received, and the layer it shows.
+    pub tree: Option<LayerTree>,
     /// First layer to squash.
     pub from: usize,
     /// Plan for `from` (when not 0).
@@ -84,12 +114,10 @@ pub struct AppState {
     pub built: Option<Built>,
     /// Waste figures and findings.
     pub waste: Option<Rc<WasteReport>>,
-    /// The path whose history is shown, and its timeline once it arrived.
-    pub why: Option<(String, Option<Rc<Timeline>>)>,
+    /// The path-history pane.
+    pub why: WhyPane,
     /// A path to show in the file view (from a finding).
     pub focus: Option<String>,
-    /// The answer for `why` arrived (its timeline may be `None`: no such path).
-    pub why_done: bool,
 }
 
 /// What can happen.
@@ -214,8 +242,7 @@ impl Reducible for AppState {
                 s.plan = None;
             }
             Action::Tree { layer, tree } => {
-                s.tree = Some(tree);
-                s.tree_layer = Some(layer);
+                s.tree = Some(LayerTree { layer, tree });
             }
             Action::Planned(f) => s.plan = Some(f),
             Action::Waste(w, squash_all) => {
@@ -225,15 +252,11 @@ impl Reducible for AppState {
                 }
                 s.waste = Some(Rc::from(w));
             }
-            Action::Why(path) => {
-                s.why = Some((path, None));
-                s.why_done = false;
-            }
-            Action::CloseWhy => s.why = None,
+            Action::Why(path) => s.why = WhyPane::Asked(path),
+            Action::CloseWhy => s.why = WhyPane::Closed,
             Action::Timeline(path, t) => {
-                if s.why.as_ref().is_some_and(|(p, _)| *p == path) {
-                    s.why = Some((path, t.map(Rc::from)));
-                    s.why_done = true;
+                if s.why.path() == Some(path.as_str()) {
+                    s.why = WhyPane::Answered(path, t.map(Rc::from));
                 }
             }
             Action::Focus { layer, path } => {
@@ -484,7 +507,7 @@ mod tests {
         s = apply(s, Action::Timeline("b".into(), None));
         assert_eq!(
             s.why,
-            Some(("a".into(), None)),
+            WhyPane::Asked("a".into()),
             "a stale answer does not replace the question"
         );
     }

@@ -331,11 +331,7 @@ impl Reclaim {
             metadata_only: 0,
             identical: 0,
             opaque: 0,
-            overhead: s.tar_overhead as i64
-                + s.whiteout_markers as i64
-                + s.trailers
-                + s.rewritten as i64
-                - s.added as i64,
+            overhead: s.overhead_with_markers(),
             deep,
         };
         for d in dead.iter().filter(|d| d.entry.layer as usize >= from) {

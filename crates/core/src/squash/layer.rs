@@ -56,6 +56,19 @@ impl Savings {
             + self.trailers
             - self.added as i64
     }
+
+    /// Net tar bookkeeping saved: headers and padding of dropped entries, end-of-archive
+    /// blocks and the old bytes of rewritten entries, less the new headers and copies
+    /// (whiteout markers not included: the page shows them on their own line).
+    pub fn overhead(&self) -> i64 {
+        self.tar_overhead as i64 + self.trailers + self.rewritten as i64 - self.added as i64
+    }
+
+    /// [`Savings::overhead`] with the whiteout markers, for reports that have no line of
+    /// their own for them (the waste report's reclaim).
+    pub fn overhead_with_markers(&self) -> i64 {
+        self.overhead() + self.whiteout_markers as i64
+    }
 }
 
 /// The plan for the squashed layer.

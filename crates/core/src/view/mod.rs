@@ -393,7 +393,7 @@ impl SquashFigures {
             overwritten: s.overwritten,
             opaque: s.opaque,
             whiteout_markers: s.whiteout_markers,
-            overhead: s.tar_overhead as i64 + s.trailers + s.rewritten as i64 - s.added as i64,
+            overhead: s.overhead(),
             total: s.total(),
         }
     }
