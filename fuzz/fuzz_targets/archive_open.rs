@@ -16,7 +16,7 @@ fn limits() -> Limits {
 fuzz_target!(|data: &[u8]| {
     let Ok(mut archive) = Archive::open(data, limits(), &mut NoProgress) else { return };
     let Ok(which) = archive.select(&Selector::default()) else { return };
-    let options = IndexOptions { limits: limits(), hash_compressed: true };
+    let options = IndexOptions { limits: limits() };
     let Ok(image) = Image::load(&mut archive, which, &options, &mut NoProgress) else { return };
     let _ = UnionFs::build(image.indexes());
 });

@@ -8,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_entries: 100_000, max_decompressed: 64 << 20, ..Limits::default() };
-    let options = IndexOptions { limits, hash_compressed: true };
+    let options = IndexOptions { limits };
     let _ = index_layer(data, 0, data.len() as u64, &options, &mut NoProgress, Stage::Indexing(0), data.len() as u64);
 });

@@ -28,7 +28,7 @@ fn split(data: &[u8]) -> Vec<&[u8]> {
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_entries: 100_000, max_decompressed: 64 << 20, ..Limits::default() };
-    let options = IndexOptions { limits, hash_compressed: false };
+    let options = IndexOptions { limits };
     let layers: Vec<LayerIndex> = split(data)
         .into_iter()
         .take(8)

@@ -16,7 +16,7 @@ use crate::components::squash_panel::SquashPanel;
 use crate::components::timeline::TimelineView;
 use crate::folder;
 use crate::hooks::use_image_worker::use_image_worker;
-use crate::state::{Action, AppState};
+use crate::state::{Action, AppState, WhyPane};
 
 /// The whole app.
 #[component]
@@ -31,7 +31,7 @@ pub fn App() -> Html {
         let (summary_id, selected, tree_layer) = (
             state.summary.as_ref().map(|s| s.id.clone()),
             state.selected,
-            state.tree_layer,
+            state.tree.as_ref().map(|t| t.layer),
         );
         use_effect_with((summary_id.clone(), selected), move |_| {
             if summary_id.is_some() && tree_layer != Some(selected) {
@@ -77,7 +77,10 @@ pub fn App() -> Html {
     };
     let ondrop = {
         let (open, dragging) = (open.clone(), dragging.clone());
-        let failed = state.dispatcher().to_callback().reform(Action::Failed);
+        let failed = state
+            .dispatcher()
+            .to_callback()
+            .reform(|m: String| Action::Failed(m.into()));
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dragging.set(false);
@@ -95,7 +98,7 @@ pub fn App() -> Html {
         })
     };
     let d = state.dispatcher().to_callback();
-    let onerror = d.reform(Action::Failed);
+    let onerror = d.reform(|message: String| Action::Failed(message.into()));
     let onselect = d.reform(Action::Select);
     let onfrom = d.reform(Action::SetFrom);
     let dismiss = d.reform(|_| Action::ClearError);
@@ -154,10 +157,10 @@ pub fn App() -> Html {
                         <Findings {waste} onfocus={onfocus} onselect={onselect.clone()} {ondeep} busy={state.busy.is_some()} />
                     }
                     <SquashPanel summary={summary.clone()} from={state.from} {figures} onfrom={onfrom} {onbuild} {onsave} busy={state.busy.is_some()} built={state.built.clone()} />
-                    if let Some((path, timeline)) = state.why.clone() {
-                        <TimelineView path={path.clone()} loaded={timeline.is_some() || state.why_done} {timeline} onclose={close_why} onselect={onselect.clone()} />
+                    if let Some(path) = state.why.path() {
+                        <TimelineView path={path.to_string()} loaded={matches!(state.why, WhyPane::Answered(..))} timeline={match &state.why { WhyPane::Answered(_, t) => t.clone(), _ => None }} onclose={close_why} onselect={onselect.clone()} />
                     }
-                    <FileTreeView tree={state.tree.clone().filter(|_| state.tree_layer == Some(state.selected))} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
+                    <FileTreeView tree={state.tree.as_ref().filter(|t| t.layer == state.selected).map(|t| t.tree.clone())} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
                 </>
             }
         }
@@ -170,7 +173,7 @@ pub fn App() -> Html {
                 <span id="worker-status" class={if state.worker_ready { "status ready" } else { "status starting" }}>{ if state.worker_ready { "worker ready" } else { "worker starting…" } }</span>
             </header>
             <DropZone onfile={open} {onerror} compact={state.summary.is_some()} />
-            if let Some(msg) = state.error.clone() { <ErrorBanner message={msg} ondismiss={dismiss} /> }
+            if let Some(f) = state.error.clone() { <ErrorBanner message={f.message} kind={f.kind} ondismiss={dismiss} /> }
             if let Some(b) = state.busy.clone() { <ProgressBar busy={b} oncancel={cancel} /> }
             { body }
             if *dragging { <div class="drop-overlay" aria-hidden="true">{ "Drop the image to analyse it" }</div> }

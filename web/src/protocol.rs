@@ -117,15 +117,72 @@ pub enum Event {
     },
     /// Something failed; the worker stays usable.
     Failed {
-        /// Plain-words message.
-        message: String,
+        /// What and where.
+        failure: Failure,
     },
+}
+
+/// A failure as data: the message in plain words, and for errors of the core their kind
+/// and where in the input they happened.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Failure {
+    /// Plain-words message (with the file name and location).
+    pub message: String,
+    /// [`ErrorKind::name`](layerlens_core::ErrorKind::name) for errors of the core.
+    pub kind: Option<String>,
+    /// Layer position at fault.
+    pub layer: Option<usize>,
+    /// Archive member at fault.
+    pub member: Option<String>,
+    /// Entry path at fault (escaped for display).
+    pub entry: Option<String>,
+}
+
+impl Failure {
+    /// A core error, its message prefixed with `context` (the file name).
+    pub fn of(context: &str, e: &layerlens_core::Error) -> Self {
+        let at = e.location();
+        Failure {
+            message: format!("{context}: {e}"),
+            kind: Some(e.kind().name().into()),
+            layer: at.layer,
+            member: at.member.clone(),
+            entry: at
+                .entry
+                .as_deref()
+                .map(layerlens_core::sanitize::display_bytes),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure {
+            message,
+            ..Failure::default()
+        }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        String::from(message).into()
+    }
+}
+
+impl From<layerlens_core::Error> for Failure {
+    fn from(e: layerlens_core::Error) -> Self {
+        let mut f = Failure::of("", &e);
+        f.message = e.to_string();
+        f
+    }
 }
 
 /// Encodes a message with its carried object.
 pub fn encode<T: Serialize>(msg: &T, carried: Option<&JsValue>) -> JsValue {
-    let json = serde_json::to_string(msg)
-        .unwrap_or_else(|e| format!("{{\"type\":\"Failed\",\"message\":\"cannot encode: {e}\"}}"));
+    let json = serde_json::to_string(msg).unwrap_or_else(|e| {
+        format!("{{\"type\":\"Failed\",\"failure\":{{\"message\":\"cannot encode: {e}\"}}}}")
+    });
     let arr = js_sys::Array::new();
     arr.push(&JsValue::from_str(&json));
     arr.push(carried.unwrap_or(&JsValue::UNDEFINED));

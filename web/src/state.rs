@@ -8,6 +8,8 @@ use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{FileTree, ImageSummary, SquashFigures};
 use yew::prelude::*;
 
+use crate::protocol::Failure;
+
 /// Long work in progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Busy {
@@ -51,6 +53,38 @@ pub struct Built {
     pub millis: f64,
 }
 
+/// The path-history pane: closed, waiting for the worker, or showing its answer (`None`: no
+/// layer has the path).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum WhyPane {
+    /// Not shown.
+    #[default]
+    Closed,
+    /// Asked for this path; the answer has not come.
+    Asked(String),
+    /// The answer for this path.
+    Answered(String, Option<Rc<Timeline>>),
+}
+
+impl WhyPane {
+    /// The path asked about, unless closed.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            WhyPane::Closed => None,
+            WhyPane::Asked(p) | WhyPane::Answered(p, _) => Some(p),
+        }
+    }
+}
+
+/// A layer's file tree, as the worker sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerTree {
+    /// The layer it shows.
+    pub layer: usize,
+    /// Its rows.
+    pub tree: Rc<FileTree>,
+}
+
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppState {
@@ -60,8 +94,8 @@ pub struct AppState {
     pub file_name: Option<String>,
     /// Long work in progress.
     pub busy: Option<Busy>,
-    /// The last failure, in plain words.
-    pub error: Option<String>,
+    /// The last failure: its message in plain words, its kind and location.
+    pub error: Option<Failure>,
     /// The analysed image.
     pub summary: Option<Rc<ImageSummary>>,
     /// What squashing everything saves.
@@ -70,10 +104,8 @@ pub struct AppState {
     pub analyze_millis: f64,
     /// Selected layer.
     pub selected: usize,
-    /// File tree of `tree_layer`.
-    pub tree: Option<Rc<FileTree>>,
-    /// The layer the tree shows.
-    pub tree_layer: Option<usize>,
+    /// The last file tree received, and the layer it shows.
+    pub tree: Option<LayerTree>,
     /// First layer to squash.
     pub from: usize,
     /// Plan for `from` (when not 0).
@@ -82,12 +114,10 @@ pub struct AppState {
     pub built: Option<Built>,
     /// Waste figures and findings.
     pub waste: Option<Rc<WasteReport>>,
-    /// The path whose history is shown, and its timeline once it arrived.
-    pub why: Option<(String, Option<Rc<Timeline>>)>,
+    /// The path-history pane.
+    pub why: WhyPane,
     /// A path to show in the file view (from a finding).
     pub focus: Option<String>,
-    /// The answer for `why` arrived (its timeline may be `None`: no such path).
-    pub why_done: bool,
 }
 
 /// What can happen.
@@ -130,7 +160,7 @@ pub enum Action {
     /// A build finished.
     Built(Built),
     /// Work failed.
-    Failed(String),
+    Failed(Failure),
     /// The built image cannot be saved (the input file changed or vanished): it is no longer
     /// offered.
     DownloadFailed(String),
@@ -157,7 +187,7 @@ impl Reducible for AppState {
             Action::WorkerLost(why) => {
                 s.worker_ready = false;
                 s.busy = None;
-                s.error = Some(why);
+                s.error = Some(why.into());
             }
             Action::Start(what) => {
                 s.busy = Some(Busy {
@@ -215,8 +245,7 @@ impl Reducible for AppState {
                 s.plan = None;
             }
             Action::Tree { layer, tree } => {
-                s.tree = Some(tree);
-                s.tree_layer = Some(layer);
+                s.tree = Some(LayerTree { layer, tree });
             }
             Action::Planned(f) => s.plan = Some(f),
             Action::Waste(w, squash_all) => {
@@ -226,15 +255,11 @@ impl Reducible for AppState {
                 }
                 s.waste = Some(Rc::from(w));
             }
-            Action::Why(path) => {
-                s.why = Some((path, None));
-                s.why_done = false;
-            }
-            Action::CloseWhy => s.why = None,
+            Action::Why(path) => s.why = WhyPane::Asked(path),
+            Action::CloseWhy => s.why = WhyPane::Closed,
             Action::Timeline(path, t) => {
-                if s.why.as_ref().is_some_and(|(p, _)| *p == path) {
-                    s.why = Some((path, t.map(Rc::from)));
-                    s.why_done = true;
+                if s.why.path() == Some(path.as_str()) {
+                    s.why = WhyPane::Answered(path, t.map(Rc::from));
                 }
             }
             Action::Focus { layer, path } => {
@@ -247,14 +272,14 @@ impl Reducible for AppState {
                 s.busy = None;
                 s.built = Some(b);
             }
-            Action::Failed(message) => {
+            Action::Failed(failure) => {
                 s.busy = None;
-                s.error = Some(message);
+                s.error = Some(failure);
             }
             Action::DownloadFailed(message) => {
                 s.busy = None;
                 s.built = None;
-                s.error = Some(message);
+                s.error = Some(message.into());
             }
             Action::Cancelled { keep_image } => {
                 s.busy = None;
@@ -288,7 +313,8 @@ pub fn js_now() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use layerlens_core::view::{Counts, LayerSummary};
+    use layerlens_core::fs::ChangeCounts as Counts;
+    use layerlens_core::view::LayerSummary;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn summary(layers: usize) -> Box<ImageSummary> {
@@ -343,9 +369,9 @@ mod tests {
     }
 
     fn waste() -> Box<WasteReport> {
-        use layerlens_core::analysis::dive::DiveReport;
         use layerlens_core::analysis::reclaim::Reclaim;
         use layerlens_core::analysis::Figures;
+        use layerlens_core::dive::DiveReport;
         Box::new(WasteReport {
             dive: DiveReport {
                 efficiency: 1.0,
@@ -489,7 +515,7 @@ mod tests {
         s = apply(s, Action::Timeline("b".into(), None));
         assert_eq!(
             s.why,
-            Some(("a".into(), None)),
+            WhyPane::Asked("a".into()),
             "a stale answer does not replace the question"
         );
     }
@@ -549,7 +575,10 @@ mod tests {
         assert!(s.built.is_some());
         s = apply(s, Action::DownloadFailed("a.tar changed".into()));
         assert!(s.built.is_none(), "the download is no longer offered");
-        assert_eq!(s.error.as_deref(), Some("a.tar changed"));
+        assert_eq!(
+            s.error.as_ref().map(|f| f.message.as_str()),
+            Some("a.tar changed")
+        );
         assert!(s.busy.is_none());
     }
 }

@@ -11,8 +11,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use layerlens_core::analysis::ci::{dive_text, evaluate, CiConfig, CiInput};
-use layerlens_core::analysis::dive::DiveReport;
+use layerlens_core::analysis::ci::{evaluate, CiConfig, CiInput};
+use layerlens_core::dive::DiveReport;
+
+// The renderer lives in the binary; the parity test uses the same file.
+#[path = "../src/render/ci_text.rs"]
+#[allow(dead_code)] // layerlens_text is the CLI's; only dive's half is compared here.
+mod ci_text;
+use ci_text::dive_text;
 use layerlens_core::archive::{Archive, Format};
 use layerlens_core::fs::UnionFs;
 use layerlens_core::image::Image;

@@ -137,6 +137,7 @@ impl Hasher {
     }
 }
 
+#[cfg(feature = "std")]
 impl std::io::Write for Hasher {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.update(buf);

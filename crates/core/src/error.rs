@@ -5,7 +5,14 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
 
+#[cfg(feature = "std")]
+use crate::limits::DecompressedLimit;
+use crate::limits::LimitKind;
+#[cfg(feature = "std")]
+use crate::progress::Cancelled;
 use crate::sanitize::display_bytes;
+#[cfg(feature = "std")]
+use crate::source::ReadFailed;
 
 /// Result with the core [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
@@ -49,6 +56,7 @@ impl fmt::Display for Location {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// Reading the input failed (including truncation: an unexpected end of file).
+    #[cfg(feature = "std")]
     #[error("read failed: {0}")]
     Io(std::io::Error),
     /// The file is not an image archive we know, or is missing a required part.
@@ -61,25 +69,78 @@ pub enum ErrorKind {
     #[error("{0}")]
     Json(String),
     /// A digest did not match the bytes it names.
-    #[error("digest mismatch: expected {expected}, found {actual}")]
+    #[error("digest mismatch: expected {}{expected}, found {actual}", .digest.prefix())]
     DigestMismatch {
+        /// Which digest.
+        digest: DigestKind,
         /// The digest the metadata declares.
         expected: String,
         /// The digest of the bytes actually present.
         actual: String,
     },
     /// A configured limit was exceeded (protects memory and time on hostile input).
-    #[error("limit exceeded: {0}")]
-    Limit(String),
+    #[error("limit exceeded: {}", .which.describe(*.max))]
+    Limit {
+        /// Which limit.
+        which: LimitKind,
+        /// Its value.
+        max: u64,
+    },
     /// The caller asked for something the input cannot give (an unknown tag, layer, …).
     #[error("{0}")]
     Request(String),
     /// Writing the output failed.
+    #[cfg(feature = "std")]
     #[error("write failed: {0}")]
     Write(std::io::Error),
     /// The operation was cancelled by the caller.
     #[error("cancelled")]
     Cancelled,
+}
+
+impl ErrorKind {
+    /// A stable name for the kind (`io`, `archive`, `tar`, `json`, `digest_mismatch`,
+    /// `limit`, `request`, `write`, `cancelled`), for hosts that pass errors on as data.
+    pub fn name(&self) -> &'static str {
+        match self {
+            #[cfg(feature = "std")]
+            ErrorKind::Io(_) => "io",
+            ErrorKind::Archive(_) => "archive",
+            ErrorKind::Tar(_) => "tar",
+            ErrorKind::Json(_) => "json",
+            ErrorKind::DigestMismatch { .. } => "digest_mismatch",
+            ErrorKind::Limit { .. } => "limit",
+            ErrorKind::Request(_) => "request",
+            #[cfg(feature = "std")]
+            ErrorKind::Write(_) => "write",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Which digest failed to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestKind {
+    /// The image config's (its ID), as the manifest declares it.
+    Config,
+    /// A layer's diff_id (sha256 of its uncompressed tar), as the config declares it.
+    DiffId,
+    /// A layer blob's digest, as the manifest declares it.
+    Blob,
+    /// A JSON document's, as the descriptor pointing at it declares it.
+    Descriptor,
+}
+
+impl DigestKind {
+    /// How the message names the expected digest.
+    fn prefix(self) -> &'static str {
+        match self {
+            DigestKind::DiffId => "diff_id ",
+            DigestKind::Blob => "blob digest ",
+            DigestKind::Config | DigestKind::Descriptor => "",
+        }
+    }
 }
 
 /// A core error: what went wrong ([`ErrorKind`]) and where ([`Location`]).
@@ -108,6 +169,7 @@ impl Error {
         &self.location
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // Raised by the readers.
     pub(crate) fn archive(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Archive(msg.into()))
     }
@@ -116,12 +178,17 @@ impl Error {
         Error::new(ErrorKind::Json(msg.into()))
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // Raised by the readers.
     pub(crate) fn tar(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Tar(msg.into()))
     }
 
-    pub(crate) fn limit(msg: impl Into<String>) -> Self {
-        Error::new(ErrorKind::Limit(msg.into()))
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // Raised by the readers.
+    pub(crate) fn limit(which: LimitKind, max: impl Into<u64>) -> Self {
+        Error::new(ErrorKind::Limit {
+            which,
+            max: max.into(),
+        })
     }
 
     pub(crate) fn request(msg: impl Into<String>) -> Self {
@@ -163,6 +230,7 @@ impl fmt::Display for Error {
 impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match &self.kind {
+            #[cfg(feature = "std")]
             ErrorKind::Io(e) | ErrorKind::Write(e) => e.source(),
             _ => None,
         }
@@ -175,18 +243,22 @@ impl From<ErrorKind> for Error {
     }
 }
 
+#[cfg(feature = "std")]
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
+        // Markers carried through `io::Error` (by our readers, or wrapped by tar's), found
+        // by their type.
+        if let Some(l) = carried::<DecompressedLimit>(&e) {
+            return Error::limit(LimitKind::Decompressed, l.0);
+        }
+        if carried::<Cancelled>(&e).is_some() {
+            return Error::new(ErrorKind::Cancelled);
+        }
+        if carried::<ReadFailed>(&e).is_some() {
+            return Error::new(ErrorKind::Io(e));
+        }
         // The tar crate reports malformed headers as io errors of kind Other; give them
         // their own kind so the message says "malformed tar" rather than "read failed".
-        if let Some(inner) = e.get_ref() {
-            if let Some(l) = inner.downcast_ref::<crate::layer::decode::LimitExceeded>() {
-                return Error::limit(alloc::format!("{l}"));
-            }
-            if alloc::format!("{inner}") == "cancelled" {
-                return Error::new(ErrorKind::Cancelled);
-            }
-        }
         if e.kind() == std::io::ErrorKind::Other {
             if let Some(inner) = e.get_ref() {
                 if inner.downcast_ref::<Error>().is_none() {
@@ -201,5 +273,58 @@ impl From<std::io::Error> for Error {
             )));
         }
         Error::new(ErrorKind::Io(e))
+    }
+}
+
+/// The `T` carried by `e` or by an error it wraps (tar wraps our readers' errors in its own,
+/// which wraps the `io::Error` again).
+#[cfg(feature = "std")]
+fn carried<T: core::error::Error + 'static>(e: &std::io::Error) -> Option<&T> {
+    let mut cur: &(dyn core::error::Error + 'static) = e.get_ref()?;
+    for _ in 0..8 {
+        if let Some(t) = cur.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = match cur.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref()?,
+            None => cur.source()?,
+        };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    fn kind_of(e: std::io::Error) -> ErrorKind {
+        Error::from(e).kind
+    }
+
+    #[test]
+    fn markers_are_found_by_type_even_when_wrapped() {
+        let wrapped = |inner: std::io::Error| std::io::Error::other(inner);
+        let read = std::io::Error::other(ReadFailed("the browser refused".into()));
+        assert!(matches!(kind_of(wrapped(read)), ErrorKind::Io(_)));
+        let stop = std::io::Error::other(Cancelled);
+        assert!(matches!(kind_of(wrapped(stop)), ErrorKind::Cancelled));
+        // Text alone is not a marker: a tar error that says "cancelled" stays a tar error.
+        let text = std::io::Error::other("cancelled");
+        assert!(matches!(kind_of(text), ErrorKind::Tar(_)));
+        let bomb = std::io::Error::other(DecompressedLimit(8));
+        let e = Error::from(bomb);
+        assert!(matches!(
+            e.kind(),
+            ErrorKind::Limit {
+                which: LimitKind::Decompressed,
+                max: 8
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "limit exceeded: decompressed size exceeds the limit of 8 bytes (a decompression bomb?)"
+        );
+        assert_eq!(e.kind().name(), "limit");
     }
 }

@@ -1,9 +1,8 @@
 //! Keyed hashing for maps keyed by names from the archive.
 //!
 //! Paths come from untrusted archives: a hash an attacker can predict lets a crafted layer put
-//! every name in one bucket (an unkeyed Fx hash did that to 300,000 sequential names by
-//! accident: 30 s instead of 1 s). Maps keyed by paths therefore use SipHash-1-3 with secret
-//! keys. Natively the keys come from the OS through std's `RandomState`; wasm32-unknown-unknown
+//! every name in one bucket (docs/history.md has the case that showed it). Maps keyed by
+//! paths therefore use SipHash-1-3 with secret keys. Natively the keys come from the OS through std's `RandomState`; wasm32-unknown-unknown
 //! has no OS randomness (std's keys are predictable there), so the browser worker calls
 //! [`set_keys`] with `crypto.getRandomValues` before it reads anything. The keys change no
 //! result, only the layout of hash tables, which is why they may be process-wide.
@@ -12,30 +11,85 @@
 //! core and the web app; a test reads their sources to keep it so.
 
 use core::hash::{BuildHasher, Hasher};
+#[cfg(not(feature = "std"))]
+use hashbrown::{HashMap, HashSet};
+#[cfg(feature = "std")]
 use std::collections::{HashMap, HashSet};
-use std::hash::RandomState;
-use std::sync::OnceLock;
 
 use siphasher::sip::SipHasher13;
 
-static KEYS: OnceLock<(u64, u64)> = OnceLock::new();
+#[cfg(feature = "std")]
+static KEYS: std::sync::OnceLock<(u64, u64)> = std::sync::OnceLock::new();
 
 /// Sets the process's hash keys from a source of randomness; only the first call counts.
 /// Returns whether these keys are the ones in use.
+#[cfg(feature = "std")]
 pub fn set_keys(k0: u64, k1: u64) -> bool {
     *KEYS.get_or_init(|| (k0, k1)) == (k0, k1)
 }
 
+#[cfg(feature = "std")]
 fn keys() -> (u64, u64) {
     *KEYS.get_or_init(|| {
         // std's own keyed hasher, seeded from the OS, as a source of two random words.
-        let s = RandomState::new();
+        let s = std::hash::RandomState::new();
         (
             s.hash_one(0x6c61_7965_726c_656eu64),
             s.hash_one(0x7061_7468_6b65_7973u64),
         )
     })
 }
+
+/// Without std there is no OS randomness and no `OnceLock`: the host sets the keys (from
+/// whatever randomness it has) before building maps; until it does they are fixed, and
+/// predictable. A spin-free once: the first caller to claim the slot writes the keys.
+#[cfg(not(feature = "std"))]
+mod no_std_keys {
+    use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
+    // 32-bit words: not every no-std target has 64-bit atomics.
+    static STATE: AtomicU8 = AtomicU8::new(0); // 0 unset, 1 being written, 2 set
+    static WORDS: [AtomicU32; 4] = [
+        AtomicU32::new(0x726c_656e),
+        AtomicU32::new(0x6c61_7965),
+        AtomicU32::new(0x6b65_7973),
+        AtomicU32::new(0x7061_7468),
+    ];
+
+    /// Sets the process's hash keys; only the first call (or map) counts. Returns whether
+    /// these keys are the ones in use.
+    pub fn set_keys(k0: u64, k1: u64) -> bool {
+        if STATE
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            let halves = [k0 as u32, (k0 >> 32) as u32, k1 as u32, (k1 >> 32) as u32];
+            for (w, h) in WORDS.iter().zip(halves) {
+                w.store(h, Ordering::Relaxed);
+            }
+            STATE.store(2, Ordering::Release);
+        }
+        keys() == (k0, k1)
+    }
+
+    pub fn keys() -> (u64, u64) {
+        // Keys in use are fixed by the first map built, as with std's `OnceLock`; while
+        // another caller writes them, wait for it.
+        while STATE
+            .compare_exchange(0, 2, Ordering::AcqRel, Ordering::Acquire)
+            .is_err_and(|s| s == 1)
+        {
+            core::hint::spin_loop();
+        }
+        let w = |i: usize| u64::from(WORDS[i].load(Ordering::Relaxed));
+        (w(0) | w(1) << 32, w(2) | w(3) << 32)
+    }
+}
+
+#[cfg(not(feature = "std"))]
+use no_std_keys::keys;
+#[cfg(not(feature = "std"))]
+pub use no_std_keys::set_keys;
 
 /// Builds SipHash-1-3 hashers with the process's secret keys.
 #[derive(Debug, Clone, Copy)]

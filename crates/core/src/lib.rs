@@ -9,20 +9,58 @@
 //!             format, images       layer indexes     change sets      (literal | range)
 //! ```
 //!
+//! [`Analysis`] holds all of it for one image (opened from a [`Source`], an image pick, the
+//! [`Limits`] and a [`Progress`]); both front ends start from it. The pure analyses take a
+//! [`model::Model`]: the image, its union, its change sets and the deep scan's hashes, borrowed
+//! together.
+//!
 //! The analysis is pure: no clock, no files, no globals (but the hash keys of [`hashing`],
-//! which change no result). Bytes come in through one seam,
-//! [`Source`] (a file, a buffer, a browser `Blob`); progress goes out through [`Progress`].
-//! Uncompressed layers are indexed from tar headers alone, seeking past contents, so cost
-//! grows with entries, not bytes.
+//! which change no result). Bytes come in through one seam, [`Source`] (a file, a buffer, a
+//! browser `Blob`); progress goes out through [`Progress`]; a squash goes out through a
+//! [`squash::SquashSink`] the host implements. Uncompressed layers are indexed from tar
+//! headers alone, seeking past contents, so cost grows with entries, not bytes.
+//!
+//! ## Modules, bottom up
+//!
+//! Each module uses only those on the rows below it (checked: no module imports one above it,
+//! and there are no cycles).
+//!
+//! ```text
+//!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
+//!  view       plain summaries for the page (layer table, file rows)
+//!  analysis   waste report, reclaim by cause, findings, timelines, the deep scan, CI rules
+//!  squash     squash plans (pure) and the one writer that walks them into a SquashSink
+//!  model      Model: image + union + change sets + hashes, borrowed; what the analyses take
+//!  dive       dive 0.13.1's figures, number formatting, YAML and sort order, exactly as dive
+//!  fs         union filesystem, whiteouts, change sets, final-filesystem summary
+//!  image      config, history, layers indexed; verify
+//!  layer      entries, paths, EntryRef, the layer index and its tar reader
+//!  archive    layouts, member table, image references
+//!  digest     sha256 digests, diff_ids, chain IDs
+//!  stream     blob encodings, decoders, tar header guard
+//!  error      Error = ErrorKind + Location
+//!  leaves     source, progress, limits, hashing, sanitize, present (words for people), json
+//! ```
+//!
+//! ## Without std
+//!
+//! The `std` feature (on by default) adds everything that reads or writes bytes: the
+//! [`Source`] seam and the archive, layer and blob readers (the `tar` crate and the `flate2`
+//! and `ruzstd` decoders work on `std::io::Read`, so they cannot be had without std),
+//! [`Image::load`](image::Image::load), `image::verify`, the deep scan's reader,
+//! the squash and export writers, [`Analysis`], and the file-tree view. Without it, the model
+//! (entries, paths, the union, change sets, squash plans, the waste analyses, timelines,
+//! findings, dive's figures and the CI rules) builds with `core` and `alloc` only
+//! (`hashbrown` maps, `libm`'s `floor`); `scripts/test` builds it for
+//! `thumbv7em-none-eabihf`. There the path-hash keys come only from [`hashing::set_keys`].
 //!
 //! ```
-//! use layerlens_core::{archive::Archive, image::Image, fs::UnionFs, Limits, NoProgress};
+//! # #[cfg(feature = "std")]
 //! # fn demo(bytes: &[u8]) -> layerlens_core::Result<()> {
-//! let mut archive = Archive::open(bytes, Limits::default(), &mut NoProgress)?;
-//! let which = archive.select(&Default::default())?;
-//! let image = Image::load(&mut archive, which, &Default::default(), &mut NoProgress)?;
-//! let (fs, changes) = UnionFs::build(image.indexes());
-//! println!("{} paths, {} layers", fs.len(), changes.len());
+//! use layerlens_core::{Analysis, ImagePick, Limits, NoProgress};
+//! let analysis = Analysis::open(bytes, &ImagePick::default(), Limits::default(), &mut NoProgress)?;
+//! let fs = analysis.final_fs();
+//! println!("{} paths, {} layers", fs.entries, analysis.changes().len());
 //! # Ok(()) }
 //! ```
 #![no_std]
@@ -31,11 +69,15 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 extern crate alloc;
+#[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+mod analysed;
 pub mod analysis;
 pub mod archive;
 pub mod digest;
+pub mod dive;
 mod error;
 pub mod folder;
 pub mod fs;
@@ -44,15 +86,23 @@ pub mod image;
 mod json;
 pub mod layer;
 mod limits;
+pub mod model;
+pub mod present;
 mod progress;
 pub mod sanitize;
-pub mod source;
+#[cfg(feature = "std")]
+mod source;
 pub mod squash;
+mod stream;
 #[cfg(test)]
 mod testing;
 pub mod view;
 
-pub use error::{Error, ErrorKind, Location, Result};
-pub use limits::Limits;
-pub use progress::{NoProgress, Progress, Stage};
-pub use source::{RangeReader, SeekSource, Source};
+#[cfg(feature = "std")]
+pub use analysed::{Analysis, ImagePick, Indexed};
+pub use error::{DigestKind, Error, ErrorKind, Location, Result};
+pub use limits::{LimitKind, Limits};
+pub use progress::{Cancelled, NoProgress, Progress, Stage};
+#[cfg(feature = "std")]
+pub use source::{RangeReader, ReadFailed, SeekSource, Source};
+pub use stream::Compression;

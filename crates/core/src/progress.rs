@@ -18,7 +18,7 @@ pub enum Stage {
 /// and of the output for writing.
 pub trait Progress {
     /// Called now and then; return `false` to cancel (the core then returns
-    /// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled)).
+    /// [`ErrorKind::Cancelled`](crate::error::ErrorKind::Cancelled)).
     fn update(&mut self, stage: Stage, done: u64, total: u64) -> bool;
 }
 
@@ -37,3 +37,16 @@ impl<P: Progress + ?Sized> Progress for &mut P {
         (**self).update(stage, done, total)
     }
 }
+
+/// Carried through `io::Error` by a reader whose [`Progress`] asked to stop, so the error
+/// arrives as [`ErrorKind::Cancelled`](crate::error::ErrorKind::Cancelled), found by its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+impl core::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl core::error::Error for Cancelled {}

@@ -7,6 +7,21 @@ use alloc::vec;
 use alloc::vec::Vec;
 use std::io::{self, Read, Seek, SeekFrom};
 
+/// A [`Source`] could not read its bytes (a browser read that failed, a file gone): carried
+/// through `io::Error` so the error says "read failed" rather than blaming the archive's
+/// format. Sources whose failures would otherwise look like any other `io::Error` wrap them
+/// in this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailed(pub alloc::string::String);
+
+impl core::fmt::Display for ReadFailed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl core::error::Error for ReadFailed {}
+
 /// Random-access bytes: an archive file, a `Blob`, a buffer.
 pub trait Source {
     /// Total size in bytes.
@@ -110,7 +125,7 @@ impl<T: Read + Seek> Source for SeekSource<T> {
 /// Read-ahead window size. Each browser read costs ~0.7 ms whatever its size, so small
 /// header reads must be served from a large window (see docs/browser-io.md: 1 MiB ≈ 160× fewer
 /// calls than 512-byte reads).
-pub const READ_AHEAD: usize = 1 << 20;
+pub(crate) const READ_AHEAD: usize = 1 << 20;
 
 /// `Read + Seek` over `[start, start + len)` of a source, positions relative to `start`.
 /// Small reads are served from a read-ahead window; reads at least a window long go straight

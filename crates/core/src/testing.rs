@@ -9,7 +9,8 @@ use crate::digest::Digest;
 use crate::fs::{ChangeSet, UnionFs};
 use crate::image::Image;
 use crate::layer::{index_layer, IndexOptions, LayerIndex};
-use crate::{Limits, NoProgress, Stage};
+use crate::limits::Limits;
+use crate::progress::{NoProgress, Stage};
 
 /// Builds one layer tar.
 pub struct LayerBuilder {

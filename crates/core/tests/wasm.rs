@@ -8,6 +8,7 @@ use std::io;
 use layerlens_core::archive::Archive;
 use layerlens_core::fs::UnionFs;
 use layerlens_core::image::{verify, Image};
+use layerlens_core::model::Model;
 use layerlens_core::squash::{write_squash, SquashOptions, SquashPlan};
 use layerlens_core::{Limits, NoProgress, Source};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -64,9 +65,7 @@ fn squash_writes_exactly_the_planned_bytes() {
         let (fs, cs) = UnionFs::build(img.indexes());
         for from in [0, img.layers.len() / 2] {
             let plan = SquashPlan::new(
-                &img,
-                &fs,
-                &cs,
+                Model::new(&img, &fs, &cs),
                 a.len(),
                 &SquashOptions {
                     from,

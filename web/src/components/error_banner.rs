@@ -9,6 +9,9 @@ use yew::prelude::*;
 pub struct ErrorBannerProps {
     /// The message.
     pub message: AttrValue,
+    /// The core's error kind (`tar`, `limit`, `io`, …), if it came from the core.
+    #[prop_or_default]
+    pub kind: Option<String>,
     /// Dismiss it.
     pub ondismiss: Callback<()>,
 }
@@ -18,7 +21,7 @@ pub struct ErrorBannerProps {
 pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
     let dismiss = props.ondismiss.reform(|_: MouseEvent| ());
     html! {
-        <div class="error-banner" role="alert" id="error">
+        <div class="error-banner" role="alert" id="error" data-kind={props.kind.clone()}>
             <strong>{ "⚠ Could not do that: " }</strong>
             <span class="error-text">{ display_text(&props.message) }</span>
             <button class="link" onclick={dismiss} aria-label="Dismiss the error">{ "Dismiss" }</button>

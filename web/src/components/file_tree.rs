@@ -6,8 +6,9 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
-use layerlens_core::view::{human_size, FileTree, Mark, SortBy, TreeFilter};
+use layerlens_core::view::{FileTree, Mark, SortBy, TreeFilter};
 use yew::prelude::*;
 
 /// Props of [`FileTreeView`].

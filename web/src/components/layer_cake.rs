@@ -3,7 +3,8 @@
 
 use std::rc::Rc;
 
-use layerlens_core::view::{human_size, ImageSummary};
+use layerlens_core::present::human_size;
+use layerlens_core::view::ImageSummary;
 use yew::prelude::*;
 
 /// Props of [`LayerCake`].

@@ -3,8 +3,9 @@
 
 use std::rc::Rc;
 
+use layerlens_core::present::{human_size, step};
 use layerlens_core::sanitize::display_text;
-use layerlens_core::view::{human_size, step, ImageSummary};
+use layerlens_core::view::ImageSummary;
 use yew::prelude::*;
 
 use super::overview::short;

@@ -2,8 +2,9 @@
 
 use std::rc::Rc;
 
+use layerlens_core::present::{human_size, label};
 use layerlens_core::sanitize::display_text;
-use layerlens_core::view::{human_size, ImageSummary, SquashFigures};
+use layerlens_core::view::{ImageSummary, SquashFigures};
 use yew::prelude::*;
 
 /// Props of [`Overview`].
@@ -25,11 +26,7 @@ pub struct OverviewProps {
 #[component]
 pub fn Overview(props: &OverviewProps) -> Html {
     let s = &props.summary;
-    let tags = if s.tags.is_empty() {
-        "<none>".to_string()
-    } else {
-        display_text(&s.tags.join(", "))
-    };
+    let tags = display_text(&label(&s.tags));
     let headline = props.squash_all.map(|f| {
         let pct = if f.input_layers_size > 0 { f.total as f64 * 100.0 / f.input_layers_size as f64 } else { 0.0 };
         let saved = if f.total >= 0 { human_size(f.total as u64) } else { format!("−{}", human_size(f.total.unsigned_abs())) };

@@ -1,7 +1,7 @@
 //! Progress of long work: stage, bytes, rate, time left, and a cancel button.
 
+use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
-use layerlens_core::view::human_size;
 use yew::prelude::*;
 
 use crate::state::{js_now, Busy};

@@ -3,8 +3,9 @@
 
 use std::rc::Rc;
 
+use layerlens_core::present::{human_size, signed_size};
 use layerlens_core::sanitize::display_text;
-use layerlens_core::view::{human_size, ImageSummary, SquashFigures};
+use layerlens_core::view::{ImageSummary, SquashFigures};
 use yew::prelude::*;
 
 use crate::state::Built;
@@ -31,11 +32,7 @@ pub struct SquashPanelProps {
 }
 
 fn signed(v: i64) -> String {
-    if v < 0 {
-        format!("−{}", human_size(v.unsigned_abs()))
-    } else {
-        human_size(v as u64)
-    }
+    signed_size(v, "−")
 }
 
 /// Shows the squash panel.

@@ -4,8 +4,8 @@
 use std::rc::Rc;
 
 use layerlens_core::analysis::timeline::{EventKind, Timeline};
+use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
-use layerlens_core::view::human_size;
 use yew::prelude::*;
 
 /// Props of [`TimelineView`].

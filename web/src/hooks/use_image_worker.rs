@@ -58,8 +58,9 @@ impl ImageWorker {
         match (&b.worker, b.ready) {
             (Some(w), true) => {
                 if let Err(e) = w.post_message(&msg) {
-                    b.dispatch
-                        .dispatch(Action::Failed(format!("cannot reach the worker: {e:?}")));
+                    b.dispatch.dispatch(Action::Failed(
+                        format!("cannot reach the worker: {e:?}").into(),
+                    ));
                 }
             }
             _ => b.queue.push(msg),
@@ -214,7 +215,7 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
     let dispatch = bridge.borrow().dispatch.clone();
     let (event, carried) = match decode::<Event>(data) {
         Ok(x) => x,
-        Err(e) => return dispatch.dispatch(Action::Failed(e)),
+        Err(e) => return dispatch.dispatch(Action::Failed(e.into())),
     };
     match event {
         Event::Ready => {
@@ -277,8 +278,9 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             let url = match Url::create_object_url_with_blob(&blob) {
                 Ok(u) => u,
                 Err(e) => {
-                    return dispatch
-                        .dispatch(Action::Failed(format!("cannot offer the download: {e:?}")))
+                    return dispatch.dispatch(Action::Failed(
+                        format!("cannot offer the download: {e:?}").into(),
+                    ))
                 }
             };
             let mut b = bridge.borrow_mut();
@@ -297,9 +299,9 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             };
             save_checked(bridge, Some(built));
         }
-        Event::Failed { message } => {
+        Event::Failed { failure } => {
             bridge.borrow_mut().busy = false;
-            dispatch.dispatch(Action::Failed(message))
+            dispatch.dispatch(Action::Failed(failure))
         }
     }
 }

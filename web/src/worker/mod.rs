@@ -7,33 +7,20 @@ mod build;
 
 use std::cell::RefCell;
 
-use layerlens_core::analysis::deep::{deep_scan, ContentHashes};
-use layerlens_core::analysis::findings::FindingOptions;
-use layerlens_core::analysis::timeline::Timeline;
-use layerlens_core::analysis::WasteReport;
-use layerlens_core::archive::{Archive, Selector};
-use layerlens_core::fs::{ChangeSet, UnionFs};
-use layerlens_core::image::Image;
-use layerlens_core::layer::IndexOptions;
 use layerlens_core::squash::{SquashOptions, SquashPlan};
-use layerlens_core::view::{label, pack_rows, tree_at, ImageChoice, ImageSummary, SquashFigures};
-use layerlens_core::{Limits, Progress, Stage};
+use layerlens_core::view::{pack_rows, tree_at, SquashFigures};
+use layerlens_core::{Analysis, ImagePick, Limits, Progress, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 pub use blob_source::BlobSource;
 
-use crate::protocol::{decode, encode, Event, Request};
+use crate::protocol::{decode, encode, Event, Failure, Request};
 
 /// An opened file and its analysed image.
 pub(crate) struct Session {
     pub file: File,
-    /// Content hashes from a deep scan, once run.
-    pub hashes: Option<ContentHashes>,
-    pub archive: Archive<BlobSource>,
-    pub image: Image,
-    pub fs: UnionFs,
-    pub changes: Vec<ChangeSet>,
+    pub analysis: Analysis<BlobSource>,
 }
 
 thread_local! {
@@ -51,8 +38,13 @@ pub(crate) fn post(event: &Event, carried: Option<&JsValue>) {
     }
 }
 
-fn fail(message: String) {
-    post(&Event::Failed { message }, None);
+fn fail(failure: impl Into<Failure>) {
+    post(
+        &Event::Failed {
+            failure: failure.into(),
+        },
+        None,
+    );
 }
 
 /// Progress as throttled messages (at most ten a second).
@@ -125,10 +117,10 @@ fn handle(request: Request, carried: JsValue) {
                     Err(e) => fail(e),
                 }
             }
-            Err(_) => fail("no file came with the request".into()),
+            Err(_) => fail("no file came with the request"),
         },
         Request::Tree { layer } => with_session(|s| {
-            let rows = tree_at(&s.image, layer, &s.changes);
+            let rows = tree_at(s.analysis.model(), layer);
             let packed = js_sys::Uint8Array::from(pack_rows(&rows).as_slice());
             post(
                 &Event::Tree {
@@ -151,29 +143,14 @@ fn handle(request: Request, carried: JsValue) {
         }),
         Request::Crash => std::process::abort(),
         Request::Why { path } => with_session(|s| {
-            let timeline = Timeline::new(
-                &s.image,
-                &s.fs,
-                &s.changes,
-                path.as_bytes(),
-                s.hashes.as_ref(),
-            )
-            .map(Box::new);
+            let timeline = s.analysis.timeline(path.as_bytes()).map(Box::new);
             post(&Event::Timeline { timeline, path }, None);
             Ok(())
         }),
         Request::DeepScan => with_session(|s| {
             let mut progress = PostProgress::new();
-            let hashes = deep_scan(s.archive.source_mut(), &s.image, &s.changes, &mut progress)
-                .map_err(|e| e.to_string())?;
-            let waste = WasteReport::new(
-                &s.image,
-                &s.fs,
-                &s.changes,
-                Some(&hashes),
-                &FindingOptions::default(),
-            );
-            s.hashes = Some(hashes);
+            s.analysis.deep_scan(&mut progress)?;
+            let waste = s.analysis.waste(None);
             post(
                 &Event::Waste {
                     waste: Box::new(waste),
@@ -185,7 +162,7 @@ fn handle(request: Request, carried: JsValue) {
         }),
         Request::Build { from, tags } => {
             let Some(session) = SESSION.with(|s| s.borrow_mut().take()) else {
-                return fail("open an image first".into());
+                return fail("open an image first");
             };
             wasm_bindgen_futures::spawn_local(async move {
                 let mut session = session;
@@ -198,7 +175,7 @@ fn handle(request: Request, carried: JsValue) {
     }
 }
 
-fn with_session(f: impl FnOnce(&mut Session) -> Result<(), String>) {
+fn with_session(f: impl FnOnce(&mut Session) -> Result<(), Failure>) {
     let result = SESSION.with(|s| match s.borrow_mut().as_mut() {
         Some(session) => f(session),
         None => Err("open an image first (or wait for the current build to finish)".into()),
@@ -208,66 +185,29 @@ fn with_session(f: impl FnOnce(&mut Session) -> Result<(), String>) {
     }
 }
 
-pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<SquashPlan, String> {
+pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<SquashPlan, Failure> {
     let options = SquashOptions {
         from,
         tags: (!tags.is_empty()).then_some(tags),
         created: None,
     };
-    SquashPlan::new(&s.image, &s.fs, &s.changes, s.archive.len(), &options)
-        .map_err(|e| e.to_string())
+    Ok(s.analysis.squash_plan(&options)?)
 }
 
-fn open(file: File, image: Option<usize>) -> Result<Session, String> {
+fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     let started = js_sys::Date::now();
     let name = file.name();
-    let context = |e: layerlens_core::Error| format!("{name}: {e}");
+    let context = |e: layerlens_core::Error| Failure::of(&name, &e);
     let source = BlobSource::new(file.clone().into()).map_err(|e| e.to_string())?;
     let mut progress = PostProgress::new();
-    let limits = Limits::default();
-    let mut archive = Archive::open(source, limits, &mut progress).map_err(context)?;
-    let which = match image {
-        Some(i) => i.min(archive.images().len().saturating_sub(1)),
-        None => archive.select(&Selector::default()).map_err(context)?,
+    let pick = match image {
+        Some(i) => ImagePick::Index(i),
+        None => ImagePick::default(),
     };
-    let image = Image::load(
-        &mut archive,
-        which,
-        &IndexOptions {
-            limits,
-            hash_compressed: false,
-        },
-        &mut progress,
-    )
-    .map_err(context)?;
-    let (fs, changes) = UnionFs::build(image.indexes());
-    let choices = archive
-        .images()
-        .iter()
-        .enumerate()
-        .map(|(index, r)| ImageChoice {
-            index,
-            label: label(&r.tags),
-            platform: r.platform.clone(),
-            layers: r.layers.len(),
-        })
-        .collect();
-    let summary = ImageSummary::new(
-        &image,
-        &fs,
-        &changes,
-        choices,
-        which,
-        archive.format().describe(),
-    );
-    let session = Session {
-        file,
-        hashes: None,
-        archive,
-        image,
-        fs,
-        changes,
-    };
+    let analysis =
+        Analysis::open(source, &pick, Limits::default(), &mut progress).map_err(context)?;
+    let summary = analysis.summary();
+    let session = Session { file, analysis };
     // The layer table first; the squash plan and the waste analysis (a few hundred ms on
     // 100,000 files) follow.
     post(
@@ -278,13 +218,7 @@ fn open(file: File, image: Option<usize>) -> Result<Session, String> {
         None,
     );
     let squash_all = SquashFigures::new(&plan(&session, 0, Vec::new())?);
-    let waste = WasteReport::new(
-        &session.image,
-        &session.fs,
-        &session.changes,
-        None,
-        &FindingOptions::default(),
-    );
+    let waste = session.analysis.waste(None);
     post(
         &Event::Waste {
             waste: Box::new(waste),

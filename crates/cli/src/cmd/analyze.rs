@@ -4,14 +4,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::analysis::dive::DiveTally;
-use layerlens_core::image::verify;
+use layerlens_core::dive::DiveTally;
 use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::AnalyzeArgs;
-use crate::open::{display, load_with};
+use crate::open::{deep_scan, display, load_with};
 use crate::progress::Bar;
-use crate::render::json::{doc, fs_summary, AnalyzeDoc};
+use crate::render::json::{doc, AnalyzeDoc};
 use crate::render::table::{ellipsize, size, step};
 use crate::render::waste::{self, WasteDoc};
 
@@ -24,32 +23,19 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let l = Box::leak(Box::new(l));
     let verified = if args.verify {
         Some(
-            verify(
-                l.archive.source_mut(),
-                &l.image,
-                &args.image.limits.to_limits(),
-                &mut bar,
-            )
-            .with_context(|| format!("verifying {}", display(&args.image.image)))?,
+            l.verify(&mut bar)
+                .with_context(|| format!("verifying {}", display(&args.image.image)))?,
         )
     } else {
         None
     };
-    let hashes = l.deep_scan(args.deep, &args.image, &mut bar)?;
+    deep_scan(l, args.deep, &args.image, &mut bar)?;
     bar.finish();
-    let report = tally.map(|tally| l.waste(tally, hashes.as_ref()));
+    let report = tally.map(|tally| l.waste(Some(tally)));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        let d = doc(
-            display(&args.image.image),
-            &l.archive,
-            l.which,
-            &l.image,
-            &l.fs,
-            &l.changes,
-            verified.as_deref(),
-        );
+        let d = doc(display(&args.image.image), l, verified.as_deref());
         let d = WithWaste {
             doc: d,
             waste: report.as_ref().map(|report| WasteDoc { report }),
@@ -58,8 +44,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let img = &l.image;
-    let fs = fs_summary(img, &l.fs);
+    let img = l.image();
+    let fs = l.final_fs();
     writeln!(
         out,
         "Image     {}",
@@ -70,19 +56,19 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     writeln!(
         out,
         "Archive   {}{}",
-        l.archive.format().describe(),
-        if l.archive.images().len() > 1 {
+        l.archive().format().describe(),
+        if l.archive().images().len() > 1 {
             format!(
                 " ({} images; this is image {})",
-                l.archive.images().len(),
-                l.which
+                l.archive().images().len(),
+                l.which()
             )
         } else {
             String::new()
         }
     )?;
-    let stored: u64 = img.layers.iter().map(|l| l.blob.blob.size).sum();
-    let tar: u64 = img.layers.iter().map(|l| l.index.tar_size).sum();
+    let stored: u64 = img.stored_size();
+    let tar: u64 = img.tar_size();
     writeln!(
         out,
         "Size      {} in {} layers ({} uncompressed); final filesystem {} in {} files, {} paths",
@@ -106,7 +92,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         "{:>3}  {:>9}  {:>7}  {:>6}  {:>6}  {:>6}  {:>9}  {:<12}  STEP",
         "#", "SIZE", "ENTRIES", "ADDED", "MODIF", "REMOVED", "HIDES", "DIFF_ID"
     )?;
-    for (layer, cs) in img.layers.iter().zip(&l.changes) {
+    for (layer, cs) in img.layers.iter().zip(l.changes()) {
         let c = cs.counts();
         let created_by = layer
             .history
@@ -129,7 +115,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         )?;
     }
     let notices: usize = img.layers.iter().map(|l| l.index.notices.len()).sum();
-    let anomalies: usize = l.changes.iter().map(|c| c.anomalies.len()).sum();
+    let anomalies: usize = l.changes().iter().map(|c| c.anomalies.len()).sum();
     if notices + anomalies > 0 {
         writeln!(
             out,

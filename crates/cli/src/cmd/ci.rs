@@ -7,18 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::analysis::ci::{
-    dive_text, evaluate, layerlens_text, CiConfig, CiInput, Outcome,
-};
-use layerlens_core::analysis::dive::DiveTally;
+use layerlens_core::analysis::ci::{evaluate, CiConfig, CiInput, Outcome};
 use layerlens_core::analysis::WasteReport;
+use layerlens_core::dive::DiveTally;
 use layerlens_core::sanitize::{display_bytes, display_text};
 use serde::Serialize;
 
 use crate::args::CiArgs;
-use crate::open::{display, load_with};
+use crate::open::{deep_scan, display, load_with};
 use crate::output::{Destination, WriteOptions};
 use crate::progress::Bar;
+use crate::render::ci_text::{dive_text, layerlens_text};
 use crate::render::{junit, waste};
 
 /// Where the rules came from.
@@ -97,10 +96,10 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
     let (l, tally) = load_with(&args.image, &mut bar, DiveTally::new)?;
     // Freeing every path of a large image takes longer than the process's exit does.
     let l = Box::leak(Box::new(l));
-    let hashes = l.deep_scan(args.deep, &args.image, &mut bar)?;
+    deep_scan(l, args.deep, &args.image, &mut bar)?;
     bar.finish();
-    let report = l.waste(tally, hashes.as_ref());
-    let image_size: u64 = l.image.layers.iter().map(|x| x.index.tar_size).sum();
+    let report = l.waste(Some(tally));
+    let image_size: u64 = l.image().tar_size();
     let security = report.security_findings();
     let verdict = evaluate(
         &config,
@@ -143,7 +142,7 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
             &mut out,
             args,
             &config_path,
-            &l.image.display_tags(),
+            &l.image().display_tags(),
             &report,
             &verdict,
         )?;

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::squash::{plan_layer, write_parts, LayerOptions};
 
 use crate::args::ExportArgs;
 use crate::open::{display, load};
@@ -15,28 +14,14 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let dest = Destination::resolve(&args.output, &args.image.image)?;
     let mut bar = Bar::new();
     let mut l = load(&args.image, &mut bar)?;
-    let plan = plan_layer(
-        &l.image,
-        0,
-        &l.fs,
-        &l.changes,
-        LayerOptions { whiteouts: false },
-    );
+    let plan = l.export_plan();
     let total = plan.parts.len();
     let write = WriteOptions {
         space_check: !args.write.no_space_check,
     };
     let mut out = dest.create(total, write)?;
-    write_parts(
-        l.archive.source_mut(),
-        &l.image,
-        &plan.parts,
-        &mut out,
-        None,
-        &mut bar,
-        (0, total),
-    )
-    .with_context(|| format!("exporting {}", display(&args.image.image)))?;
+    l.write_parts(&plan.parts, &mut out, &mut bar)
+        .with_context(|| format!("exporting {}", display(&args.image.image)))?;
     out.commit()?;
     bar.finish();
     if !dest.is_stdout() {

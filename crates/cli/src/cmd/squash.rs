@@ -3,43 +3,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
-use layerlens_core::image::Image;
-use layerlens_core::squash::{write_squash, SquashOptions, SquashPlan};
+use anyhow::{anyhow, bail, Context, Result};
+use layerlens_core::squash::{SquashOptions, SquashPlan};
 
 use crate::args::SquashArgs;
 use crate::open::{display, load};
 use crate::output::{Destination, WriteOptions};
 use crate::progress::Bar;
-use crate::render::table::size;
-
-/// Resolves `--from`: a position, or a digest (or unique hex prefix) of a layer.
-fn resolve_from(image: &Image, from: Option<&str>) -> Result<usize> {
-    let Some(f) = from else { return Ok(0) };
-    if let Ok(n) = f.parse::<usize>() {
-        return Ok(n);
-    }
-    let hex = f.strip_prefix("sha256:").unwrap_or(f).to_ascii_lowercase();
-    if hex.len() < 4 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("--from {f}: expected a layer position or a sha256 digest");
-    }
-    let matches: Vec<usize> = image
-        .layers
-        .iter()
-        .filter(|l| {
-            [Some(l.diff_id), Some(l.chain_id), l.blob.digest]
-                .iter()
-                .flatten()
-                .any(|d| d.hex().starts_with(&hex))
-        })
-        .map(|l| l.position)
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(*one),
-        [] => bail!("--from {f}: no layer has that digest"),
-        _ => bail!("--from {f}: several layers match; give more digits"),
-    }
-}
+use crate::render::table::{signed, size};
 
 pub fn run(args: &SquashArgs) -> Result<ExitCode> {
     // Checked before the input is read: a refusal costs nothing.
@@ -50,13 +21,17 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
     };
     let mut bar = Bar::new();
     let mut l = load(&args.image, &mut bar)?;
-    let from = resolve_from(&l.image, args.from.as_deref())?;
+    let from = match args.from.as_deref() {
+        Some(f) => l.layer(f).map_err(|e| anyhow!("--from {f}: {e}"))?,
+        None => 0,
+    };
     let options = SquashOptions {
         from,
         tags: (!args.tags.is_empty()).then(|| args.tags.clone()),
         created: args.created.clone(),
     };
-    let plan = SquashPlan::new(&l.image, &l.fs, &l.changes, l.archive.len(), &options)
+    let plan = l
+        .squash_plan(&options)
         .with_context(|| display(&args.image.image))?;
     // With the archive on standard output, the plan goes to standard error.
     let mut report: Box<dyn Write> = match &dest {
@@ -78,7 +53,8 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
         space_check: !args.write.no_space_check,
     };
     let mut out = dest.create(plan.archive_size, write)?;
-    let written = write_squash(l.archive.source_mut(), &l.image, &plan, &mut out, &mut bar)
+    let written = l
+        .write_squash(&plan, &mut out, &mut bar)
         .with_context(|| format!("squashing {}", display(&args.image.image)))?;
     if written.size != plan.archive_size {
         bail!(
@@ -151,12 +127,4 @@ fn print_plan(out: &mut impl Write, plan: &SquashPlan) -> std::io::Result<()> {
     }
     writeln!(out, "  {:<36} {:>12}", "total", signed(s.total()))?;
     Ok(())
-}
-
-fn signed(v: i64) -> String {
-    if v < 0 {
-        format!("-{}", size(v.unsigned_abs()))
-    } else {
-        size(v as u64)
-    }
 }

@@ -5,26 +5,20 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use layerlens_core::analysis::timeline::{EventKind, Timeline};
+use layerlens_core::analysis::timeline::EventKind;
 use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::WhyArgs;
-use crate::open::{display, load};
+use crate::open::{deep_scan, display, load};
 use crate::progress::Bar;
 use crate::render::table::{ellipsize, size};
 
 pub fn run(args: &WhyArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
     let mut l = load(&args.image, &mut bar)?;
-    let hashes = l.deep_scan(args.deep, &args.image, &mut bar)?;
+    deep_scan(&mut l, args.deep, &args.image, &mut bar)?;
     bar.finish();
-    let Some(t) = Timeline::new(
-        &l.image,
-        &l.fs,
-        &l.changes,
-        args.path.as_bytes(),
-        hashes.as_ref(),
-    ) else {
+    let Some(t) = l.timeline(args.path.as_bytes()) else {
         bail!(
             "no layer of {} has {}",
             display(&args.image.image),

@@ -1,11 +1,12 @@
 //! The `analyze --json` document (schema `layerlens.analyze/v1`, documented in docs/json.md).
 //! Field names and meanings are stable within a schema version; new fields may be added.
 
-use layerlens_core::archive::{Archive, Format, ImageRef};
-use layerlens_core::fs::{Change, ChangeCounts, UnionFs};
-use layerlens_core::image::{History, Image, LayerDigests, RuntimeConfig};
-use layerlens_core::layer::{Compression, Entry, Notice};
-use layerlens_core::Source;
+use layerlens_core::archive::{Format, ImageRef};
+use layerlens_core::fs::{Change, ChangeCounts, FsSummary};
+use layerlens_core::image::{History, LayerDigests, RuntimeConfig};
+use layerlens_core::layer::{Entry, Notice};
+use layerlens_core::Compression;
+use layerlens_core::{Analysis, Source};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -37,18 +38,8 @@ pub struct ImageDoc<'a> {
     pub size: u64,
     /// Sum of decompressed layer tar sizes.
     pub tar_size: u64,
-    pub filesystem: FsDoc,
+    pub filesystem: FsSummary,
     pub layers: Vec<LayerDoc<'a>>,
-}
-
-#[derive(Serialize)]
-pub struct FsDoc {
-    /// Paths in the final filesystem.
-    pub entries: u64,
-    /// Regular files among them.
-    pub files: u64,
-    /// Content bytes of the final filesystem (each hardlinked inode once).
-    pub size: u64,
 }
 
 #[derive(Serialize)]
@@ -77,45 +68,16 @@ pub struct LayerDoc<'a> {
     pub changes: &'a [Change],
 }
 
-pub fn fs_summary(image: &Image, fs: &UnionFs) -> FsDoc {
-    let mut files = 0u64;
-    let mut size = 0u64;
-    let mut seen = std::collections::HashSet::new();
-    for (_, node) in fs.iter() {
-        let Some(e) = image
-            .layers
-            .get(node.inode_entry.layer as usize)
-            .and_then(|l| l.index.entries.get(node.inode_entry.entry as usize))
-        else {
-            continue;
-        };
-        if e.is_file() {
-            files += 1;
-            if seen.insert(node.inode) {
-                size += e.size;
-            }
-        }
-    }
-    FsDoc {
-        entries: fs.len() as u64,
-        files,
-        size,
-    }
-}
-
 pub fn doc<'a, S: Source>(
     file: String,
-    archive: &'a Archive<S>,
-    which: usize,
-    image: &'a Image,
-    fs: &UnionFs,
-    changes: &'a [layerlens_core::fs::ChangeSet],
+    analysis: &'a Analysis<S>,
     verified: Option<&[LayerDigests]>,
 ) -> AnalyzeDoc<'a> {
+    let (archive, image) = (analysis.archive(), analysis.image());
     let layers = image
         .layers
         .iter()
-        .zip(changes)
+        .zip(analysis.changes())
         .map(|(l, cs)| LayerDoc {
             position: l.position,
             diff_id: l.diff_id.to_string(),
@@ -149,16 +111,16 @@ pub fn doc<'a, S: Source>(
             images: archive.images(),
         },
         image: ImageDoc {
-            index: which,
+            index: analysis.which(),
             tags: &image.reference.tags,
             id: image.id.to_string(),
             platform: image.config.platform(),
             created: image.config.created.as_deref(),
             config: &image.config.runtime,
             history: &image.config.history,
-            size: image.layers.iter().map(|l| l.blob.blob.size).sum(),
-            tar_size: image.layers.iter().map(|l| l.index.tar_size).sum(),
-            filesystem: fs_summary(image, fs),
+            size: image.stored_size(),
+            tar_size: image.tar_size(),
+            filesystem: analysis.final_fs(),
             layers,
         },
     }

@@ -3,14 +3,14 @@
 
 use std::io::{self, Write};
 
-use layerlens_core::analysis::ci::gofmt::{go_fixed, humanize_bytes};
 use layerlens_core::analysis::findings::{Finding, Severity};
 use layerlens_core::analysis::reclaim::Cause;
 use layerlens_core::analysis::WasteReport;
+use layerlens_core::dive::gofmt::{go_fixed, humanize_bytes};
 use layerlens_core::sanitize::display_bytes;
 use serde::Serialize;
 
-use super::table::{ellipsize, size};
+use super::table::{ellipsize, signed, size};
 
 /// The `waste` field of `analyze --json` (docs/json.md, docs/waste.md).
 #[derive(Serialize)]
@@ -30,14 +30,6 @@ pub fn cause_name(c: Cause) -> &'static str {
         Cause::MetadataOnly => "re-shipped by a chmod/chown",
         Cause::Identical => "written again unchanged",
         Cause::Opaque => "hidden by an opaque directory",
-    }
-}
-
-fn signed(v: i64) -> String {
-    if v < 0 {
-        format!("-{}", size(v.unsigned_abs()))
-    } else {
-        size(v as u64)
     }
 }
 

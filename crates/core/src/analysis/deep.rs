@@ -7,68 +7,34 @@
 //! An uncompressed layer is read at those files' offsets only; a compressed one is decoded
 //! once, front to back, skipping the rest. Progress goes to [`Stage::Hashing`].
 
+#[cfg(feature = "std")]
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+#[cfg(feature = "std")]
 use std::io::{self, Read};
 
-use serde::{Deserialize, Serialize};
-
-use crate::digest::{Digest, Hasher};
+#[cfg(feature = "std")]
+use crate::digest::Hasher;
+#[cfg(feature = "std")]
 use crate::error::{Error, ErrorKind, Result};
-use crate::fs::{ChangeKind, ChangeSet, EntryRef};
+use crate::fs::ChangeKind;
 use crate::image::Image;
-use crate::layer::{decode, Compression};
+use crate::layer::EntryRef;
+use crate::model::Model;
+#[cfg(feature = "std")]
+use crate::model::{ContentHashes, Hashed};
+#[cfg(feature = "std")]
 use crate::progress::{Progress, Stage};
+#[cfg(feature = "std")]
 use crate::source::{RangeReader, Source};
-
-/// One hashed entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Hashed {
-    /// Layer position.
-    pub layer: u32,
-    /// Entry index in the layer.
-    pub entry: u32,
-    /// sha256 of its content.
-    pub sha256: Digest,
-}
-
-/// Content hashes (sha256) of the scanned entries.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContentHashes {
-    /// Sorted by (layer, entry).
-    hashes: Vec<Hashed>,
-    /// Content bytes hashed.
-    pub bytes_hashed: u64,
-}
-
-impl ContentHashes {
-    /// The hash of an entry's content, if it was scanned.
-    pub fn get(&self, entry: EntryRef) -> Option<&Digest> {
-        self.hashes
-            .binary_search_by(|h| (h.layer, h.entry).cmp(&(entry.layer, entry.entry)))
-            .ok()
-            .and_then(|i| self.hashes.get(i))
-            .map(|h| &h.sha256)
-    }
-
-    /// Whether two entries were scanned and hold the same bytes (`None`: not both scanned).
-    pub fn same(&self, a: EntryRef, b: EntryRef) -> Option<bool> {
-        Some(self.get(a)? == self.get(b)?)
-    }
-
-    /// Number of entries hashed.
-    pub fn len(&self) -> usize {
-        self.hashes.len()
-    }
-
-    /// Whether nothing was hashed.
-    pub fn is_empty(&self) -> bool {
-        self.hashes.is_empty()
-    }
-}
+#[cfg(feature = "std")]
+use crate::stream::decode;
+#[cfg(feature = "std")]
+use crate::stream::Compression;
 
 /// The entries the deep scan hashes: both sides of every file a later layer writes again.
-pub fn candidates(image: &Image, changes: &[ChangeSet]) -> Vec<EntryRef> {
+pub fn candidates(m: Model<'_>) -> Vec<EntryRef> {
+    let (image, changes) = (m.image, m.changes);
     let mut out = Vec::new();
     for cs in changes {
         for c in &cs.changes {
@@ -101,6 +67,7 @@ fn is_file(image: &Image, r: EntryRef) -> bool {
         .is_some_and(|e| e.is_file())
 }
 
+#[cfg(feature = "std")]
 /// Hashes the candidate entries of `image`, reading its layers from `source` (the archive
 /// the image was loaded from).
 ///
@@ -109,11 +76,13 @@ fn is_file(image: &Image, r: EntryRef) -> bool {
 /// asks to stop.
 pub fn deep_scan<S: Source>(
     source: &mut S,
-    image: &Image,
-    changes: &[ChangeSet],
+    m: Model<'_>,
     progress: &mut dyn Progress,
 ) -> Result<ContentHashes> {
-    let wanted = candidates(image, changes);
+    // Long on purpose: sizing the work (for progress), then one forward pass per layer that
+    // seeks (plain) or decodes once (compressed); both share the per-layer bookkeeping.
+    let image = m.image;
+    let wanted = candidates(m);
     let mut by_layer: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for r in &wanted {
         by_layer.entry(r.layer).or_default().push(r.entry);
@@ -208,6 +177,7 @@ pub fn deep_scan<S: Source>(
 }
 
 /// Skips `n` bytes of a plain layer without counting them as work.
+#[cfg(feature = "std")]
 fn skip_plain(r: &mut dyn Read, n: u64) -> io::Result<()> {
     io::copy(&mut r.take(n), &mut io::sink()).map(|_| ())
 }
@@ -215,9 +185,11 @@ fn skip_plain(r: &mut dyn Read, n: u64) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::Digest;
     use crate::fs::UnionFs;
+    use crate::model::Model;
+    use crate::progress::NoProgress;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
-    use crate::NoProgress;
 
     #[test]
     fn hashes_both_sides_of_rewritten_files_only() {
@@ -232,8 +204,13 @@ mod tests {
             .build();
         let bytes = docker_archive(&[l0, l1]);
         let (mut archive, image) = load(&bytes);
-        let (_, changes) = UnionFs::build(image.indexes());
-        let h = deep_scan(archive.source_mut(), &image, &changes, &mut NoProgress).unwrap();
+        let (fs, changes) = UnionFs::build(image.indexes());
+        let h = deep_scan(
+            archive.source_mut(),
+            Model::new(&image, &fs, &changes),
+            &mut NoProgress,
+        )
+        .unwrap();
         assert_eq!(h.len(), 4);
         let r = |layer: u32, entry: u32| EntryRef { layer, entry };
         assert_eq!(h.same(r(0, 0), r(1, 0)), Some(true));

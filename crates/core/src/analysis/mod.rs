@@ -2,14 +2,15 @@
 //! [`UnionFs`] and its per-layer [`ChangeSet`]s, returning plain serialisable data (the CLI
 //! prints it, the browser app renders it).
 //!
-//! - [`dive`]: dive 0.13.1's efficiency, wasted bytes, user wasted percent and inefficient
-//!   files, number for number, with the correct figure beside each of its mistakes;
 //! - [`reclaim`]: what a squash saves, exactly, from any layer up, by cause;
 //! - [`deep`]: the opt-in deep scan (content hashes, streamed with progress) that tells a
 //!   file written again with the same bytes from a real change;
 //! - [`timeline`]: one path's history across layers;
 //! - [`findings`]: advice tied to the layer and build step, with evidence and a fix;
 //! - [`ci`]: rules → verdict, reading dive's `.dive-ci` unchanged.
+//!
+//! dive's own figures (efficiency, wasted bytes, …, number for number) are in
+//! [`crate::dive`], which these build on.
 //!
 //! [`WasteReport`] gathers the headline figures of all of them in one call.
 //!
@@ -19,7 +20,6 @@
 
 pub mod ci;
 pub mod deep;
-pub mod dive;
 pub mod findings;
 pub mod reclaim;
 pub mod timeline;
@@ -28,10 +28,9 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fs::{ChangeSet, UnionFs};
+use crate::dive::{DiveReport, DiveTally};
 use crate::image::Image;
-use deep::ContentHashes;
-use dive::{DiveReport, DiveTally};
+use crate::model::Model;
 use findings::{Finding, FindingOptions, Severity};
 use reclaim::{dead_copies, DeadCopy, Reclaim};
 
@@ -56,13 +55,8 @@ pub struct Figures {
 
 impl Figures {
     /// The figures for `image`.
-    pub fn new(
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        hashes: Option<&ContentHashes>,
-    ) -> Self {
-        Self::with_dead(image, &dead_copies(image, top, changes, hashes))
+    pub fn new(m: Model<'_>) -> Self {
+        Self::with_dead(m.image, &dead_copies(m))
     }
 
     /// The figures from the image's [`dead_copies`].
@@ -110,33 +104,20 @@ pub struct WasteReport {
 impl WasteReport {
     /// Analyses `image` (final union `top`, change sets `changes`), with the deep scan's
     /// hashes if there was one.
-    pub fn new(
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        hashes: Option<&ContentHashes>,
-        options: &FindingOptions,
-    ) -> Self {
-        Self::with_tally(DiveTally::new(image), image, top, changes, hashes, options)
+    pub fn new(m: Model<'_>, options: &FindingOptions) -> Self {
+        Self::with_tally(DiveTally::new(m.image), m, options)
     }
 
     /// [`WasteReport::new`] with dive's tally already computed (it needs only the layer
     /// indexes, so a caller with threads computes it while the union is built).
-    pub fn with_tally(
-        tally: DiveTally,
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        hashes: Option<&ContentHashes>,
-        options: &FindingOptions,
-    ) -> Self {
-        let dead = dead_copies(image, top, changes, hashes);
+    pub fn with_tally(tally: DiveTally, m: Model<'_>, options: &FindingOptions) -> Self {
+        let dead = dead_copies(m);
         WasteReport {
-            dive: tally.finish(image, top),
-            figures: Figures::with_dead(image, &dead),
-            reclaim: Reclaim::with_dead(image, top, changes, 0, &dead, hashes.is_some()),
-            findings: findings::find_with_dead(image, top, changes, &dead, options),
-            deep: hashes.is_some(),
+            dive: tally.finish(m.image, m.fs),
+            figures: Figures::with_dead(m.image, &dead),
+            reclaim: Reclaim::with_dead(m, 0, &dead),
+            findings: findings::find_with_dead(m, &dead, options),
+            deep: m.hashes.is_some(),
         }
     }
 
@@ -153,6 +134,8 @@ impl WasteReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::UnionFs;
+    use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
 
     #[test]
@@ -162,7 +145,7 @@ mod tests {
         let bytes = docker_archive(&[l0, l1]);
         let (_, img) = load(&bytes);
         let (fs, cs) = UnionFs::build(img.indexes());
-        let w = WasteReport::new(&img, &fs, &cs, None, &FindingOptions::default());
+        let w = WasteReport::new(Model::new(&img, &fs, &cs), &FindingOptions::default());
         assert_eq!(w.dive.wasted_bytes, 400);
         assert_eq!(w.figures.dead_bytes, 100);
         assert_eq!(w.figures.user_dead_bytes, 0);
@@ -172,7 +155,7 @@ mod tests {
         let single = docker_archive(&[L::new().file("a", b"x").build()]);
         let (_, img) = load(&single);
         let (fs, cs) = UnionFs::build(img.indexes());
-        let f = Figures::new(&img, &fs, &cs, None);
+        let f = Figures::new(Model::new(&img, &fs, &cs));
         assert_eq!(f.user_wasted_ratio, None);
     }
 }

@@ -7,15 +7,17 @@
 //! re-ships the whole file), or the same bytes written again (only the deep scan can tell).
 
 use crate::hashing::PathMap;
+use crate::model::Model;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::deep::ContentHashes;
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{Change, ChangeKind, ChangeSet, Diff, EntryRef, Node, Removal, UnionFs};
+use crate::fs::{Change, ChangeKind, ChangeSet, Diff, Node, Removal};
 use crate::image::Image;
+use crate::layer::EntryRef;
 use crate::layer::{EntryPath, NoticeKind};
+use crate::model::ContentHashes;
 use crate::squash::{plan_layer, LayerOptions};
 
 /// Why a copy of a file is dead weight in the image.
@@ -136,12 +138,10 @@ fn history<'c>(
 /// Every copy the final image cannot see (what a full squash drops), classified as the
 /// squash planner classifies it, with "overwritten" split by what replaced it. A squash from
 /// layer N drops exactly the copies in layers N and up.
-pub fn dead_copies(
-    image: &Image,
-    top: &UnionFs,
-    changes: &[ChangeSet],
-    hashes: Option<&ContentHashes>,
-) -> Vec<DeadCopy> {
+pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
+    // Long on purpose: it classifies exactly as `plan_layer` does (the tests check the sums
+    // agree), and keeping the cases side by side in one place is what keeps them agreeing.
+    let (image, top, changes, hashes) = (m.image, m.fs, m.changes, m.hashes);
     // The copies that do not survive, per layer, with the path's final node (what follows
     // looks only at those).
     let dead: Vec<Vec<(usize, Option<&Node>)>> = image
@@ -299,28 +299,14 @@ impl Reclaim {
     /// What squashing layers `from..` of `image` saves (its final union `top`, change sets
     /// `changes`), with content hashes from a deep scan if there was one. `from` past the
     /// last layer gives an empty result.
-    pub fn new(
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        from: usize,
-        hashes: Option<&ContentHashes>,
-    ) -> Self {
-        let dead = dead_copies(image, top, changes, hashes);
-        Self::with_dead(image, top, changes, from, &dead, hashes.is_some())
+    pub fn new(m: Model<'_>, from: usize) -> Self {
+        Self::with_dead(m, from, &dead_copies(m))
     }
 
-    /// [`Reclaim::new`] with the image's [`dead_copies`] already computed (`deep`: they
-    /// were classified with content hashes).
-    pub fn with_dead(
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        from: usize,
-        dead: &[DeadCopy],
-        deep: bool,
-    ) -> Self {
-        if from >= image.layers.len() {
+    /// [`Reclaim::new`] with the model's [`dead_copies`] already computed.
+    pub fn with_dead(m: Model<'_>, from: usize, dead: &[DeadCopy]) -> Self {
+        let deep = m.hashes.is_some();
+        if from >= m.image.layers.len() {
             return Reclaim {
                 from,
                 total: 0,
@@ -334,7 +320,7 @@ impl Reclaim {
                 deep,
             };
         }
-        let plan = plan_layer(image, from, top, changes, LayerOptions { whiteouts: true });
+        let plan = plan_layer(m, from, LayerOptions { whiteouts: true });
         let s = plan.savings;
         let mut r = Reclaim {
             from,
@@ -345,11 +331,7 @@ impl Reclaim {
             metadata_only: 0,
             identical: 0,
             opaque: 0,
-            overhead: s.tar_overhead as i64
-                + s.whiteout_markers as i64
-                + s.trailers
-                + s.rewritten as i64
-                - s.added as i64,
+            overhead: s.overhead_with_markers(),
             deep,
         };
         for d in dead.iter().filter(|d| d.entry.layer as usize >= from) {
@@ -368,15 +350,10 @@ impl Reclaim {
     }
 
     /// [`Reclaim::new`] for every starting layer, base first.
-    pub fn for_every_layer(
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        hashes: Option<&ContentHashes>,
-    ) -> Vec<Self> {
-        let dead = dead_copies(image, top, changes, hashes);
-        (0..image.layers.len())
-            .map(|from| Reclaim::with_dead(image, top, changes, from, &dead, hashes.is_some()))
+    pub fn for_every_layer(m: Model<'_>) -> Vec<Self> {
+        let dead = dead_copies(m);
+        (0..m.image.layers.len())
+            .map(|from| Reclaim::with_dead(m, from, &dead))
             .collect()
     }
 }

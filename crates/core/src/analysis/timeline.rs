@@ -9,13 +9,14 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::deep::ContentHashes;
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{ChangeKind, ChangeSet, EntryRef, Removal, UnionFs};
+use crate::fs::{ChangeKind, FsSummary, Removal};
 use crate::image::Image;
-use crate::layer::{Entry, EntryPath};
+use crate::layer::EntryPath;
+use crate::layer::EntryRef;
+use crate::model::Model;
+use crate::present::{ellipsize, human_size, step};
 use crate::sanitize::display_bytes;
-use crate::view::{human_size, step};
 
 /// What a layer did to the path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,8 +33,8 @@ pub enum EventKind {
     Readded,
     /// Removed.
     Removed {
-        /// How: `whiteout`, `opaque` or `replaced`.
-        by: String,
+        /// How.
+        by: Removal,
         /// The ancestor whose removal took this path with it, if not the path itself.
         via: Option<String>,
     },
@@ -84,13 +85,6 @@ pub struct Timeline {
     pub final_bytes: u64,
 }
 
-fn entry(image: &Image, r: EntryRef) -> Option<&Entry> {
-    image
-        .layers
-        .get(r.layer as usize)
-        .and_then(|l| l.index.entries.get(r.entry as usize))
-}
-
 fn step_of(image: &Image, layer: usize) -> String {
     image
         .layers
@@ -104,13 +98,10 @@ fn step_of(image: &Image, layer: usize) -> String {
 impl Timeline {
     /// The timeline of `path` (`/usr/bin/x`, `usr/bin/x`, or a path as shown, with its
     /// escapes), or `None` if no layer ever had it.
-    pub fn new(
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        path: &[u8],
-        hashes: Option<&ContentHashes>,
-    ) -> Option<Self> {
+    pub fn new(m: Model<'_>, path: &[u8]) -> Option<Self> {
+        // Long on purpose: the events, the dead bytes and the final bytes are three views of
+        // the same walk over the path's changes, which would otherwise be repeated.
+        let (image, top, changes, hashes) = (m.image, m.fs, m.changes, m.hashes);
         let p = resolve(changes, EntryPath::parse(path).ok()?);
         if p.is_root() {
             return None;
@@ -130,7 +121,7 @@ impl Timeline {
                 layer: cs.layer,
                 entry: e,
             });
-            let meta = written.and_then(|w| entry(image, w));
+            let meta = written.and_then(|w| image.entry(w));
             let kind = match c.kind {
                 ChangeKind::Added => EventKind::Added,
                 ChangeKind::Readded => EventKind::Readded,
@@ -138,18 +129,13 @@ impl Timeline {
                     changed: d.names().into_iter().map(String::from).collect(),
                 },
                 ChangeKind::Removed => EventKind::Removed {
-                    by: match c.removal {
-                        Some(Removal::Whiteout) => "whiteout",
-                        Some(Removal::Opaque) => "opaque",
-                        Some(Removal::Replaced) | None => "replaced",
-                    }
-                    .into(),
+                    by: c.removal.unwrap_or(Removal::Replaced),
                     via: removed_via(image, layer, &p, c.removal),
                 },
             };
             if let Some(m) = meta {
                 last_dir = m.is_dir();
-            } else if let Some(b) = c.before.and_then(|b| entry(image, b)) {
+            } else if let Some(b) = c.before.and_then(|b| image.entry(b)) {
                 last_dir = b.is_dir();
             }
             let same_content = match (c.before, written, hashes) {
@@ -202,23 +188,12 @@ impl Timeline {
                 }
             }
         }
-        let mut final_bytes = 0u64;
-        let mut inodes = alloc::collections::BTreeSet::new();
-        let mut add_final = |n: &crate::fs::Node| {
-            if let Some(e) = entry(image, n.inode_entry) {
-                if e.is_file() && inodes.insert(n.inode) {
-                    final_bytes += e.size;
-                }
-            }
-        };
-        if let Some(n) = top.get(p.as_bytes()) {
-            add_final(n);
-        }
-        if last_dir {
-            for (_, n) in top.subtree(&p) {
-                add_final(n);
-            }
-        }
+        let own = top.get(p.as_bytes());
+        let below = last_dir.then(|| top.subtree(&p).map(|(_, n)| n));
+        let final_bytes = FsSummary::of(own.into_iter().chain(below.into_iter().flatten()), |r| {
+            image.entry(r)
+        })
+        .size;
         Some(Timeline {
             path: p.display(),
             events,
@@ -242,10 +217,10 @@ impl Timeline {
                     alloc::format!("modified in L{} ({})", e.layer, changed.join(", "))
                 }
                 EventKind::Removed { by, via } => {
-                    let how = match by.as_str() {
-                        "whiteout" => "deleted",
-                        "opaque" => "hidden by an opaque directory",
-                        _ => "replaced",
+                    let how = match by {
+                        Removal::Whiteout => "deleted",
+                        Removal::Opaque => "hidden by an opaque directory",
+                        Removal::Replaced => "replaced",
                     };
                     match via {
                         Some(v) => alloc::format!("{how} in L{} with {v}/", e.layer),
@@ -275,19 +250,10 @@ impl Timeline {
     }
 }
 
-fn ellipsize(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.into();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 /// `p` if a layer has it; otherwise the first path a layer has that is shown as `p` (a name
 /// with escaped characters, clicked on the page or copied from the terminal).
-fn resolve(changes: &[ChangeSet], p: EntryPath) -> EntryPath {
-    let has = |cs: &ChangeSet| {
+fn resolve(changes: &[crate::fs::ChangeSet], p: EntryPath) -> EntryPath {
+    let has = |cs: &crate::fs::ChangeSet| {
         cs.changes
             .binary_search_by(|c| c.path.as_bytes().cmp(p.as_bytes()))
             .is_ok()
@@ -334,6 +300,8 @@ fn removed_via(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::UnionFs;
+    use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
 
     #[test]
@@ -348,7 +316,7 @@ mod tests {
         let bytes = docker_archive(&[l0, l1, l2]);
         let (_, img) = load(&bytes);
         let (fs, cs) = UnionFs::build(img.indexes());
-        let t = Timeline::new(&img, &fs, &cs, b"/d/big", None).unwrap();
+        let t = Timeline::new(Model::new(&img, &fs, &cs), b"/d/big").unwrap();
         assert_eq!(t.events.len(), 3);
         assert!(!t.present);
         assert_eq!(t.shipped_bytes, 6000);
@@ -357,13 +325,13 @@ mod tests {
             t.summary(),
             "added in L0 by `RUN step 0` (3.00 kB) → modified in L1 (mode) (3.00 kB) → deleted in L2 with d/ (still shipped: 6.00 kB)"
         );
-        let d = Timeline::new(&img, &fs, &cs, b"d", None).unwrap();
+        let d = Timeline::new(Model::new(&img, &fs, &cs), b"d").unwrap();
         assert!(d.is_dir);
         assert_eq!(d.dead_bytes, 6000);
-        let f = Timeline::new(&img, &fs, &cs, b"f", None).unwrap();
+        let f = Timeline::new(Model::new(&img, &fs, &cs), b"f").unwrap();
         assert!(f.present && f.events[0].current);
         assert_eq!((f.final_bytes, f.dead_bytes), (1, 0));
-        assert!(Timeline::new(&img, &fs, &cs, b"nope", None).is_none());
+        assert!(Timeline::new(Model::new(&img, &fs, &cs), b"nope").is_none());
     }
 
     #[test]
@@ -374,10 +342,10 @@ mod tests {
         let (_, img) = load(&bytes);
         let (fs, cs) = UnionFs::build(img.indexes());
         let shown = "/d/evil\\u{202e}gnp.exe";
-        let t = Timeline::new(&img, &fs, &cs, shown.as_bytes(), None).unwrap();
+        let t = Timeline::new(Model::new(&img, &fs, &cs), shown.as_bytes()).unwrap();
         assert_eq!(t.path, shown[1..]);
         assert!(t.present);
-        let direct = Timeline::new(&img, &fs, &cs, raw.as_bytes(), None).unwrap();
+        let direct = Timeline::new(Model::new(&img, &fs, &cs), raw.as_bytes()).unwrap();
         assert_eq!(direct, t);
     }
 }

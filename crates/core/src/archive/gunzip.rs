@@ -9,7 +9,6 @@ use std::io::{self, Read};
 
 use flate2::read::MultiGzDecoder;
 
-use crate::layer::decode::LimitExceeded;
 use crate::source::{RangeReader, Source};
 
 /// Random access to the decompressed bytes of a gzip source.
@@ -65,7 +64,9 @@ impl<S: Source> GunzipSource<S> {
         let n = d.read(buf)?;
         self.pos += n as u64;
         if self.pos > self.limit {
-            return Err(io::Error::other(LimitExceeded(self.limit)));
+            return Err(io::Error::other(crate::limits::DecompressedLimit(
+                self.limit,
+            )));
         }
         if n == 0 {
             self.len = Some(self.pos);

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use std::io::Read;
 
 use crate::error::{Error, Result};
-use crate::limits::Limits;
+use crate::limits::{LimitKind, Limits};
 use crate::progress::{Progress, Stage};
 use crate::sanitize::display_bytes;
 use crate::source::{RangeReader, Source};
@@ -64,14 +64,14 @@ impl Members {
         progress: &mut dyn Progress,
     ) -> Result<Self> {
         let mut reader = RangeReader::new(source, 0, len);
-        let mut archive = tar::Archive::new(crate::layer::guard::HeaderGuard::new(&mut reader));
+        let mut archive = tar::Archive::new(crate::stream::guard::HeaderGuard::new(&mut reader));
         let mut by_name = BTreeMap::new();
         let mut prev_end = 0u64;
         for (i, item) in archive.entries_with_seek()?.enumerate() {
             let entry = item.map_err(|e| {
                 let err = Error::from(e);
                 match err.kind() {
-                    crate::ErrorKind::Tar(msg) => Error::tar(alloc::format!(
+                    crate::error::ErrorKind::Tar(msg) => Error::tar(alloc::format!(
                         "{msg} (the archive's header at byte {prev_end})"
                     )),
                     _ => err,
@@ -121,13 +121,10 @@ impl Members {
             }
             by_name.insert(name, member);
             if by_name.len() as u64 > limits.max_members {
-                return Err(Error::limit(alloc::format!(
-                    "more than {} members in the archive",
-                    limits.max_members
-                )));
+                return Err(Error::limit(LimitKind::Members, limits.max_members));
             }
             if i % 1024 == 0 && !progress.update(Stage::Opening, prev_end, len) {
-                return Err(crate::ErrorKind::Cancelled.into());
+                return Err(crate::error::ErrorKind::Cancelled.into());
             }
         }
         Ok(Members { by_name })
@@ -203,11 +200,7 @@ impl Members {
     pub fn read_small<S: Source>(&self, source: S, name: &str, max: u64) -> Result<Vec<u8>> {
         let m = self.resolve(name).map_err(|e| e.in_member(name))?;
         if m.size > max {
-            return Err(Error::limit(alloc::format!(
-                "{} bytes of JSON exceeds the limit of {max}",
-                m.size
-            ))
-            .in_member(name));
+            return Err(Error::limit(LimitKind::Json { size: m.size }, max).in_member(name));
         }
         let mut buf = Vec::with_capacity(m.size as usize);
         RangeReader::with_window(source, m.offset, m.size, 0)

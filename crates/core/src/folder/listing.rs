@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::{Error, Result};
+use crate::limits::LimitKind;
 use crate::limits::Limits;
 use crate::sanitize::display_bytes;
 
@@ -40,10 +41,10 @@ pub enum ItemKind {
 pub(super) fn check_item(item: &Item, limits: &Limits) -> Result<()> {
     let shown = || display_bytes(item.path.as_bytes());
     if item.path.len() > limits.max_path_len {
-        return Err(Error::limit(alloc::format!(
-            "a path in the directory is longer than {} bytes",
-            limits.max_path_len
-        )));
+        return Err(Error::limit(
+            LimitKind::FolderPathLen,
+            limits.max_path_len as u64,
+        ));
     }
     let clean = !item.path.is_empty()
         && !item.path.contains('\0')

@@ -14,10 +14,14 @@
 //! files ([`FolderFiles`]); nothing here touches a filesystem.
 
 mod listing;
+#[cfg(feature = "std")]
 mod source;
+// Its regions are read through `FolderSource`, which needs std.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 mod tar_view;
 
 pub use listing::{Item, ItemKind};
+#[cfg(feature = "std")]
 pub use source::{FolderFiles, FolderSource};
 pub use tar_view::{Piece, TarView};
 

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use super::listing::{check_item, check_markers, Item, ItemKind};
 use crate::error::{Error, Result};
+use crate::limits::LimitKind;
 use crate::limits::Limits;
 use crate::sanitize::display_bytes;
 use crate::squash::{padding, HeaderSpec};
@@ -71,10 +72,7 @@ impl TarView {
     /// names what is missing).
     pub fn new(mut items: Vec<Item>, limits: &Limits) -> Result<Self> {
         if items.len() as u64 > limits.max_members {
-            return Err(Error::limit(alloc::format!(
-                "more than {} files in the directory",
-                limits.max_members
-            )));
+            return Err(Error::limit(LimitKind::FolderFiles, limits.max_members));
         }
         for item in &items {
             check_item(item, limits)?;
@@ -101,7 +99,7 @@ impl TarView {
                 .checked_add(slot.size())
                 .and_then(|end| end.checked_add(padding(slot.size())))
                 .ok_or_else(|| {
-                    Error::limit("the directory's files add up to more than 2^64 bytes")
+                    Error::archive("the directory's files add up to more than 2^64 bytes")
                 })?;
             slots.push(slot);
         }

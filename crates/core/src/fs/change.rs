@@ -2,10 +2,9 @@
 
 use alloc::vec::Vec;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::union::{Anomaly, EntryRef};
-use crate::layer::{Entry, EntryPath};
+use crate::layer::{Entry, EntryPath, EntryRef};
 
 /// Which attributes differ between the state below and the state after a layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -31,9 +30,8 @@ impl Diff {
     /// The bytes differ (known only from content hashes, in a deep scan).
     pub const CONTENT: Diff = Diff(256);
 
-    /// The attributes that differ between two entries. `new_bytes` says whether the new
-    /// state carries its own copy of the bytes (a different inode).
-    pub fn between(old: &Entry, new: &Entry, new_bytes: bool) -> Diff {
+    /// The attributes that differ between two entries.
+    pub fn between(old: &Entry, new: &Entry) -> Diff {
         let mut d = Diff(0);
         if old.kind != new.kind {
             d.0 |= Self::TYPE.0;
@@ -59,7 +57,6 @@ impl Diff {
         if old.device != new.device {
             d.0 |= Self::DEVICE.0;
         }
-        let _ = new_bytes;
         d
     }
 
@@ -123,7 +120,7 @@ pub enum ChangeKind {
 }
 
 /// Why a path disappeared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Removal {
     /// A `.wh.` whiteout of the path or an ancestor.
@@ -132,6 +129,34 @@ pub enum Removal {
     Opaque,
     /// A non-directory replaced it or an ancestor directory.
     Replaced,
+}
+
+impl core::fmt::Display for Removal {
+    /// The serialised name: `whiteout`, `opaque` or `replaced`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Removal::Whiteout => "whiteout",
+            Removal::Opaque => "opaque",
+            Removal::Replaced => "replaced",
+        })
+    }
+}
+
+/// Something the union had to work around in a layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Anomaly {
+    /// A hardlink whose target does not exist; the link is left out.
+    DanglingHardlink {
+        /// The link.
+        path: EntryPath,
+    },
+    /// An entry below a non-directory; the non-directory was replaced by a directory.
+    ParentNotDirectory {
+        /// The entry.
+        path: EntryPath,
+        /// The ancestor that was not a directory.
+        ancestor: EntryPath,
+    },
 }
 
 /// One changed path.
@@ -164,7 +189,7 @@ pub struct ChangeSet {
 }
 
 /// Counts per change kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChangeCounts {
     /// Added paths.
     pub added: u64,

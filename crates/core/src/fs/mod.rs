@@ -1,11 +1,13 @@
 //! The union filesystem model: whiteout rules, the union of layers, and per-layer change sets.
 
 mod change;
+mod summary;
 mod union;
 pub mod whiteout;
 
-pub use change::{Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
-pub use union::{Anomaly, EntryRef, Node, UnionFs};
+pub use change::{Anomaly, Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
+pub use summary::FsSummary;
+pub use union::{Node, UnionFs};
 
 #[cfg(test)]
 mod tests;

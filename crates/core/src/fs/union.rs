@@ -17,20 +17,11 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use super::change::{Change, ChangeKind, ChangeSet, Diff, Removal};
+use super::change::{Anomaly, Change, ChangeKind, ChangeSet, Diff, Removal};
 use super::whiteout::{classify, Role};
 use crate::hashing::{path_map, PathMap};
 use crate::layer::subtree_range;
-use crate::layer::{Entry, EntryKind, EntryPath, LayerIndex};
-
-/// Identifies an entry: layer position and index in that layer's entry list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct EntryRef {
-    /// Layer position (0 = base).
-    pub layer: u32,
-    /// Index into [`LayerIndex::entries`].
-    pub entry: u32,
-}
+use crate::layer::{Entry, EntryKind, EntryPath, EntryRef, LayerIndex};
 
 /// A path's current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,23 +43,6 @@ pub struct UnionFs {
     applied: u32,
 }
 
-/// Something the union had to work around in a layer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum Anomaly {
-    /// A hardlink whose target does not exist; the link is left out.
-    DanglingHardlink {
-        /// The link.
-        path: EntryPath,
-    },
-    /// An entry below a non-directory; the non-directory was replaced by a directory.
-    ParentNotDirectory {
-        /// The entry.
-        path: EntryPath,
-        /// The ancestor that was not a directory.
-        ancestor: EntryPath,
-    },
-}
-
 impl UnionFs {
     /// An empty filesystem.
     pub fn new() -> Self {
@@ -87,6 +61,11 @@ impl UnionFs {
         (fs, changes)
     }
 
+    /// Paths, files and content bytes, looking entries up with `entry`.
+    pub fn summary<'e>(&self, entry: impl Fn(EntryRef) -> Option<&'e Entry>) -> super::FsSummary {
+        super::FsSummary::of(self.nodes.values(), entry)
+    }
+
     /// Number of paths (the root not counted).
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -95,11 +74,6 @@ impl UnionFs {
     /// Whether nothing is there.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
-    }
-
-    /// Layers applied so far.
-    pub fn layers_applied(&self) -> u32 {
-        self.applied
     }
 
     /// The node at `path`.
@@ -123,6 +97,9 @@ impl UnionFs {
     /// Applies the next layer. `lower` are the layers already applied (needed to compare
     /// metadata of replaced entries); `layer` must be the layer at position `lower.len()`.
     pub fn apply<'a>(&mut self, layer: &'a LayerIndex, lower: &[&'a LayerIndex]) -> ChangeSet {
+        // Long on purpose: the OCI whiteout rules in the order they must run (opaque markers,
+        // then whiteouts, then entries, then hardlinks), each step reading what the previous
+        // one left in the same pass state; the steps themselves are methods of `Pass`.
         let pos = self.applied;
         self.applied += 1;
         let mut pass = Pass {
@@ -226,7 +203,7 @@ impl UnionFs {
                     else {
                         continue;
                     };
-                    let d = Diff::between(oe, ne, o.inode_entry != n.inode_entry);
+                    let d = Diff::between(oe, ne);
                     if d.is_empty() {
                         ChangeKind::Readded
                     } else {

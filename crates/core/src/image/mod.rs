@@ -2,21 +2,38 @@
 //! ([`ImageConfig`]) and the index of each layer.
 
 mod config;
+#[cfg(feature = "std")]
 mod verify;
 
 pub use config::{History, ImageConfig, RuntimeConfig};
+#[cfg(feature = "std")]
 pub use verify::{verify, LayerDigests};
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
+#[cfg(feature = "std")]
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use crate::archive::{Archive, ImageRef, LayerRef};
-use crate::digest::{chain_ids, Digest};
-use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{index_layer, IndexOptions, LayerIndex};
+#[cfg(feature = "std")]
+use crate::archive::Archive;
+use crate::archive::{ImageRef, LayerRef};
+#[cfg(feature = "std")]
+use crate::digest::chain_ids;
+use crate::digest::Digest;
+#[cfg(feature = "std")]
+use crate::error::ErrorKind;
+use crate::error::{Error, Result};
+use crate::layer::EntryRef;
+#[cfg(feature = "std")]
+use crate::layer::{index_layer, IndexOptions};
+use crate::layer::{Entry, LayerIndex};
+#[cfg(feature = "std")]
+use crate::limits::LimitKind;
+#[cfg(feature = "std")]
 use crate::progress::{Progress, Stage};
+#[cfg(feature = "std")]
 use crate::source::Source;
 
 /// One layer of an image: where its blob is, what the config says about it, and its index.
@@ -54,6 +71,7 @@ pub struct Image {
 }
 
 impl Image {
+    #[cfg(feature = "std")]
     /// Reads the config and indexes every layer of image `which`.
     ///
     /// Layers are indexed in archive order (matters for a gzipped archive, where going back
@@ -77,6 +95,7 @@ impl Image {
         if let Some(declared) = reference.config_digest {
             if declared != id {
                 return Err(Error::new(ErrorKind::DigestMismatch {
+                    digest: crate::error::DigestKind::Config,
                     expected: declared.to_string(),
                     actual: id.to_string(),
                 })
@@ -122,10 +141,10 @@ impl Image {
             }
             entries_total += indexes[i].as_ref().map_or(0, |x| x.entries.len() as u64);
             if entries_total > options.limits.max_entries {
-                return Err(Error::limit(alloc::format!(
-                    "more than {} entries in the image",
-                    options.limits.max_entries
-                )));
+                return Err(Error::limit(
+                    LimitKind::ImageEntries,
+                    options.limits.max_entries,
+                ));
             }
         }
         let chains = chain_ids(&config.diff_ids);
@@ -153,15 +172,59 @@ impl Image {
 
     /// Tags, or `<none>`.
     pub fn display_tags(&self) -> String {
-        if self.reference.tags.is_empty() {
-            "<none>".into()
-        } else {
-            self.reference.tags.join(", ")
-        }
+        crate::present::label(&self.reference.tags)
     }
 
     /// Layer indexes, base first.
     pub fn indexes(&self) -> impl Iterator<Item = &LayerIndex> {
         self.layers.iter().map(|l| &l.index)
+    }
+
+    /// Bytes of the layer blobs as stored (compressed where they are).
+    pub fn stored_size(&self) -> u64 {
+        self.layers.iter().map(|l| l.blob.blob.size).sum()
+    }
+
+    /// Bytes of the layers' decompressed tars.
+    pub fn tar_size(&self) -> u64 {
+        self.layers.iter().map(|l| l.index.tar_size).sum()
+    }
+
+    /// The entry `r` points at.
+    pub fn entry(&self, r: EntryRef) -> Option<&Entry> {
+        self.layers
+            .get(r.layer as usize)
+            .and_then(|l| l.index.entries.get(r.entry as usize))
+    }
+
+    /// A layer by position (`3`, not checked against the layer count) or by a digest or
+    /// unique hex prefix (at least 4 digits) of its diff_id, chain ID or blob digest.
+    ///
+    /// # Errors
+    /// Neither a position nor a digest; no layer matches; several do.
+    pub fn find_layer(&self, spec: &str) -> Result<usize> {
+        if let Ok(n) = spec.parse::<usize>() {
+            return Ok(n);
+        }
+        let hex = spec
+            .strip_prefix("sha256:")
+            .unwrap_or(spec)
+            .to_ascii_lowercase();
+        if hex.len() < 4 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::request(
+                "expected a layer position or a sha256 digest",
+            ));
+        }
+        let mut matches = self.layers.iter().filter(|l| {
+            [Some(l.diff_id), Some(l.chain_id), l.blob.digest]
+                .iter()
+                .flatten()
+                .any(|d| d.hex().starts_with(&hex))
+        });
+        match (matches.next(), matches.next()) {
+            (Some(one), None) => Ok(one.position),
+            (None, _) => Err(Error::request("no layer has that digest")),
+            (Some(_), Some(_)) => Err(Error::request("several layers match; give more digits")),
+        }
     }
 }

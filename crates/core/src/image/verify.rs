@@ -10,12 +10,13 @@ use serde::Serialize;
 
 use super::Image;
 use crate::digest::{Digest, Hasher};
-use crate::error::{Error, ErrorKind, Result};
-use crate::layer::decode::Counted;
-use crate::layer::{decode, Compression};
+use crate::error::{DigestKind, Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source};
+use crate::stream::decode;
+use crate::stream::decode::Counted;
+use crate::stream::Compression;
 
 /// What verification found for one layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -36,7 +37,7 @@ pub fn verify<S: Source>(
     limits: &Limits,
     progress: &mut dyn Progress,
 ) -> Result<Vec<LayerDigests>> {
-    let total: u64 = image.layers.iter().map(|l| l.blob.blob.size).sum();
+    let total: u64 = image.stored_size();
     let mut done = 0u64;
     let mut out = Vec::with_capacity(image.layers.len());
     for layer in &image.layers {
@@ -79,14 +80,16 @@ pub fn verify<S: Source>(
         let blob_digest = blob_hasher.finish();
         if diff_id != layer.diff_id {
             return Err(at(Error::new(ErrorKind::DigestMismatch {
-                expected: alloc::format!("diff_id {}", layer.diff_id),
+                digest: DigestKind::DiffId,
+                expected: alloc::format!("{}", layer.diff_id),
                 actual: alloc::format!("{diff_id}"),
             })));
         }
         if let Some(declared) = layer.blob.digest {
             if declared != blob_digest {
                 return Err(at(Error::new(ErrorKind::DigestMismatch {
-                    expected: alloc::format!("blob digest {declared}"),
+                    digest: DigestKind::Blob,
+                    expected: alloc::format!("{declared}"),
                     actual: alloc::format!("{blob_digest}"),
                 })));
             }
@@ -121,17 +124,8 @@ impl<R: Read> Read for Tee<'_, R> {
         self.hasher.update(chunk);
         *self.done += n as u64;
         if !self.progress.update(Stage::Hashing, *self.done, self.total) {
-            return Err(std::io::Error::other(CancelledMarker));
+            return Err(std::io::Error::other(crate::progress::Cancelled));
         }
         Ok(n)
     }
 }
-
-#[derive(Debug)]
-struct CancelledMarker;
-impl core::fmt::Display for CancelledMarker {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("cancelled")
-    }
-}
-impl core::error::Error for CancelledMarker {}

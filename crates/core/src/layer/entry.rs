@@ -140,3 +140,12 @@ impl Entry {
         self.span.end - self.span.start
     }
 }
+
+/// Identifies an entry: layer position and index in that layer's entry list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct EntryRef {
+    /// Layer position (0 = base).
+    pub layer: u32,
+    /// Index into [`LayerIndex::entries`](super::LayerIndex::entries).
+    pub entry: u32,
+}

@@ -1,13 +1,14 @@
 //! Layers: entry paths, entries, encodings and the per-layer index.
 
-pub mod decode;
 mod entry;
-pub mod guard;
 mod index;
 mod path;
+#[cfg(feature = "std")]
+mod read;
 
-pub use decode::Compression;
-pub use entry::{Entry, EntryKind, Span, Xattr};
-pub use index::{index_layer, IndexOptions, LayerIndex, Notice, NoticeKind};
+pub use entry::{Entry, EntryKind, EntryRef, Span, Xattr};
+pub use index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 pub(crate) use path::subtree_range;
 pub use path::{EntryPath, EscapingPath, SubtreeRange};
+#[cfg(feature = "std")]
+pub use read::index_layer;

@@ -14,9 +14,11 @@ use serde::Serialize;
 use super::header::{padding, HeaderSpec};
 use super::part::Parts;
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{ChangeKind, ChangeSet, Removal, UnionFs};
+use crate::fs::{ChangeKind, Removal, UnionFs};
 use crate::image::Image;
-use crate::layer::{Compression, Entry, EntryKind, EntryPath};
+use crate::layer::{Entry, EntryKind, EntryPath};
+use crate::model::Model;
+use crate::stream::Compression;
 
 /// Where the bytes a squash removes came from, in bytes of the (decompressed) input tar.
 /// `input - output = deleted + overwritten + opaque + whiteout_markers + tar_overhead +
@@ -54,6 +56,19 @@ impl Savings {
             + self.trailers
             - self.added as i64
     }
+
+    /// Net tar bookkeeping saved: headers and padding of dropped entries, end-of-archive
+    /// blocks and the old bytes of rewritten entries, less the new headers and copies
+    /// (whiteout markers not included: the page shows them on their own line).
+    pub fn overhead(&self) -> i64 {
+        self.tar_overhead as i64 + self.trailers + self.rewritten as i64 - self.added as i64
+    }
+
+    /// [`Savings::overhead`] with the whiteout markers, for reports that have no line of
+    /// their own for them (the waste report's reclaim).
+    pub fn overhead_with_markers(&self) -> i64 {
+        self.overhead() + self.whiteout_markers as i64
+    }
 }
 
 /// The plan for the squashed layer.
@@ -85,13 +100,11 @@ pub struct LayerOptions {
 
 /// Plans the squashed layer of `image` from layer `from` up. `top` is the union of all layers
 /// and `changes` their change sets.
-pub fn plan_layer(
-    image: &Image,
-    from: usize,
-    top: &UnionFs,
-    changes: &[ChangeSet],
-    options: LayerOptions,
-) -> LayerPlan {
+pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan {
+    // Long on purpose: one pass in path order that emits each entry's parts and attributes
+    // every dropped byte to its cause as it goes; split up, the per-path state (inode paths,
+    // removal causes, running savings) would have to travel between the pieces.
+    let (image, top, changes) = (m.image, m.fs, m.changes);
     let layers = &image.layers;
     let mut parts = Parts::new();
     let mut savings = Savings::default();
@@ -263,7 +276,7 @@ pub fn plan_layer(
     }
 }
 
-fn entry_of(image: &Image, r: crate::fs::EntryRef) -> Option<&Entry> {
+fn entry_of(image: &Image, r: crate::layer::EntryRef) -> Option<&Entry> {
     image
         .layers
         .get(r.layer as usize)

@@ -5,6 +5,7 @@ mod layer;
 mod part;
 mod plan;
 mod reference;
+#[cfg(feature = "std")]
 mod write;
 
 pub use header::{flag_of, pad, padding, HeaderSpec};
@@ -12,7 +13,10 @@ pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 pub use part::{Part, Parts};
 pub use plan::{SquashOptions, SquashPlan};
 pub use reference::{check_tag, check_time};
-pub use write::{write_parts, write_squash, PartsReader, Written};
+#[cfg(feature = "std")]
+pub use write::{
+    emit_squash, write_parts, write_squash, SquashSink, WriteSink, Written, PAUSE_EVERY,
+};
 
 #[cfg(test)]
 mod tests;

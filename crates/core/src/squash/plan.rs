@@ -18,8 +18,8 @@ use super::layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 use super::part::Parts;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::fs::{ChangeSet, UnionFs};
 use crate::image::Image;
+use crate::model::Model;
 
 /// What to squash and how to label the result.
 #[derive(Debug, Clone, Default)]
@@ -72,13 +72,8 @@ impl SquashPlan {
     ///
     /// # Errors
     /// `from` out of range; a config that is not a JSON object.
-    pub fn new(
-        image: &Image,
-        top: &UnionFs,
-        changes: &[ChangeSet],
-        input_archive_size: u64,
-        options: &SquashOptions,
-    ) -> Result<Self> {
+    pub fn new(m: Model<'_>, input_archive_size: u64, options: &SquashOptions) -> Result<Self> {
+        let image = m.image;
         let n = image.layers.len();
         if n == 0 {
             return Err(Error::request("the image has no layers to squash"));
@@ -96,13 +91,7 @@ impl SquashPlan {
         if let Some(c) = &options.created {
             super::reference::check_time(c)?;
         }
-        let layer = plan_layer(
-            image,
-            options.from,
-            top,
-            changes,
-            LayerOptions { whiteouts: true },
-        );
+        let layer = plan_layer(m, options.from, LayerOptions { whiteouts: true });
         let layer_size = layer.parts.len();
         let tags = options
             .tags
@@ -285,12 +274,4 @@ fn rewrite_config(image: &Image, from: usize, created: Option<&str>) -> Result<V
         obj.insert("history".into(), Value::Array(kept));
     }
     Ok(config)
-}
-
-/// Planned figures for display: sizes and savings.
-impl SquashPlan {
-    /// Bytes the output archive saves against the input archive (negative if larger).
-    pub fn archive_savings(&self) -> i64 {
-        self.input_archive_size as i64 - self.archive_size as i64
-    }
 }

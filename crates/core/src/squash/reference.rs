@@ -10,7 +10,7 @@ use crate::sanitize::display_bytes;
 /// a tag of at most 128 word characters, dots and dashes.
 ///
 /// # Errors
-/// [`ErrorKind::Request`](crate::ErrorKind::Request) naming the bad part.
+/// [`ErrorKind::Request`](crate::error::ErrorKind::Request) naming the bad part.
 pub fn check_tag(reference: &str) -> Result<()> {
     let bad = |why: &str| {
         Error::request(alloc::format!(
@@ -99,7 +99,7 @@ fn path_component(p: &str) -> bool {
 /// Checks an RFC 3339 date-time (`2024-05-01T12:00:00Z`, with optional fraction and offset).
 ///
 /// # Errors
-/// [`ErrorKind::Request`](crate::ErrorKind::Request) naming the value.
+/// [`ErrorKind::Request`](crate::error::ErrorKind::Request) naming the value.
 pub fn check_time(s: &str) -> Result<()> {
     let bad = || {
         Error::request(alloc::format!(

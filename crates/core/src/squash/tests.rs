@@ -7,8 +7,9 @@ use std::io::Read;
 
 use super::*;
 use crate::fs::UnionFs;
+use crate::model::Model;
+use crate::progress::NoProgress;
 use crate::testing::{docker_archive, load, LayerBuilder as L};
-use crate::NoProgress;
 
 struct Out {
     written: Vec<u8>,
@@ -20,9 +21,7 @@ fn squash(layers: &[Vec<u8>], from: usize) -> Out {
     let (mut archive, image) = load(&bytes);
     let (fs, cs) = UnionFs::build(image.indexes());
     let plan = SquashPlan::new(
-        &image,
-        &fs,
-        &cs,
+        Model::new(&image, &fs, &cs),
         archive.len(),
         &SquashOptions {
             from,

@@ -1,8 +1,10 @@
 //! Plain summaries of an analysed image for user interfaces (the browser app; JSON reports):
 //! owned strings and numbers only, serialisable both ways, computed once from the model.
 
+#[cfg(feature = "std")]
 mod tree;
 
+#[cfg(feature = "std")]
 pub use tree::{FileTree, Node as TreeNode, SortBy, TreeFilter};
 
 use alloc::collections::BTreeSet;
@@ -11,9 +13,9 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fs::{ChangeKind, ChangeSet, EntryRef, UnionFs};
-use crate::image::Image;
-use crate::layer::EntryKind;
+use crate::fs::{ChangeCounts, ChangeKind, UnionFs};
+use crate::layer::EntryRef;
+use crate::model::Model;
 use crate::squash::Savings;
 
 /// One image of the archive, for a picker.
@@ -27,19 +29,6 @@ pub struct ImageChoice {
     pub platform: Option<String>,
     /// Layer count.
     pub layers: usize,
-}
-
-/// Per-change-kind counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    /// Added paths.
-    pub added: u64,
-    /// Modified paths.
-    pub modified: u64,
-    /// Removed paths.
-    pub removed: u64,
-    /// Re-added unchanged.
-    pub readded: u64,
 }
 
 /// One layer, as the layer table shows it.
@@ -68,7 +57,7 @@ pub struct LayerSummary {
     /// Entries in the tar.
     pub entries: u64,
     /// What it changed.
-    pub counts: Counts,
+    pub counts: ChangeCounts,
     /// Content of lower layers it removes or replaces.
     pub hidden_size: u64,
     /// Content of this layer that later layers delete or overwrite (still shipped).
@@ -106,34 +95,19 @@ pub struct ImageSummary {
 
 impl ImageSummary {
     /// Summarises a loaded image.
-    pub fn new(
-        image: &Image,
-        fs: &UnionFs,
-        changes: &[ChangeSet],
-        images: Vec<ImageChoice>,
-        index: usize,
-        format: &str,
-    ) -> Self {
+    pub fn new(m: Model<'_>, images: Vec<ImageChoice>, index: usize, format: &str) -> Self {
+        let (image, fs, changes) = (m.image, m.fs, m.changes);
         // Entries whose bytes are still in the final filesystem (as a path or an inode).
         let live: BTreeSet<EntryRef> = fs
             .iter()
             .flat_map(|(_, n)| [n.entry, n.inode_entry])
             .collect();
-        let mut final_size = 0u64;
-        let mut inodes = BTreeSet::new();
-        for (_, n) in fs.iter() {
-            if let Some(e) = entry(image, n.inode_entry) {
-                if e.is_file() && inodes.insert(n.inode) {
-                    final_size += e.size;
-                }
-            }
-        }
+        let final_fs = m.final_fs();
         let layers = image
             .layers
             .iter()
             .zip(changes)
             .map(|(l, cs)| {
-                let c = cs.counts();
                 let superseded_size = l
                     .index
                     .entries
@@ -161,12 +135,7 @@ impl ImageSummary {
                     tar_size: l.index.tar_size,
                     content_size: l.index.content_size(),
                     entries: l.index.entries.len() as u64,
-                    counts: Counts {
-                        added: c.added,
-                        modified: c.modified,
-                        removed: c.removed,
-                        readded: c.readded,
-                    },
+                    counts: cs.counts(),
                     hidden_size: cs.hidden_size(),
                     superseded_size,
                 }
@@ -180,20 +149,13 @@ impl ImageSummary {
             platform: image.config.platform(),
             format: format.into(),
             created: image.config.created.clone(),
-            size: image.layers.iter().map(|l| l.blob.blob.size).sum(),
-            tar_size: image.layers.iter().map(|l| l.index.tar_size).sum(),
-            final_entries: fs.len() as u64,
-            final_size,
+            size: image.stored_size(),
+            tar_size: image.tar_size(),
+            final_entries: final_fs.entries,
+            final_size: final_fs.size,
             layers,
         }
     }
-}
-
-fn entry(image: &Image, r: EntryRef) -> Option<&crate::layer::Entry> {
-    image
-        .layers
-        .get(r.layer as usize)
-        .and_then(|l| l.index.entries.get(r.entry as usize))
 }
 
 /// How a path stands in the selected layer.
@@ -234,7 +196,8 @@ pub struct TreeRow {
 
 /// The filesystem as it stands after `layer`, with that layer's changes marked; removed paths
 /// are included (marked) so a diff view can show them.
-pub fn tree_at(image: &Image, layer: usize, changes: &[ChangeSet]) -> Vec<TreeRow> {
+pub fn tree_at(m: Model<'_>, layer: usize) -> Vec<TreeRow> {
+    let (image, changes) = (m.image, m.changes);
     let upto = layer.min(image.layers.len().saturating_sub(1));
     let (fs, _) = UnionFs::build(image.indexes().take(upto + 1));
     let mut rows: Vec<TreeRow> = Vec::with_capacity(fs.len());
@@ -250,8 +213,8 @@ pub fn tree_at(image: &Image, layer: usize, changes: &[ChangeSet]) -> Vec<TreeRo
                inode: EntryRef,
                mark: Mark|
      -> Option<TreeRow> {
-        let e = entry(image, r)?;
-        let meta = entry(image, inode).unwrap_or(e);
+        let e = image.entry(r)?;
+        let meta = image.entry(inode).unwrap_or(e);
         Some(TreeRow {
             path: path.display(),
             kind: e.kind.letter(),
@@ -430,61 +393,16 @@ impl SquashFigures {
             overwritten: s.overwritten,
             opaque: s.opaque,
             whiteout_markers: s.whiteout_markers,
-            overhead: s.tar_overhead as i64 + s.trailers + s.rewritten as i64 - s.added as i64,
+            overhead: s.overhead(),
             total: s.total(),
         }
     }
 }
 
-/// `1.64 GB` style sizes (SI units, as `docker images` and dive show them).
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    let unit = UNITS.get(u).copied().unwrap_or("B");
-    if u == 0 {
-        alloc::format!("{bytes} B")
-    } else if v < 10.0 {
-        alloc::format!("{v:.2} {unit}")
-    } else if v < 100.0 {
-        alloc::format!("{v:.1} {unit}")
-    } else {
-        alloc::format!("{v:.0} {unit}")
-    }
-}
-
-/// A build step as people read it: without the `/bin/sh -c #(nop) ` noise.
-pub fn step(created_by: &str) -> String {
-    let s = created_by.trim();
-    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
-    let s = s
-        .strip_prefix("/bin/sh -c ")
-        .map(|r| alloc::format!("RUN {r}"))
-        .unwrap_or_else(|| s.into());
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `<none>` or the tags joined.
-pub fn label(tags: &[String]) -> String {
-    if tags.is_empty() {
-        "<none>".into()
-    } else {
-        tags.join(", ")
-    }
-}
-
-/// Whether a row kind is a directory.
-pub fn is_dir_kind(kind: char) -> bool {
-    kind == EntryKind::Dir.letter()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
 
     #[test]
@@ -502,11 +420,11 @@ mod tests {
         let bytes = docker_archive(&[l0, l1]);
         let (_, img) = load(&bytes);
         let (fs, cs) = UnionFs::build(img.indexes());
-        let s = ImageSummary::new(&img, &fs, &cs, Vec::new(), 0, "test");
+        let s = ImageSummary::new(Model::new(&img, &fs, &cs), Vec::new(), 0, "test");
         assert_eq!(s.layers[0].superseded_size, 150);
         assert_eq!(s.layers[1].superseded_size, 0);
         assert_eq!(s.final_size, 13);
-        let rows = tree_at(&img, 1, &cs);
+        let rows = tree_at(Model::new(&img, &fs, &cs), 1);
         let got: Vec<(&str, Mark)> = rows.iter().map(|r| (r.path.as_str(), r.mark)).collect();
         assert_eq!(
             got,
@@ -517,7 +435,7 @@ mod tests {
                 ("d/b", Mark::Modified)
             ]
         );
-        let base = tree_at(&img, 0, &cs);
+        let base = tree_at(Model::new(&img, &fs, &cs), 0);
         assert!(base.iter().all(|r| r.mark == Mark::Added));
         assert_eq!(unpack_rows(&pack_rows(&rows)).unwrap(), rows);
         assert!(unpack_rows(&pack_rows(&rows)[..20]).is_none());

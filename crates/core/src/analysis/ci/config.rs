@@ -25,7 +25,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::yaml::{self, Yaml, YamlError};
+use crate::dive::yaml::{self, Yaml, YamlError};
 
 /// dive's three rules, as the strings dive parses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,12 +1,9 @@
 //! The CI gate: rules → verdict. dive's three rules keep dive 0.13.1's exact semantics
 //! (strict comparisons, the exact value `disabled`, range checks, a misconfigured rule
 //! stopping the evaluation); layerlens adds its own (reclaimable bytes, security findings,
-//! a size budget). [`dive_text`] prints dive's own report, byte for byte without colours.
+//! a size budget). The CLI prints the verdict as dive prints its report.
 
 mod config;
-pub mod gofmt;
-mod scalar;
-pub mod yaml;
 
 pub use config::{CiConfig, ConfigError, DiveRules, LayerlensRules};
 
@@ -16,8 +13,8 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::dive::DiveReport;
-use gofmt::{go_fixed, go_float_v, humanize_bytes, parse_bytes, parse_float};
+use crate::dive::gofmt::{go_float_v, humanize_bytes, parse_bytes, parse_float};
+use crate::dive::DiveReport;
 
 /// A rule's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +72,8 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    fn count(&self, s: RuleStatus) -> usize {
+    /// How many rules ended with status `s`.
+    pub fn count(&self, s: RuleStatus) -> usize {
         self.results.iter().filter(|r| r.status == s).count()
     }
 
@@ -279,6 +277,8 @@ fn bool_value(v: &str) -> Result<bool, String> {
 }
 
 fn evaluate_layerlens(rules: &LayerlensRules, input: &CiInput<'_>) -> RuleSet {
+    // Long on purpose: a table of five rules, each a parse, a comparison and a message; one
+    // function reads as the list of rules the docs describe.
     let reclaim = input.reclaimable_bytes.max(0) as u64;
     let ratio = if input.image_size == 0 {
         0.0
@@ -403,126 +403,3 @@ fn evaluate_layerlens(rules: &LayerlensRules, input: &CiInput<'_>) -> RuleSet {
         ),
     ])
 }
-
-/// ANSI styles dive uses, or none.
-struct Style {
-    on: bool,
-}
-
-impl Style {
-    fn wrap(&self, code: &str, s: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.into()
-        }
-    }
-    fn status(&self, s: RuleStatus) -> String {
-        match s {
-            RuleStatus::Fail | RuleStatus::Misconfigured => self.wrap("1;7;31", s.label()),
-            RuleStatus::Warn | RuleStatus::Skip => self.wrap("34", s.label()),
-            RuleStatus::Pass | RuleStatus::Configured => s.label().into(),
-        }
-    }
-}
-
-/// dive's CI report from the analysis figures to the result line, as dive 0.13.1 prints it
-/// (`color`: with its ANSI styles).
-pub fn dive_text(report: &DiveReport, rules: &RuleSet, color: bool) -> String {
-    let st = Style { on: color };
-    let mut out = String::new();
-    out.push_str(&format!(
-        "  efficiency: {} %\n",
-        go_fixed(report.efficiency * 100.0, 4)
-    ));
-    out.push_str(&format!(
-        "  wastedBytes: {} bytes ({})\n",
-        report.wasted_bytes,
-        humanize_bytes(report.wasted_bytes)
-    ));
-    out.push_str(&format!(
-        "  userWastedPercent: {} %\n",
-        go_fixed(report.user_wasted_ratio * 100.0, 4)
-    ));
-    out.push_str(&st.wrap("1", "Inefficient Files:"));
-    out.push('\n');
-    out.push_str(&format!(
-        "{:>5}  {:>12}  {}\n",
-        "Count", "Wasted Space", "File Path"
-    ));
-    // dive lists nothing when a rule is misconfigured: it stops before collecting files.
-    if report.inefficient_files.is_empty() || rules.misconfigured {
-        out.push_str("None\n");
-    } else {
-        for f in &report.inefficient_files {
-            out.push_str(&format!(
-                "{:>5}  {:>12}  {}\n",
-                f.count,
-                humanize_bytes(f.wasted_bytes),
-                // dive prints names raw; a terminal line must not.
-                crate::sanitize::display_text(&f.path)
-            ));
-        }
-    }
-    out.push_str(&st.wrap("1", "Results:"));
-    out.push('\n');
-    out.push_str(&rule_lines(&st, rules));
-    if rules.misconfigured {
-        out.push_str(&st.wrap("31", "CI Misconfigured"));
-    } else {
-        out.push_str(&summary(&st, rules));
-    }
-    out.push('\n');
-    out
-}
-
-fn rule_lines(st: &Style, rules: &RuleSet) -> String {
-    let mut out = String::new();
-    for r in &rules.results {
-        if r.message.is_empty() {
-            out.push_str(&format!("  {}: {}\n", st.status(r.status), r.key));
-        } else {
-            out.push_str(&format!(
-                "  {}: {}: {}\n",
-                st.status(r.status),
-                r.key,
-                r.message
-            ));
-        }
-    }
-    out
-}
-
-fn summary(st: &Style, rules: &RuleSet) -> String {
-    let pass = rules.passed();
-    let s = format!(
-        "Result:{} [Total:{}] [Passed:{}] [Failed:{}] [Warn:{}] [Skipped:{}]",
-        if rules.count(RuleStatus::Fail) > 0 {
-            "FAIL"
-        } else {
-            "PASS"
-        },
-        rules.results.len(),
-        rules.count(RuleStatus::Pass),
-        rules.count(RuleStatus::Fail),
-        rules.count(RuleStatus::Warn),
-        rules.count(RuleStatus::Skip)
-    );
-    st.wrap(if pass { "32" } else { "31" }, &s)
-}
-
-/// layerlens' rules in the same style as dive's: result lines and a summary.
-pub fn layerlens_text(rules: &RuleSet, color: bool) -> String {
-    let st = Style { on: color };
-    let mut out = rule_lines(&st, rules);
-    if rules.misconfigured {
-        out.push_str(&st.wrap("31", "CI Misconfigured"));
-    } else {
-        out.push_str(&summary(&st, rules));
-    }
-    out.push('\n');
-    out
-}
-
-#[cfg(test)]
-mod tests;

@@ -8,9 +8,9 @@ use alloc::vec::Vec;
 use super::patterns::{self, Junk};
 use super::{evidence, plural, Ctx, Evidence, Finding, FindingKind, Severity};
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::EntryRef;
+use crate::layer::EntryRef;
+use crate::present::human_size;
 use crate::sanitize::display_bytes;
-use crate::view::human_size;
 
 pub(super) fn build_tools(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut groups: BTreeMap<u32, Vec<EntryRef>> = BTreeMap::new();

@@ -15,13 +15,14 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::deep::ContentHashes;
 use super::reclaim::{dead_copies, Cause, DeadCopy};
-use crate::fs::{ChangeKind, ChangeSet, EntryRef, UnionFs};
+use crate::fs::{ChangeKind, ChangeSet, UnionFs};
 use crate::image::Image;
 use crate::layer::Entry;
+use crate::layer::EntryRef;
+use crate::model::Model;
+use crate::present::step;
 use crate::sanitize::display_bytes;
-use crate::view::step;
 use patterns::{Cache, Secret};
 
 /// How much a finding matters.
@@ -204,25 +205,13 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Every finding for `image` (final union `top`, change sets `changes`), most important
 /// first. With content hashes (the deep scan), files written again unchanged are found too.
-pub fn find(
-    image: &Image,
-    top: &UnionFs,
-    changes: &[ChangeSet],
-    hashes: Option<&ContentHashes>,
-    options: &FindingOptions,
-) -> Vec<Finding> {
-    let dead = dead_copies(image, top, changes, hashes);
-    find_with_dead(image, top, changes, &dead, options)
+pub fn find(m: Model<'_>, options: &FindingOptions) -> Vec<Finding> {
+    find_with_dead(m, &dead_copies(m), options)
 }
 
 /// [`find`] with the image's [`dead_copies`] already computed.
-pub fn find_with_dead(
-    image: &Image,
-    top: &UnionFs,
-    changes: &[ChangeSet],
-    dead: &[DeadCopy],
-    options: &FindingOptions,
-) -> Vec<Finding> {
+pub fn find_with_dead(m: Model<'_>, dead: &[DeadCopy], options: &FindingOptions) -> Vec<Finding> {
+    let (image, top, changes) = (m.image, m.fs, m.changes);
     let mut cx = Ctx {
         image,
         options,

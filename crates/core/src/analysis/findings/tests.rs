@@ -1,11 +1,12 @@
 use super::*;
+use crate::model::Model;
 use crate::testing::{docker_archive, load, LayerBuilder as L};
 
 fn findings(layers: &[Vec<u8>], options: &FindingOptions) -> Vec<Finding> {
     let bytes = docker_archive(layers);
     let (_, img) = load(&bytes);
     let (fs, cs) = UnionFs::build(img.indexes());
-    find(&img, &fs, &cs, None, options)
+    find(Model::new(&img, &fs, &cs), options)
 }
 
 fn kinds(f: &[Finding]) -> Vec<FindingKind> {
@@ -101,7 +102,7 @@ fn chmod_only_layer_and_copied_junk() {
     img.layers[1].history.as_mut().unwrap().created_by =
         Some("/bin/sh -c #(nop) COPY dir:abc in /app".into());
     let (fs, cs) = UnionFs::build(img.indexes());
-    let f = find(&img, &fs, &cs, None, &FindingOptions::default());
+    let f = find(Model::new(&img, &fs, &cs), &FindingOptions::default());
     let meta = f
         .iter()
         .find(|f| f.kind == FindingKind::MetadataOnly)
@@ -147,16 +148,22 @@ fn live_secret_and_rewrites_with_and_without_the_deep_scan() {
     let bytes = docker_archive(&[base(), l1, l2]);
     let (mut archive, img) = load(&bytes);
     let (fs, cs) = UnionFs::build(img.indexes());
-    let shallow = find(&img, &fs, &cs, None, &FindingOptions::default());
+    let shallow = find(Model::new(&img, &fs, &cs), &FindingOptions::default());
     assert_eq!(
         kinds(&shallow),
         [FindingKind::SecretInImage, FindingKind::OverwrittenLater]
     );
     assert_eq!(shallow[0].evidence_count, 1, "a .env.example is no secret");
-    let hashes =
-        crate::analysis::deep::deep_scan(archive.source_mut(), &img, &cs, &mut crate::NoProgress)
-            .unwrap();
-    let deep = find(&img, &fs, &cs, Some(&hashes), &FindingOptions::default());
+    let hashes = crate::analysis::deep::deep_scan(
+        archive.source_mut(),
+        Model::new(&img, &fs, &cs),
+        &mut crate::progress::NoProgress,
+    )
+    .unwrap();
+    let deep = find(
+        Model::new(&img, &fs, &cs).with_hashes(Some(&hashes)),
+        &FindingOptions::default(),
+    );
     assert_eq!(
         kinds(&deep),
         [FindingKind::SecretInImage, FindingKind::IdenticalRewrite]

@@ -1,7 +1,9 @@
 use super::*;
 use crate::analysis::deep::deep_scan;
+use crate::fs::UnionFs;
+use crate::model::Model;
+use crate::progress::NoProgress;
 use crate::testing::{docker_archive, load, LayerBuilder as L};
-use crate::NoProgress;
 
 fn image() -> Vec<Vec<u8>> {
     let l0 = L::new()
@@ -28,8 +30,12 @@ fn causes_add_up_to_the_squash_savings() {
     let bytes = docker_archive(&image());
     let (mut archive, img) = load(&bytes);
     let (fs, cs) = UnionFs::build(img.indexes());
-    let r = Reclaim::new(&img, &fs, &cs, 0, None);
-    let plan = plan_layer(&img, 0, &fs, &cs, LayerOptions { whiteouts: true });
+    let r = Reclaim::new(Model::new(&img, &fs, &cs), 0);
+    let plan = plan_layer(
+        Model::new(&img, &fs, &cs),
+        0,
+        LayerOptions { whiteouts: true },
+    );
     assert_eq!(r.total, plan.savings.total());
     assert_eq!(
         (
@@ -44,8 +50,13 @@ fn causes_add_up_to_the_squash_savings() {
     assert_eq!(r.content() as i64 + r.overhead, r.total);
     assert!(!r.deep);
 
-    let h = deep_scan(archive.source_mut(), &img, &cs, &mut NoProgress).unwrap();
-    let r = Reclaim::new(&img, &fs, &cs, 0, Some(&h));
+    let h = deep_scan(
+        archive.source_mut(),
+        Model::new(&img, &fs, &cs),
+        &mut NoProgress,
+    )
+    .unwrap();
+    let r = Reclaim::new(Model::new(&img, &fs, &cs).with_hashes(Some(&h)), 0);
     assert_eq!(
         (
             r.deleted,
@@ -65,11 +76,11 @@ fn squashing_from_the_top_layer_reclaims_no_content() {
     let bytes = docker_archive(&image());
     let (_, img) = load(&bytes);
     let (fs, cs) = UnionFs::build(img.indexes());
-    let all = Reclaim::for_every_layer(&img, &fs, &cs, None);
+    let all = Reclaim::for_every_layer(Model::new(&img, &fs, &cs));
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].content(), 0);
     assert_eq!(all[1].from, 1);
-    assert_eq!(Reclaim::new(&img, &fs, &cs, 9, None).total, 0);
+    assert_eq!(Reclaim::new(Model::new(&img, &fs, &cs), 9).total, 0);
 }
 
 #[test]
@@ -78,13 +89,13 @@ fn a_duplicate_entry_in_one_layer_is_overwritten_by_that_layer() {
     let bytes = docker_archive(&[l0]);
     let (_, img) = load(&bytes);
     let (fs, cs) = UnionFs::build(img.indexes());
-    let dead = dead_copies(&img, &fs, &cs, None);
+    let dead = dead_copies(Model::new(&img, &fs, &cs));
     assert_eq!(dead.len(), 1);
     assert_eq!(
         (dead[0].size, dead[0].cause, dead[0].by_layer),
         (40, Cause::Overwritten, 0)
     );
-    let r = Reclaim::new(&img, &fs, &cs, 0, None);
+    let r = Reclaim::new(Model::new(&img, &fs, &cs), 0);
     assert_eq!(r.overwritten, 40);
 }
 
@@ -106,11 +117,16 @@ fn every_starting_layer_matches_its_squash_plan() {
     let bytes = docker_archive(&layers);
     let (_, img) = load(&bytes);
     let (fs, cs) = UnionFs::build(img.indexes());
-    for (from, r) in Reclaim::for_every_layer(&img, &fs, &cs, None)
+    for (from, r) in Reclaim::for_every_layer(Model::new(&img, &fs, &cs))
         .iter()
         .enumerate()
     {
-        let s = plan_layer(&img, from, &fs, &cs, LayerOptions { whiteouts: true }).savings;
+        let s = plan_layer(
+            Model::new(&img, &fs, &cs),
+            from,
+            LayerOptions { whiteouts: true },
+        )
+        .savings;
         assert_eq!(r.total, s.total(), "from {from}");
         assert_eq!(r.deleted, s.deleted, "from {from}");
         assert_eq!(r.opaque, s.opaque, "from {from}");

@@ -16,8 +16,11 @@
 //! Where dive is wrong, [`DiveReport`] reproduces it and [`DiveFile`] and
 //! [`crate::analysis::Figures`] carry the correct figure beside it (docs/waste.md).
 
+pub mod gofmt;
 mod gosort;
+mod scalar;
 mod tree;
+pub mod yaml;
 
 use crate::hashing::PathMap;
 use alloc::string::String;

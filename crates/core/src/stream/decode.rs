@@ -1,46 +1,10 @@
-//! Layer encodings, told apart by magic bytes (declared media types lie: skopeo labels
-//! uncompressed layers as gzip), and streaming decoders for them.
+//! Streaming decoders for the encodings [`Compression`] tells apart.
 
 use alloc::boxed::Box;
 use std::io::{self, Read};
 
-use serde::Serialize;
-
+use super::Compression;
 use crate::source::{RangeReader, Source};
-
-/// How a blob is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Compression {
-    /// A plain tar.
-    None,
-    /// gzip (one or more members: eStargz concatenates one per file).
-    Gzip,
-    /// Zstandard (one or more frames).
-    Zstd,
-}
-
-impl Compression {
-    /// Identifies the encoding from the first bytes of a blob.
-    pub fn detect(magic: &[u8]) -> Self {
-        if magic.starts_with(&[0x1f, 0x8b]) {
-            Compression::Gzip
-        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Compression::Zstd
-        } else {
-            Compression::None
-        }
-    }
-
-    /// Name as shown to people.
-    pub fn name(self) -> &'static str {
-        match self {
-            Compression::None => "tar",
-            Compression::Gzip => "gzip",
-            Compression::Zstd => "zstd",
-        }
-    }
-}
 
 /// A decoder over a byte range, yielding the decompressed stream.
 pub fn decoder<'a, S: Source + 'a>(
@@ -168,24 +132,10 @@ impl<R: Read> Read for Counted<R> {
         let n = self.inner.read(buf)?;
         self.count += n as u64;
         if self.count > self.limit {
-            return Err(io::Error::other(LimitExceeded(self.limit)));
+            return Err(io::Error::other(crate::limits::DecompressedLimit(
+                self.limit,
+            )));
         }
         Ok(n)
     }
 }
-
-/// Marker error carried through `io::Error` when a decompression limit is hit.
-#[derive(Debug)]
-pub(crate) struct LimitExceeded(pub u64);
-
-impl core::fmt::Display for LimitExceeded {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "decompressed size exceeds the limit of {} bytes (a decompression bomb?)",
-            self.0
-        )
-    }
-}
-
-impl core::error::Error for LimitExceeded {}

@@ -3,7 +3,8 @@
 //! 1.0185185185185186).
 
 use super::*;
-use crate::analysis::dive::DiveFile;
+use layerlens_core::analysis::ci::{evaluate, CiConfig, CiInput, Outcome, Verdict};
+use layerlens_core::dive::DiveFile;
 
 fn tiny() -> DiveReport {
     DiveReport {
@@ -12,8 +13,8 @@ fn tiny() -> DiveReport {
         user_wasted_ratio: 55.0 / 54.0,
         size_bytes: 83,
         user_size_bytes: 54,
-        layer_sizes: alloc::vec![29, 8, 46],
-        inefficient_files: alloc::vec![DiveFile {
+        layer_sizes: vec![29, 8, 46],
+        inefficient_files: vec![DiveFile {
             path: "/hello.txt".into(),
             count: 2,
             wasted_bytes: 55,

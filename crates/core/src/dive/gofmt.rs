@@ -215,7 +215,7 @@ fn parse_hex_float(s: &str) -> Option<f64> {
         v += f64::from(c.to_digit(16)?) * scale;
         scale /= 16.0;
     }
-    Some(v * 2f64.powi(exp))
+    Some(v * powi(2.0, exp))
 }
 
 /// go-humanize's `Bytes`: SI units, one decimal below 10 (`6.4 kB`, `32 kB`, `55 B`).
@@ -224,9 +224,9 @@ pub fn humanize_bytes(s: u64) -> String {
     if s < 10 {
         return format!("{s} B");
     }
-    let e = (go_log(s as f64) / go_log(1000.0)).floor();
+    let e = floor(go_log(s as f64) / go_log(1000.0));
     let suffix = SIZES.get(e as usize).copied().unwrap_or("EB");
-    let val = (s as f64 / 1000f64.powi(e as i32) * 10.0 + 0.5).floor() / 10.0;
+    let val = floor(s as f64 / powi(1000.0, e as i32) * 10.0 + 0.5) / 10.0;
     if val < 10.0 {
         format!("{val:.1} {suffix}")
     } else {
@@ -335,6 +335,33 @@ pub fn go_float_f(f: f64) -> String {
     }
     // Rust's Display is exactly this for finite floats.
     f.to_string()
+}
+
+/// `x.floor()`; without std (no float intrinsics in `core`), libm's, which is exact too.
+fn floor(x: f64) -> f64 {
+    #[cfg(feature = "std")]
+    return x.floor();
+    #[cfg(not(feature = "std"))]
+    return libm::floor(x);
+}
+
+/// `x.powi(n)`; without std, by repeated multiplication (the figures dive prints are computed
+/// with std, so only a no-std build can differ in the last bit).
+fn powi(x: f64, n: i32) -> f64 {
+    #[cfg(feature = "std")]
+    return x.powi(n);
+    #[cfg(not(feature = "std"))]
+    {
+        let mut r = 1.0;
+        for _ in 0..n.unsigned_abs() {
+            r *= x;
+        }
+        if n < 0 {
+            1.0 / r
+        } else {
+            r
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,11 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::descriptor::{is_index_media_type, Descriptor, Index, Manifest};
 use super::{check_size, looks_like_index, Archive, BlobRef, ImageRef, LayerRef};
+use crate::archive::descriptor::{is_index_media_type, Descriptor, Index, Manifest};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
+use crate::limits::LimitKind;
 use crate::source::Source;
 
 const MANIFEST: &str = "manifest.json";
@@ -87,10 +88,10 @@ impl<S: Source> Archive<S> {
             .dir_blob(&manifest.config)
             .map_err(|e| e.in_member(path))?;
         if manifest.layers.len() > self.limits.max_layers {
-            return Err(Error::limit(alloc::format!(
-                "more than {} layers",
-                self.limits.max_layers
-            )));
+            return Err(Error::limit(
+                LimitKind::Layers,
+                self.limits.max_layers as u64,
+            ));
         }
         let mut layers = Vec::with_capacity(manifest.layers.len());
         for l in &manifest.layers {

@@ -47,16 +47,6 @@ impl<R> HeaderGuard<R> {
         }
     }
 
-    /// The guarded reader.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// Gives the reader back.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
-
     fn observe(&mut self, bytes: &[u8]) -> io::Result<()> {
         let start = self.pos;
         let end = start + bytes.len() as u64;
