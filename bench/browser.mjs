@@ -8,14 +8,14 @@
 // round trips) and until the file is saved; main-thread long tasks (PerformanceObserver 'longtask': count and longest, split
 // into those before and after the click on #build); peak memory of Chromium, sampled every
 // 100 ms as the summed RSS of the browser's process tree (the children of this Node process, see
-// ../shared/BROWSER_IO.md) and, every 500 ms, the summed PSS (RSS counts pages shared between
+// docs/browser-io.md) and, every 500 ms, the summed PSS (RSS counts pages shared between
 // Chromium's processes once per process; PSS splits them).
 // Natively (release build): `layerlens analyze` and `layerlens squash` on the same file, with
 // their peak RSS from /usr/bin/time. The first run also checks that the download has the same
 // bytes as the native output (sha256).
 //
 // Usage: node bench/browser.mjs [IMAGE] [--runs N] [--json FILE]   (default IMAGE: the 1.64 GB
-//        `large` fixture at /work/fixtures/out/large.docker.tar; default 3 runs; --json also
+//        `large` image at target/bench-images/out/large.docker.tar; default 3 runs; --json also
 //        writes every run's figures and the medians to FILE, for bench/run)
 // Needs: dist/ built (trunk build index.html --release --offline); builds the release CLI.
 
@@ -31,7 +31,7 @@ const runsAt = args.indexOf("--runs");
 const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 3;
 const jsonAt = args.indexOf("--json");
 const JSON_OUT = jsonAt >= 0 ? resolve(args.splice(jsonAt, 2)[1]) : null;
-const image = resolve(args[0] ?? "/work/fixtures/out/large.docker.tar");
+const image = resolve(args[0] ?? join(root, "target", "bench-images", "out", "large.docker.tar"));
 const dist = join(root, "dist");
 const out = join(root, "target", "bench");
 const cli = join(root, "target", "release", "layerlens");
@@ -246,8 +246,8 @@ async function main() {
   if (!(await stat(image).catch(() => null))) {
     console.log(`${image} not found.`);
     if (image.endsWith("/large.docker.tar")) {
-      console.log("Regenerate the 1.64 GB `large` fixture (a few minutes) from the repository root with:");
-      console.log("  FIX=/work/fixtures STEPS=\"deps large\" ../shared/fixtures/make_fixtures.sh");
+      console.log("Build the 1.64 GB `large` image (a few minutes) from the repository root with:");
+      console.log("  bench/make-images large");
     }
     process.exit(2);
   }

@@ -171,7 +171,7 @@ def main():
     w(f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_bytes'] / 2**30:.0f} GB RAM, {m['os']}, "
       f"Linux {m['kernel']}. layerlens {m['layerlens'].split()[-1]} at {m['commit']}"
       f"{' (with uncommitted changes in crates/ or web/)' if m.get('dirty') else ''}, {m['dive']}, "
-      f"{m['docker_squash']} (through ../shared/tools/peer_squash.py, no daemon).\n")
+      f"{m['docker_squash']} (no daemon: bench/docker_squash_nodaemon.py).\n")
     w(f"Load average (1/5/15 min) at the start {R['load_start']}, at the end {R.get('load_end')}; "
       f"{R['settings']['reps']} runs per tool and image unless a peer's runs on one image passed "
       f"{R['settings']['peer_budget_s']:.0f} s; page cache warm; wall time and peak RSS "

@@ -14,8 +14,8 @@ metadata (as the unpacked filesystem shows it), and files that share an inode in
 filesystem (hardlink groups, as umoci's layer-by-layer extraction leaves them: a later header
 for a path gives it a new inode) are marked with their group's first path. Directories created
 only implicitly (a parent missing from every layer) count as mode 0755, root-owned.
-These are the fields ../shared/tools/rootfs_compare.sh compares with CMP_HARDLINKS=1 (they agree
-on every shared fixture), without unpacking anything: each layer is streamed once, so it runs
+These are the fields bench/rootfs_compare compares with --hardlinks (they agree on every
+test fixture), without unpacking anything: each layer is streamed once, so it runs
 on 10 GB and 1M-entry images in no extra disk (memory: one record per final path).
 Mtimes are not compared. `--list` writes the sorted entries, one a line.
 """

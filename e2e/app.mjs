@@ -18,18 +18,23 @@
 // - Cancel stops an analysis; a file opened while another is analysed shows only its own figures;
 // - a squash whose download fails (2 GiB of decompressed layer in an off-the-record context)
 //   is not reported as built;
+// - a squash whose input file changed on disk (before the build, after it) or vanished is
+//   reported as failed with the browser's reason, and nothing is downloaded;
 // - a two-image archive offers both images and shows the second one's figures when picked;
 // - the file tree marks a layer's added / modified / removed paths and filters by path;
+// - names with U+202E and U+200B (an archive e2e/names_archive.py writes) show escaped as the
+//   CLI prints them, in the overview, layer steps, findings, file tree, history and error
+//   banner, and never raw anywhere in the page;
 // - every request of every page and worker stays on localhost.
 // Screenshots of each view and the downloads go to target/e2e/. The last line is
 // `N passed, N failed`; the exit status is 1 if anything failed.
 //
-// Usage: node e2e/app.mjs [DIST_DIR]
+// Usage: node e2e/app.mjs [DIST_DIR]   (E2E_ONLY=TEXT runs only the checks whose name has TEXT)
 //   Needs the CLI (cargo build -p layerlens-cli; env LAYERLENS overrides target/debug/layerlens),
 //   skopeo, and Chromium (env CHROMIUM overrides /usr/bin/chromium).
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { SUB_PATH, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
 
@@ -38,7 +43,7 @@ const artefacts = join(root, "target", "e2e");
 const downloads = join(artefacts, "downloads");
 const scratch = join(artefacts, "scratch");
 const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
-const fixtures = resolve(root, "..", "shared", "fixtures");
+const fixtures = join(root, "tests", "fixtures");
 const TIMEOUT_MS = 20_000;
 
 const F = {
@@ -58,6 +63,7 @@ let failed = 0;
 
 /** Runs one named check; `fn` gets a `problems` array to push to (or throws). */
 async function test(name, fn) {
+  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return false;
   const started = Date.now();
   const problems = [];
   try {
@@ -708,6 +714,8 @@ async function main() {
     await page.close();
   });
 
+  await changedInputChecks(context, atRoot);
+
   await test("squash of a 2 GiB gzipped layer: the download completes, or the page says it failed", async (p) => {
     // The new layer's bytes are not in the input file (it is compressed), so the app gathers
     // them in the Blob; in an off-the-record context (this one, like an Incognito window)
@@ -759,6 +767,10 @@ async function main() {
     p.push(...(await pageProblems(app)));
     await page.close();
   });
+
+  await test("names with U+202E and U+200B show escaped, as the CLI prints them, and never raw", (p) =>
+    checkHostileNames(p, context, atRoot),
+  );
 
   await test("every request went to localhost (pages and workers)", async (p) => {
     const foreign = requests.filter((u) => !isLocal(u));
@@ -829,6 +841,166 @@ async function treeChecks(page, file, stem) {
     await shot(page, `${stem}-tree-filter.png`);
     await page.fill("#tree-filter", "");
     await page.waitForFunction(() => document.querySelectorAll("#files .tree-row").length > 2, null, { timeout: TIMEOUT_MS });
+  });
+}
+
+/** The characters that make a name read as another, as "U+…" for each one in `text`. */
+function rawInvisibles(text) {
+  return ["\u202e", "\u200b"].filter((c) => text.includes(c)).map((c) => `U+${c.codePointAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Pushes a problem for each raw U+202E / U+200B anywhere in the page's markup (text and attributes). */
+async function checkNoRawInvisibles(problems, page, when) {
+  const html = await page.evaluate(() => document.documentElement.outerHTML);
+  for (const c of rawInvisibles(html)) problems.push(`${when}: ${c} raw in the page`);
+}
+
+/**
+ * An archive whose names, tag and steps carry U+202E and U+200B (e2e/names_archive.py): each
+ * place the page shows a name has them escaped, with the CLI's text as the oracle (`analyze`,
+ * `why`, the error message); then an archive naming a missing layer member with U+202E.
+ */
+async function checkHostileNames(p, context, url) {
+  const good = join(scratch, "names.tar");
+  const broken = join(scratch, "names-missing-layer.tar");
+  const made = await run("python3", [join(root, "e2e", "names_archive.py"), good, broken]);
+  if (made.code !== 0) throw new Error(`e2e/names_archive.py: ${made.stderr}`);
+  const evil = "app/evil\\u{202e}gnp.exe";
+  const zero = "tmp/zero\\u{200b}width.txt";
+  const text = await run(cli, ["analyze", good]);
+  const why = await run(cli, ["why", good, `/${evil}`]);
+  const refused = await run(cli, ["analyze", broken]);
+  for (const [what, r] of [["analyze", text], ["why", why], ["analyze (missing layer)", refused]]) {
+    for (const c of rawInvisibles(r.stdout + r.stderr)) p.push(`CLI ${what}: ${c} raw`);
+  }
+  if (text.code !== 0 || why.code !== 0) throw new Error(`CLI: ${text.stderr}${why.stderr}`);
+
+  const app = await openApp(context, url);
+  const page = app.page;
+  const r = await loadByInput(page, good);
+  if (r.error) throw new Error(`#error: ${r.error}`);
+  // Overview and layer table: the CLI's `Image` line and STEP column.
+  expectEq(p, "tags", await page.textContent("#overview h2"), /^Image\s+(.*)$/m.exec(text.stdout)?.[1]);
+  const steps = await page.$$eval("#layer-table td.step .mono", (s) => s.map((x) => x.textContent));
+  expectEq(p, "steps", steps, ["COPY app/evil\\u{202e}gnp.exe /app/", "RUN rm /tmp/zero\\u{200b}width.txt"]);
+  for (const s of steps) if (!text.stdout.includes(`  ${s}\n`)) p.push(`step ${JSON.stringify(s)} is not the CLI's`);
+  // Findings: the deleted file's path, as the CLI lists it (in a closed <details>).
+  await page.waitForSelector("#findings .evidence button", { state: "attached", timeout: TIMEOUT_MS });
+  const evidence = await page.$$eval("#findings .evidence button", (b) => b.map((x) => x.textContent));
+  expectEq(p, "finding evidence", evidence, [zero]);
+  if (!text.stdout.includes(`paths: /${zero} `)) p.push(`the CLI's findings lack /${zero}`);
+  // File tree (final layer): names and the symlink target.
+  await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
+  await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
+  // JSON quoting keeps the backslash a backslash in the CSS attribute selector.
+  const evilRow = `#files .tree-row[data-path=${JSON.stringify(evil)}]`;
+  await page.waitForSelector(evilRow, { timeout: TIMEOUT_MS });
+  const rows = await page.$$eval("#files .tree-row", (rs) => rs.map((r) => [r.dataset.path, r.querySelector(".name").textContent]));
+  const row = (path) => rows.find(([p]) => p === path)?.[1];
+  expectEq(p, "tree row of the file", row(evil), "evil\\u{202e}gnp.exe");
+  expectEq(p, "tree row of the symlink", row("app/li\\u{200b}nk"), "li\\u{200b}nk → evil\\u{202e}gnp.exe");
+  expectEq(p, "tree row of the removed file", row(zero), "zero\\u{200b}width.txt");
+  await shot(page, "names-tree.png");
+  // History: clicking the name finds its timeline (by the name as shown), like `why`.
+  await page.locator(`${evilRow} .name button.link`).click();
+  await page.waitForSelector("#timeline ol.timeline li", { timeout: TIMEOUT_MS });
+  expectEq(p, "history title", await page.textContent("#timeline h3"), `History of ${evil}`);
+  if (!why.stdout.startsWith(`/${evil}\n`)) p.push(`CLI why: ${why.stdout.split("\n")[0]}`);
+  const event = await page.textContent("#timeline ol.timeline li");
+  if (!event.includes("added") || !event.includes("COPY app/evil\\u{202e}gnp.exe /app/")) p.push(`history event: ${event}`);
+  await shot(page, "names-history.png");
+  await checkNoRawInvisibles(p, page, "after the analysis");
+  // Error banner: the missing member, as the CLI names it.
+  const e = await loadByInput(page, broken);
+  if (!e.error) {
+    p.push(`${basename(broken)}: no #error shown`);
+  } else {
+    const member = "`l\\u{202e}9/layer.tar`";
+    if (!e.error.includes(member)) p.push(`#error lacks ${member}: ${e.error}`);
+    if (refused.code !== 2 || !refused.stderr.includes(member)) p.push(`CLI: ${refused.stderr}`);
+  }
+  await checkNoRawInvisibles(p, page, "after the error");
+  await shot(page, "names-error.png");
+  p.push(...(await pageProblems(app)).filter((x) => !x.startsWith("console error")));
+  await page.close();
+}
+
+/**
+ * The squashed download is made of slices of the input File, read again when it is saved. A
+ * file changed or deleted on disk after it was opened can no longer be read: the page must say
+ * the build failed and why, withdraw the download link, and start no download.
+ */
+async function changedInputChecks(context, url) {
+  const file = join(scratch, "changing.tar");
+  const failedAsExpected = async (p, page, what, downloads) => {
+    const before = downloads.length;
+    const text = await page
+      .waitForSelector("#error:not([data-e2e-stale]) .error-text", { timeout: TIMEOUT_MS })
+      .then((e) => e.textContent())
+      .catch(() => null);
+    if (text === null) p.push(`${what}: no error shown`);
+    else if (!/changed or vanished on disk.*\((NotReadableError|NotFoundError)/.test(text)) p.push(`${what}: the error does not give the cause: "${text}"`);
+    if (await page.$("#download-link")) p.push(`${what}: the download link is still offered`);
+    await page.waitForTimeout(1000);
+    if (downloads.length !== before) p.push(`${what}: a download started anyway`);
+    await shot(page, `changed-input-${what.replace(/\W+/g, "-")}.png`);
+    await markStale(page);
+  };
+  const fresh = async (page) => {
+    await copyFile(F.buildah, file);
+    const r = await loadByInput(page, file);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+  };
+  const build = async (page, from) => {
+    await page.selectOption("#squash-from", String(from));
+    await page.waitForFunction(
+      (from) => document.querySelector("#squash-from")?.value === String(from) && document.querySelector("#plan-archive-size") && !document.querySelector("#build").disabled,
+      from,
+      { timeout: TIMEOUT_MS },
+    );
+    await page.click("#build");
+  };
+  const builtAndDownloaded = async (p, page, downloads) => {
+    const first = await page.waitForEvent("download", { timeout: TIMEOUT_MS });
+    const failure = await first.failure();
+    if (failure) p.push(`the download before any change failed: ${failure}`);
+    await first.delete();
+    await page.waitForSelector("#download-link", { timeout: TIMEOUT_MS });
+    return downloads.length;
+  };
+
+  await test("input changed or vanished on disk: the build and the download link say so, nothing is downloaded", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const downloads = [];
+    page.on("download", (d) => downloads.push(d));
+
+    // Changed after the build: the link checks before saving.
+    await fresh(page);
+    await build(page, 0);
+    await builtAndDownloaded(p, page, downloads);
+    await truncate(file, 4096);
+    await page.click("#download-link");
+    await failedAsExpected(p, page, "truncated after the build", downloads);
+
+    // Deleted after the build.
+    await fresh(page);
+    await build(page, 0);
+    await builtAndDownloaded(p, page, downloads);
+    await rm(file);
+    await page.click("#download-link");
+    await failedAsExpected(p, page, "deleted after the build", downloads);
+
+    // Changed between the analysis and the build, for a full squash (the new layer is read
+    // while hashing) and a partial one (kept layers are slices never read before saving).
+    for (const from of [0, 2]) {
+      await fresh(page);
+      await appendFile(file, Buffer.alloc(512));
+      await build(page, from);
+      await failedAsExpected(p, page, `grown before a build from layer ${from}`, downloads);
+    }
+    p.push(...(await pageProblems(app)));
+    await page.close();
   });
 }
 

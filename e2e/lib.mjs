@@ -53,7 +53,7 @@ export function isLocal(url) {
   return ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
 }
 
-/** Flags for Chromium as root in this sandbox (../shared/TOOLCHAIN.md). */
+/** Flags for Chromium as root in this sandbox (docs/toolchain.md). */
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",

@@ -10,7 +10,7 @@ use crate::peers;
 use crate::util::{self, fixture, layerlens, output, run, run_json, temp_dir};
 
 /// A consumer that stops reading (`layerlens analyze … | head`) is not an error: the
-/// project's CLI convention (STYLE.md, after ripgrep) is exit 0 and no message on a broken
+/// project's CLI convention (after ripgrep) is exit 0 and no message on a broken
 /// pipe. The outputs here are larger than a pipe buffer (64 KiB), so the write really fails.
 #[test]
 fn broken_pipe_is_not_an_error() {

@@ -9,10 +9,10 @@ use crate::rootfs::Tree;
 use crate::util::{fixture, layerlens, output, sha256_hex, temp_dir};
 
 /// A layer entry: (raw path bytes, type flag, link target, contents).
-type Spec<'a> = (&'a [u8], u8, &'a [u8], &'a [u8]);
+pub(crate) type Spec<'a> = (&'a [u8], u8, &'a [u8], &'a [u8]);
 
 /// A layer tar with raw (unchecked) names, so hostile paths can be written.
-fn layer(entries: &[Spec<'_>]) -> Vec<u8> {
+pub(crate) fn layer(entries: &[Spec<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for (path, flag, link, data) in entries {
         let mut h = tar::Header::new_gnu();
@@ -34,7 +34,11 @@ fn layer(entries: &[Spec<'_>]) -> Vec<u8> {
 }
 
 /// A docker-archive holding `layers` (diff_ids computed from `diff_of`, normally the layer).
-fn archive_with(layers: &[Vec<u8>], diff_ids: &[String], extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn archive_with(
+    layers: &[Vec<u8>],
+    diff_ids: &[String],
+    extra: &[(&str, Vec<u8>)],
+) -> Vec<u8> {
     let names: Vec<String> = (0..layers.len())
         .map(|i| format!("l{i}/layer.tar"))
         .collect();
@@ -88,7 +92,7 @@ fn archive(layers: &[Vec<u8>]) -> Vec<u8> {
     archive_with(layers, &ids, &[])
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     p

@@ -1,6 +1,6 @@
 //! The fixture list, as a macro so each module can turn it into one `#[test]` per fixture
 //! (parallel, and named after the fixture when it fails). `analyze::fixture_list_is_complete`
-//! checks that this list names every archive under `../shared/fixtures`, so a new fixture
+//! checks that this list names every archive under `tests/fixtures`, so a new fixture
 //! cannot be skipped by accident.
 
 /// Calls `$callback! { name => "path below the fixtures dir", … }` with every archive that a

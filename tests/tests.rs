@@ -7,6 +7,11 @@
 //! - `buildah`: images built here with buildah for the edge cases, analyzed, exported and
 //!   squashed.
 //! - `cli`: process-level behaviour: exit codes, messages, pipes, argument validation.
+//! - `names`: names with bidirectional overrides and zero-width characters reach no terminal
+//!   raw.
+//! - `unsafe_code`: every crate root forbids unsafe code but crates/memcmp.
+//! - `output`: outputs appear whole or not at all and never over the input (signals, a full
+//!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
 //!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
@@ -16,6 +21,7 @@
 //!
 //! Peer tools are required: a missing one fails the test with an install hint
 //! (`scripts/setup test`).
+#![forbid(unsafe_code)]
 
 #[macro_use]
 mod macros;
@@ -26,9 +32,12 @@ mod cli;
 mod dirs;
 mod export;
 mod hostile;
+mod names;
+mod output;
 mod peers;
 mod reference;
 mod rootfs;
 mod squash;
+mod unsafe_code;
 mod util;
 mod waste;

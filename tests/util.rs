@@ -1,4 +1,4 @@
-//! Where things are and how to run them: the repository root, the shared fixtures, the
+//! Where things are and how to run them: the repository root, the fixtures, the
 //! `layerlens` binary (built once per test run), a private temp dir per test and the peer tools.
 //!
 //! A missing peer tool is a test failure with an install hint, never a silent skip: a suite
@@ -17,15 +17,15 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The shared fixtures (`../shared/fixtures` from the root; `LAYERLENS_FIXTURES` overrides).
+/// The image fixtures (`tests/fixtures`; `LAYERLENS_FIXTURES` overrides).
 pub fn fixtures_dir() -> PathBuf {
     let dir = match std::env::var_os("LAYERLENS_FIXTURES") {
         Some(d) => PathBuf::from(d),
-        None => repo_root().join("../shared/fixtures"),
+        None => repo_root().join("tests/fixtures"),
     };
     assert!(
         dir.join("real").is_dir() && dir.join("built").is_dir(),
-        "the shared fixtures are not at {} (expected real/ and built/ there; set LAYERLENS_FIXTURES)",
+        "the fixtures are not at {} (expected real/ and built/ there; set LAYERLENS_FIXTURES)",
         dir.display()
     );
     dir

@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../../e2e/lib.mjs";
 
-const image = resolve(process.argv[2] ?? "/work/fixtures/out/large.docker.tar");
+const image = resolve(process.argv[2] ?? join(root, "target", "bench-images", "out", "large.docker.tar"));
 const outPath = resolve(process.argv[3] ?? "worker.cpuprofile");
 
 // DIST: another build of the app (e.g. one whose wasm keeps its function names).

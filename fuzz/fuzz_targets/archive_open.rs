@@ -1,4 +1,5 @@
 //! Any bytes as an image archive: open, pick, load, union. Must never panic or hang.
+#![forbid(unsafe_code)]
 #![no_main]
 
 use layerlens_core::archive::{Archive, Selector};

@@ -1,4 +1,5 @@
 //! Any bytes as one layer (plain, gzip or zstd): index it. Must never panic or hang.
+#![forbid(unsafe_code)]
 #![no_main]
 
 use layerlens_core::layer::{index_layer, IndexOptions};

@@ -1,5 +1,6 @@
 //! Any bytes as an image archive, squashed from every layer: planning must not panic, and
 //! whatever is written must be exactly the planned size.
+#![forbid(unsafe_code)]
 #![no_main]
 
 use layerlens_core::archive::{Archive, Selector};

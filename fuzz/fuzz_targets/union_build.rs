@@ -1,5 +1,6 @@
 //! Several layers cut from the input (split at 0xFF 0xFF markers), each indexed, then stacked
 //! into the union filesystem with change sets and the per-layer views. Must never panic.
+#![forbid(unsafe_code)]
 #![no_main]
 
 use layerlens_core::fs::UnionFs;

@@ -107,6 +107,10 @@ pub fn App() -> Html {
         let (worker, from) = (worker.clone(), state.from);
         Callback::from(move |tags: Vec<String>| worker.build(from, tags))
     };
+    let onsave = {
+        let worker = worker.clone();
+        Callback::from(move |()| worker.save_again())
+    };
     let onfocus = {
         let (worker, d) = (worker.clone(), d.clone());
         Callback::from(move |(layer, path): (usize, String)| {
@@ -149,7 +153,7 @@ pub fn App() -> Html {
                     if let Some(waste) = state.waste.clone() {
                         <Findings {waste} onfocus={onfocus} onselect={onselect.clone()} {ondeep} busy={state.busy.is_some()} />
                     }
-                    <SquashPanel summary={summary.clone()} from={state.from} {figures} onfrom={onfrom} {onbuild} busy={state.busy.is_some()} built={state.built.clone()} />
+                    <SquashPanel summary={summary.clone()} from={state.from} {figures} onfrom={onfrom} {onbuild} {onsave} busy={state.busy.is_some()} built={state.built.clone()} />
                     if let Some((path, timeline)) = state.why.clone() {
                         <TimelineView path={path.clone()} loaded={timeline.is_some() || state.why_done} {timeline} onclose={close_why} onselect={onselect.clone()} />
                     }

@@ -14,14 +14,18 @@
 //!
 //! Messages are JSON text plus one carried JS object (see [`protocol`]). The page never reads
 //! the file; a crash in the worker restarts it and the next file works.
+#![forbid(unsafe_code)]
 
 mod app;
 pub mod components;
 pub mod folder;
+pub mod hash_keys;
 pub mod hooks;
-mod memcmp;
+mod input_check;
 pub mod protocol;
 pub mod state;
 pub mod worker;
 
 pub use app::App;
+// Linked for its `memcmp` and `bcmp` symbols, which replace compiler-builtins' in the wasm.
+use layerlens_memcmp as _;

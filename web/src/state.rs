@@ -131,6 +131,9 @@ pub enum Action {
     Built(Built),
     /// Work failed.
     Failed(String),
+    /// The built image cannot be saved (the input file changed or vanished): it is no longer
+    /// offered.
+    DownloadFailed(String),
     /// The person cancelled long work; an analysis in progress takes its file with it.
     Cancelled {
         /// The image was already shown (a build or deep scan was cancelled).
@@ -246,6 +249,11 @@ impl Reducible for AppState {
             }
             Action::Failed(message) => {
                 s.busy = None;
+                s.error = Some(message);
+            }
+            Action::DownloadFailed(message) => {
+                s.busy = None;
+                s.built = None;
                 s.error = Some(message);
             }
             Action::Cancelled { keep_image } => {
@@ -522,5 +530,26 @@ mod tests {
         s = apply(s, Action::SetFrom(2));
         assert!(s.plan.is_none());
         assert_eq!(s.from, 2);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_download_that_cannot_complete_is_withdrawn_and_explained() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(
+            s,
+            Action::Built(Built {
+                url: "blob:x".into(),
+                name: "a-squashed.tar".into(),
+                size: 10.0,
+                image_id: "sha256:1".into(),
+                diff_id: "sha256:2".into(),
+                millis: 1.0,
+            }),
+        );
+        assert!(s.built.is_some());
+        s = apply(s, Action::DownloadFailed("a.tar changed".into()));
+        assert!(s.built.is_none(), "the download is no longer offered");
+        assert_eq!(s.error.as_deref(), Some("a.tar changed"));
+        assert!(s.busy.is_none());
     }
 }

@@ -6,6 +6,13 @@ use clap::{Args, Parser, Subcommand};
 
 /// Analyze, export and squash container image archives (`docker save`, `podman save`,
 /// oci-archive) and image directories (OCI layouts, `dir:` folders). Everything runs locally.
+///
+/// Files written (squash, export, ci --junit) appear whole or not at all: each is written
+/// beside its destination, synced, checked against its planned size and renamed over it; on an
+/// error, a panic, SIGINT, SIGTERM or SIGHUP the partial file is removed and an existing
+/// destination is left as it was. An output that is the input (the same path, or the same
+/// file through a symlink, a hardlink or standard output) is refused before anything is
+/// written: write elsewhere, then rename. `-o -` writes to standard output (not a terminal).
 #[derive(Debug, Parser)]
 #[command(name = "layerlens", version, about)]
 pub struct Cli {
@@ -124,7 +131,7 @@ pub struct CiArgs {
     /// Print the verdict as JSON (schema `layerlens.ci/v1`).
     #[arg(long)]
     pub json: bool,
-    /// Also write a JUnit XML report (one test case per rule) to FILE.
+    /// Also write a JUnit XML report (one test case per rule) to FILE (whole or not at all).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Deep scan (see `analyze --deep`): unchanged rewrites count as identical content.
@@ -174,16 +181,32 @@ pub struct WhyArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Where to write the tar (`-` for standard output).
+    /// Where to write the tar (`-` for standard output). A file appears only when complete
+    /// (written beside it, then renamed); it may not be the input, not even through a link
+    /// (write elsewhere, then rename).
     #[arg(short, long, value_name = "ROOTFS.tar")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// How outputs are written.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct WriteArgs {
+    /// Do not check free space before writing (for filesystems that compress or report
+    /// free space wrongly); a full disk then fails the write, and nothing is left behind.
+    #[arg(long)]
+    pub no_space_check: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SquashArgs {
     #[command(flatten)]
     pub image: ImageArgs,
-    /// Where to write the squashed image (a docker-archive tar).
+    /// Where to write the squashed image (a docker-archive tar; `-` for standard output,
+    /// to pipe into `podman load`). A file appears only when complete (written beside it,
+    /// then renamed); it may not be the input, not even through a link (write elsewhere,
+    /// then rename).
     #[arg(
         short,
         long,
@@ -208,4 +231,6 @@ pub struct SquashArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }

@@ -3,6 +3,7 @@
 
 use std::fs::{self, File};
 use std::io;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -44,6 +45,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Input> {
     let meta = fs::metadata(path).with_context(|| format!("cannot open {}", what()))?;
     if !meta.is_dir() {
         let file = File::open(path).with_context(|| format!("cannot open {}", what()))?;
+        require_seekable(&file, path)?;
         return Ok(Input::File(SeekSource::new(file)));
     }
     let (items, paths) = list(path, limits).with_context(what)?;
@@ -161,4 +163,21 @@ impl FolderFiles for DiskFiles {
             None => Ok(0),
         }
     }
+}
+
+/// Archives are read by seeking (the index skips file contents), so a pipe cannot be read:
+/// say so instead of failing with "Illegal seek" on the first skip.
+pub fn require_seekable(file: &File, path: &Path) -> Result<()> {
+    let Ok(m) = file.metadata() else {
+        return Ok(());
+    };
+    let t = m.file_type();
+    if t.is_fifo() || t.is_socket() || t.is_char_device() {
+        bail!(
+            "{} is a pipe or a device: layerlens reads an archive by seeking in it; save it to a \
+             file first (`… > image.tar`)",
+            path.display()
+        );
+    }
+    Ok(())
 }

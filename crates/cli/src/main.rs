@@ -1,10 +1,13 @@
 //! `layerlens`: analyze, export and squash container image archives from the command line.
 //! Glue only: parse arguments, open the file, call the core, render the result.
+#![forbid(unsafe_code)]
 
 mod args;
 mod cmd;
 mod input;
+mod message;
 mod open;
+mod output;
 mod progress;
 mod render;
 
@@ -37,7 +40,8 @@ fn main() -> ExitCode {
             }
             // Messages quote names from the archive (through the tar crate too): escape control
             // characters so a hostile name cannot drive the terminal.
-            let message = layerlens_core::sanitize::display_bytes(format!("{err:#}").as_bytes());
+            let message =
+                layerlens_core::sanitize::display_bytes(message::message(&err).as_bytes());
             eprintln!("layerlens: error: {message}");
             ExitCode::from(2)
         }

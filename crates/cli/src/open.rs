@@ -98,7 +98,7 @@ pub fn load_with<T: Send>(
 /// Opens the archive, selects the image and indexes its layers.
 fn open_image(args: &ImageArgs, bar: &mut Bar) -> Result<(FileArchive, usize, Image)> {
     let path = &args.image;
-    let what = || format!("{}", path.display());
+    let what = || display(path);
     let limits = args.limits.to_limits();
     let source = input::open(path, &limits)?;
     let mut archive = Archive::open(source, limits, bar).with_context(what)?;
@@ -115,6 +115,7 @@ fn open_image(args: &ImageArgs, bar: &mut Bar) -> Result<(FileArchive, usize, Im
     Ok((archive, which, image))
 }
 
+/// A file name as messages show it (escaped like names from archives).
 pub fn display(path: &Path) -> String {
-    path.display().to_string()
+    layerlens_core::sanitize::display_text(&path.display().to_string())
 }

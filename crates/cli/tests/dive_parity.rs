@@ -1,10 +1,11 @@
 //! dive parity: layerlens' dive-compatible figures against dive 0.13.1's own output on every
-//! shared fixture dive reads (`../shared/fixtures/expected/dive/`), and against dive itself
+//! fixture dive reads (`tests/fixtures/expected/dive/`), and against dive itself
 //! when it is installed (it must be: a missing dive fails with the install hint).
 //!
 //! dive reads an oci-archive (no `manifest.json`) with its layers in Go map order, which
 //! changes from run to run; for those the order of the recorded run is recovered from its
 //! JSON (each layer's file list) and the figures are compared for that order.
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use serde_json::Value;
 fn fixtures() -> PathBuf {
     match std::env::var_os("LAYERLENS_FIXTURES") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures"),
     }
 }
 

@@ -50,7 +50,7 @@ impl fmt::Display for Location {
 pub enum ErrorKind {
     /// Reading the input failed (including truncation: an unexpected end of file).
     #[error("read failed: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// The file is not an image archive we know, or is missing a required part.
     #[error("{0}")]
     Archive(String),
@@ -158,10 +158,12 @@ impl fmt::Display for Error {
     }
 }
 
+// The messages above already include the I/O error's: the source chain goes on from *its*
+// source, or a report that prints the chain (anyhow's `{:#}`) would say the cause twice.
 impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match &self.kind {
-            ErrorKind::Io(e) | ErrorKind::Write(e) => Some(e),
+            ErrorKind::Io(e) | ErrorKind::Write(e) => e.source(),
             _ => None,
         }
     }

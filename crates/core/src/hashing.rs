@@ -7,8 +7,11 @@
 //! has no OS randomness (std's keys are predictable there), so the browser worker calls
 //! [`set_keys`] with `crypto.getRandomValues` before it reads anything. The keys change no
 //! result, only the layout of hash tables, which is why they may be process-wide.
+//!
+//! This module is the only place that names std's `HashMap`, `HashSet` or `RandomState` in the
+//! core and the web app; a test reads their sources to keep it so.
 
-use core::hash::BuildHasher;
+use core::hash::{BuildHasher, Hasher};
 use std::collections::{HashMap, HashSet};
 use std::hash::RandomState;
 use std::sync::OnceLock;
@@ -65,12 +68,46 @@ pub fn path_map<K, V>(n: usize) -> PathMap<K, V> {
     HashMap::with_capacity_and_hasher(n, PathHashing::default())
 }
 
+/// A map keyed by hashes [`PathHashing`] already computed (keyed, so as unpredictable as a
+/// [`PathMap`]'s): they index the table as they are instead of being hashed again.
+pub type HashKeyedMap<V> = HashMap<u64, V, PreHashed>;
+
+/// Hashers that pass a `u64` key through unchanged (for [`HashKeyedMap`]).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PreHashed;
+
+impl BuildHasher for PreHashed {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+/// The hasher of [`PreHashed`].
+#[derive(Debug, Default)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_set_once_and_used_by_every_map() {
+    fn keys_are_set_once_and_not_zero() {
         let first = keys();
         assert!(!set_keys(first.0 ^ 1, first.1), "the keys in use stay");
         assert!(set_keys(first.0, first.1));
@@ -82,5 +119,82 @@ mod tests {
         let mut m: PathMap<&[u8], u32> = path_map(2);
         m.insert(b"a", 1);
         assert_eq!(m.get(b"a".as_slice()), Some(&1));
+    }
+
+    /// Names that build a hash table or hasher without the secret keys: std's maps and sets
+    /// (their default `RandomState` is predictable on wasm32), and unkeyed hashers.
+    const UNKEYED: [&str; 5] = [
+        "HashMap",
+        "HashSet",
+        "RandomState",
+        "DefaultHasher",
+        "BuildHasherDefault",
+    ];
+
+    /// `file:line: text` for each use of an [`UNKEYED`] name in `source` outside comments.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn unkeyed_uses(file: &str, source: &str) -> alloc::vec::Vec<alloc::string::String> {
+        let mut found = alloc::vec::Vec::new();
+        for (i, line) in source.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let words = code.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+            if words.into_iter().any(|w| UNKEYED.contains(&w)) {
+                found.push(alloc::format!("{file}:{}: {}", i + 1, line.trim()));
+            }
+        }
+        found
+    }
+
+    /// Every Rust source under `dir`, recursively, as (path, text).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn sources(
+        dir: &std::path::Path,
+        out: &mut alloc::vec::Vec<(std::path::PathBuf, alloc::string::String)>,
+    ) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir:?}: {e}"));
+        for e in entries {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+
+    /// Maps keyed by names from the archive live in the core (the union, the indexes, the
+    /// analyses) and in the web app (which runs the core on wasm32): their sources name no
+    /// hash table but through [`PathMap`], [`PathSet`] and [`HashKeyedMap`], all keyed.
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn every_map_in_the_core_and_the_web_app_is_keyed() {
+        let core = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = alloc::vec::Vec::new();
+        for dir in [core.join("src"), core.join("../../web/src")] {
+            sources(&dir, &mut files);
+        }
+        let this = core.join("src/hashing.rs");
+        assert!(files.iter().any(|(p, _)| *p == this));
+        assert!(
+            files.iter().any(|(p, _)| p.ends_with("view/tree.rs"))
+                && files.iter().any(|(p, _)| p.ends_with("worker/mod.rs")),
+            "the scan must reach the core's and the web app's sources"
+        );
+        let found: alloc::vec::Vec<_> = files
+            .iter()
+            .filter(|(p, _)| *p != this)
+            .flat_map(|(p, text)| unkeyed_uses(&alloc::format!("{}", p.display()), text))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "use hashing::PathMap / PathSet / HashKeyedMap instead:\n{}",
+            found.join("\n")
+        );
+        // The scan sees what it must, and not comments.
+        let planted = "let m: std::collections::HashMap<String, u32> = HashMap::new(); // x\n\
+                       // a HashSet in a comment\n\
+                       let s = RandomState::new();";
+        assert_eq!(unkeyed_uses("x.rs", planted).len(), 2);
     }
 }

@@ -108,7 +108,7 @@ impl<T: Read + Seek> Source for SeekSource<T> {
 }
 
 /// Read-ahead window size. Each browser read costs ~0.7 ms whatever its size, so small
-/// header reads must be served from a large window (see BROWSER_IO.md: 1 MiB ≈ 160× fewer
+/// header reads must be served from a large window (see docs/browser-io.md: 1 MiB ≈ 160× fewer
 /// calls than 512-byte reads).
 pub const READ_AHEAD: usize = 1 << 20;
 

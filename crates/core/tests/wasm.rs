@@ -1,5 +1,6 @@
 //! The core on wasm32 (run with wasm-bindgen-test-runner): real fixtures, embedded at compile
 //! time, read through a short-read source, analysed and squashed entirely in memory.
+#![forbid(unsafe_code)]
 #![cfg(target_arch = "wasm32")]
 
 use std::io;
@@ -24,11 +25,10 @@ impl Source for Stingy {
     }
 }
 
-const DOCKER: &[u8] = include_bytes!("../../../../shared/fixtures/built/whiteouts.docker.tar");
-const OCI_GZIP: &[u8] = include_bytes!("../../../../shared/fixtures/built/whiteouts.oci.tar");
-const OCI_ZSTD: &[u8] =
-    include_bytes!("../../../../shared/fixtures/real/dive/test-oci-zstd-image.tar");
-const LEGACY: &[u8] = include_bytes!("../../../../shared/fixtures/real/dive/test-docker-image.tar");
+const DOCKER: &[u8] = include_bytes!("../../../tests/fixtures/built/whiteouts.docker.tar");
+const OCI_GZIP: &[u8] = include_bytes!("../../../tests/fixtures/built/whiteouts.oci.tar");
+const OCI_ZSTD: &[u8] = include_bytes!("../../../tests/fixtures/real/dive/test-oci-zstd-image.tar");
+const LEGACY: &[u8] = include_bytes!("../../../tests/fixtures/real/dive/test-docker-image.tar");
 
 fn load(bytes: &'static [u8]) -> (Archive<Stingy>, Image) {
     let mut a = Archive::open(Stingy(bytes), Limits::default(), &mut NoProgress).unwrap();

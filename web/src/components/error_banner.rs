@@ -1,5 +1,7 @@
-//! A failure in plain words, dismissable; the app keeps working.
+//! A failure in plain words, dismissable; the app keeps working. Names in the message are
+//! escaped like everywhere else (the worker's text may quote an archive member or entry).
 
+use layerlens_core::sanitize::display_text;
 use yew::prelude::*;
 
 /// Props of [`ErrorBanner`].
@@ -18,7 +20,7 @@ pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
     html! {
         <div class="error-banner" role="alert" id="error">
             <strong>{ "⚠ Could not do that: " }</strong>
-            <span class="error-text">{ props.message.clone() }</span>
+            <span class="error-text">{ display_text(&props.message) }</span>
             <button class="link" onclick={dismiss} aria-label="Dismiss the error">{ "Dismiss" }</button>
         </div>
     }

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::{human_size, FileTree, Mark, SortBy, TreeFilter};
 use yew::prelude::*;
 
@@ -218,9 +219,9 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
                         <span class="toggle-space"></span>
                     }
                     <button class="link plain" onclick={props.onpath.reform({ let p = node.path.clone(); move |_: MouseEvent| p.clone() })} title="Show this path's history">
-                        { &node.name }{ if is_dir { "/" } else { "" } }
+                        { display_text(&node.name) }{ if is_dir { "/" } else { "" } }
                     </button>
-                    { row.and_then(|r| r.link.as_ref()).map(|l| html! { <span class="muted">{ format!(" → {l}") }</span> }) }
+                    { row.and_then(|r| r.link.as_ref()).map(|l| html! { <span class="muted">{ format!(" → {}", display_text(l)) }</span> }) }
                 </span>
                 <span class="size num">{ if size > 0 || !is_dir { human_size(size) } else { String::new() } }</span>
                 <span class="perm mono">{ row.map(|r| mode_string(r.kind, r.mode)).unwrap_or_default() }</span>

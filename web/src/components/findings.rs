@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use layerlens_core::analysis::findings::Severity;
 use layerlens_core::analysis::WasteReport;
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::{human_size, step};
 use yew::prelude::*;
 
@@ -57,22 +58,22 @@ pub fn Findings(props: &FindingsProps) -> Html {
         let evidence = x.evidence.iter().map(|e| {
             let (layer, path) = (e.layer, e.path.clone());
             let onclick = props.onfocus.reform(move |_: MouseEvent| (layer, path.clone()));
-            html! { <li><button class="link mono" {onclick}>{ &e.path }</button>{ format!(" — {} in layer {}", human_size(e.size), e.layer) }</li> }
+            html! { <li><button class="link mono" {onclick}>{ display_text(&e.path) }</button>{ format!(" — {} in layer {}", human_size(e.size), e.layer) }</li> }
         });
         let more = x.evidence_count.saturating_sub(x.evidence.len());
         html! {
             <li class={classes!("finding", class)} id={format!("finding-{i}")}>
                 <div class="finding-head">
                     <span class={classes!("badge", class)}>{ label }</span>
-                    <strong>{ &x.title }</strong>
+                    <strong>{ display_text(&x.title) }</strong>
                     <span class="num">{ human_size(x.bytes) }</span>
                 </div>
                 <div class="muted">
                     <button class="link" onclick={goto}>{ format!("layer {}", x.layer) }</button>
                     { x.related_layer.map(|l| format!(" (with layer {l})")).unwrap_or_default() }
-                    { " · " }<span class="mono">{ step(&x.step).chars().take(120).collect::<String>() }</span>
+                    { " · " }<span class="mono">{ display_text(&step(&x.step)).chars().take(120).collect::<String>() }</span>
                 </div>
-                <p class="fix"><strong>{ "Fix: " }</strong>{ &x.fix }</p>
+                <p class="fix"><strong>{ "Fix: " }</strong>{ display_text(&x.fix) }</p>
                 <details>
                     <summary>{ format!("{} path{}", x.evidence_count, if x.evidence_count == 1 { "" } else { "s" }) }</summary>
                     <ul class="evidence">{ for evidence }</ul>

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::{human_size, step, ImageSummary};
 use yew::prelude::*;
 
@@ -63,7 +64,7 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
                 cb.emit(i)
             })
         };
-        let step_text = step(&l.created_by);
+        let step_text = display_text(&step(&l.created_by));
         let shown = if full || step_text.chars().count() <= 90 { step_text.clone() } else { format!("{}…", step_text.chars().take(89).collect::<String>()) };
         html! {
             <tr class={classes!("layer-row", sel.then_some("selected"))} tabindex="0" aria-selected={sel.to_string()} {onclick} {onkeydown} data-layer={i.to_string()}>

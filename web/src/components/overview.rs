@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::{human_size, ImageSummary, SquashFigures};
 use yew::prelude::*;
 
@@ -27,7 +28,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
     let tags = if s.tags.is_empty() {
         "<none>".to_string()
     } else {
-        s.tags.join(", ")
+        display_text(&s.tags.join(", "))
     };
     let headline = props.squash_all.map(|f| {
         let pct = if f.input_layers_size > 0 { f.total as f64 * 100.0 / f.input_layers_size as f64 } else { 0.0 };
@@ -53,7 +54,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
                 <select id="image-picker" {onchange}>
                     { for s.images.iter().map(|c| html! {
                         <option value={c.index.to_string()} selected={c.index == s.index}>
-                            { format!("{} — {}{} layers", c.label, c.platform.as_ref().map(|p| format!("{p}, ")).unwrap_or_default(), c.layers) }
+                            { display_text(&format!("{} — {}{} layers", c.label, c.platform.as_ref().map(|p| format!("{p}, ")).unwrap_or_default(), c.layers)) }
                         </option>
                     }) }
                 </select>
@@ -65,9 +66,9 @@ pub fn Overview(props: &OverviewProps) -> Html {
             <h2>{ &tags }</h2>
             { picker }
             <dl class="facts">
-                <dt>{ "File" }</dt><dd>{ props.file_name.clone() }</dd>
+                <dt>{ "File" }</dt><dd>{ display_text(&props.file_name) }</dd>
                 <dt>{ "Format" }</dt><dd>{ &s.format }</dd>
-                <dt>{ "Platform" }</dt><dd>{ &s.platform }</dd>
+                <dt>{ "Platform" }</dt><dd>{ display_text(&s.platform) }</dd>
                 <dt>{ "Image ID" }</dt><dd class="mono" title={s.id.clone()}>{ short(&s.id) }</dd>
                 <dt>{ "Size" }</dt><dd id="total-size" data-bytes={s.size.to_string()}>{ format!("{} stored, {} uncompressed", human_size(s.size), human_size(s.tar_size)) }</dd>
                 <dt>{ "Layers" }</dt><dd id="layer-count">{ s.layers.len() }</dd>

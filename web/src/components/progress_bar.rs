@@ -1,5 +1,6 @@
 //! Progress of long work: stage, bytes, rate, time left, and a cancel button.
 
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::human_size;
 use yew::prelude::*;
 
@@ -45,7 +46,7 @@ pub fn ProgressBar(props: &ProgressBarProps) -> Html {
     html! {
         <div class="progress" role="status" aria-live="polite" id="progress">
             <div class="progress-head">
-                <span><strong>{ &b.what }</strong>{ " — " }{ &b.stage }</span>
+                <span><strong>{ display_text(&b.what) }</strong>{ " — " }{ &b.stage }</span>
                 <button onclick={cancel}>{ "Cancel" }</button>
             </div>
             <progress max="100" value={format!("{pct:.1}")} aria-label="progress"></progress>

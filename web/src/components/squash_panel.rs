@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::{human_size, ImageSummary, SquashFigures};
 use yew::prelude::*;
 
@@ -25,6 +26,8 @@ pub struct SquashPanelProps {
     pub busy: bool,
     /// The last build.
     pub built: Option<Built>,
+    /// Save the last build again (checked first: the input file may have changed).
+    pub onsave: Callback<()>,
 }
 
 fn signed(v: i64) -> String {
@@ -83,10 +86,17 @@ pub fn SquashPanel(props: &SquashPanelProps) -> Html {
         },
         None => html! { <p class="muted">{ "Planning…" }</p> },
     };
+    let on_save = {
+        let cb = props.onsave.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            cb.emit(())
+        })
+    };
     let built = props.built.as_ref().map(|b| {
         html! {
             <p class="built" id="built">
-                { "Built " }<a href={b.url.clone()} download={b.name.clone()} id="download-link">{ &b.name }</a>
+                { "Built " }<a href={b.url.clone()} download={b.name.clone()} id="download-link" onclick={on_save.clone()}>{ display_text(&b.name) }</a>
                 { format!(" ({}, {:.1} s): image {}", human_size(b.size as u64), b.millis / 1000.0, b.image_id) }
                 <br /><span class="muted">{ format!("new layer {}", b.diff_id) }</span>
             </p>

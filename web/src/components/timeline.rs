@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use layerlens_core::analysis::timeline::{EventKind, Timeline};
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::human_size;
 use yew::prelude::*;
 
@@ -42,10 +43,10 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
                 html! {
                     <li class={classes!(e.current.then_some("current"))}>
                         <button class="link" {onclick}>{ format!("layer {}", e.layer) }</button>
-                        { format!(": {what}") }
+                        { format!(": {}", display_text(&what)) }
                         { if e.size > 0 { format!(" — {}", human_size(e.size)) } else { String::new() } }
                         { e.same_content.map(|same| if same { " (same bytes)" } else { " (new bytes)" }).unwrap_or("") }
-                        <span class="muted mono">{ format!("  {}", e.step) }</span>
+                        <span class="muted mono">{ format!("  {}", display_text(&e.step)) }</span>
                     </li>
                 }
             });
@@ -63,7 +64,7 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
     html! {
         <section class="timeline-panel" aria-label="Path history" id="timeline">
             <div class="progress-head">
-                <h3>{ "History of " }<span class="mono">{ props.path.clone() }</span></h3>
+                <h3>{ "History of " }<span class="mono">{ display_text(&props.path) }</span></h3>
                 <button onclick={close}>{ "Close" }</button>
             </div>
             { body }

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
+use crate::input_check;
 use crate::protocol::{decode, encode, Event, Request, WORKER_URL};
 use crate::state::{js_now, Action, AppState, Built};
 
@@ -27,6 +28,8 @@ struct Bridge {
     image: Option<usize>,
     dispatch: UseReducerDispatcher<AppState>,
     built_url: Option<String>,
+    /// The download name of `built_url`.
+    built_name: String,
     /// The current file's analysis arrived (so a fresh worker must re-open it after a cancel).
     analyzed: bool,
     /// Long work (an analysis, a build, a deep scan) is outstanding.
@@ -127,6 +130,11 @@ impl ImageWorker {
             .dispatch
             .dispatch(Action::Start("Building the squashed image".into()));
         self.send(&Request::Build { from, tags }, None);
+    }
+
+    /// Saves the last build again (the download link), if the input can still be read.
+    pub fn save_again(&self) {
+        save_checked(&self.0, None);
     }
 
     /// Makes the worker crash (the crash-recovery test hook).
@@ -273,24 +281,62 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                         .dispatch(Action::Failed(format!("cannot offer the download: {e:?}")))
                 }
             };
-            if let Some(old) = bridge.borrow_mut().built_url.replace(url.clone()) {
+            let mut b = bridge.borrow_mut();
+            if let Some(old) = b.built_url.replace(url.clone()) {
                 let _ = Url::revoke_object_url(&old);
             }
-            download(&url, &name);
-            dispatch.dispatch(Action::Built(Built {
+            b.built_name = name.clone();
+            drop(b);
+            let built = Built {
                 url,
                 name,
                 size,
                 image_id,
                 diff_id,
                 millis,
-            }));
+            };
+            save_checked(bridge, Some(built));
         }
         Event::Failed { message } => {
             bridge.borrow_mut().busy = false;
             dispatch.dispatch(Action::Failed(message))
         }
     }
+}
+
+/// Saves the built image once the input file is known to be still readable (the download
+/// reads it again); otherwise reports the failure and withdraws the download. `fresh` is a
+/// build that just arrived (shown once the check passes); `None` saves the last one again.
+fn save_checked(bridge: &Rc<RefCell<Bridge>>, fresh: Option<Built>) {
+    let bridge = bridge.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let (file, dispatch, url) = {
+            let b = bridge.borrow();
+            (b.file.clone(), b.dispatch.clone(), b.built_url.clone())
+        };
+        let check = match &file {
+            Some(f) => input_check::still_readable(f).await,
+            None => Ok(()),
+        };
+        if let Err(reason) = check {
+            if let Some(old) = bridge.borrow_mut().built_url.take() {
+                let _ = Url::revoke_object_url(&old);
+            }
+            let name = file.map(|f| f.name()).unwrap_or_default();
+            return dispatch.dispatch(Action::DownloadFailed(input_check::failure(&name, &reason)));
+        }
+        let Some(url) = url else { return };
+        match fresh {
+            Some(built) => {
+                download(&url, &built.name);
+                dispatch.dispatch(Action::Built(built));
+            }
+            None => {
+                let name = bridge.borrow().built_name.clone();
+                download(&url, &name);
+            }
+        }
+    });
 }
 
 /// Starts a download of `url` as `name`.
@@ -319,6 +365,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             image: None,
             dispatch,
             built_url: None,
+            built_name: String::new(),
             analyzed: false,
             busy: false,
             _onmessage: None,

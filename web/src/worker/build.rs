@@ -5,7 +5,7 @@
 //! archive), from the assembled layer `Blob` with several asynchronous reads in flight, so the
 //! browser reads while this thread hashes; otherwise (compressed layers' contents, a gzipped
 //! archive) through the core's decoders in 4 MiB reads, collected into the Blob, yielding to
-//! the event loop every 64 MiB so the browser can collect the read buffers (see BROWSER_IO.md).
+//! the event loop every 64 MiB so the browser can collect the read buffers (see docs/browser-io.md).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -66,7 +66,21 @@ impl Gather {
     }
 }
 
+/// Builds and posts the squashed image. A build that fails because the input file changed or
+/// vanished on disk says so, whatever read noticed it first.
 pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(), String> {
+    let file: Blob = s.file.clone().into();
+    let name = s.file.name();
+    let result = assemble(s, from, tags).await;
+    if result.is_err() {
+        if let Err(reason) = crate::input_check::still_readable(&file).await {
+            return Err(crate::input_check::failure(&name, &reason));
+        }
+    }
+    result
+}
+
+async fn assemble(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(), String> {
     let started = js_sys::Date::now();
     let plan = plan(s, from, tags)?;
     // File slices are only possible when archive offsets are file offsets.
@@ -189,6 +203,9 @@ pub(crate) async fn build(s: &mut Session, from: usize, tags: Vec<String>) -> Re
             plan.archive_size, size
         ));
     }
+    // The download reads the input file again: refuse to offer one that cannot complete
+    // (`build` turns this into the message).
+    crate::input_check::still_readable(&file).await?;
     progress.send("Hashing the new layer", total, total, true);
     let base = s.file.name();
     let stem = base.strip_suffix(".tar").unwrap_or(&base);

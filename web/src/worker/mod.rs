@@ -94,24 +94,9 @@ impl Progress for PostProgress {
     }
 }
 
-/// Seeds the core's path hashing from `crypto.getRandomValues`: wasm has no OS randomness, and
-/// predictable keys would let a crafted archive put every path in one hash bucket.
+/// Seeds the core's path hashing from `crypto.getRandomValues` (see [`crate::hash_keys`]).
 fn seed_hashing() {
-    let mut seed = [0u8; 16];
-    let seeded = scope()
-        .crypto()
-        .and_then(|c| c.get_random_values_with_u8_array(&mut seed).map(|_| ()));
-    match seeded {
-        Ok(()) => {
-            let (k0, k1) = seed.split_at(8);
-            let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
-            layerlens_core::hashing::set_keys(word(k0), word(k1));
-        }
-        Err(err) => web_sys::console::warn_2(
-            &"layerlens worker: no crypto.getRandomValues; hash keys are predictable".into(),
-            &err,
-        ),
-    }
+    crate::hash_keys::seed(scope().crypto(), "worker");
 }
 
 /// Seeds the path hashing, installs the message handler, then tells the page it is ready.

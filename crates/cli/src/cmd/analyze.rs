@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use layerlens_core::analysis::dive::DiveTally;
 use layerlens_core::image::verify;
-use layerlens_core::sanitize::display_bytes;
+use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::AnalyzeArgs;
 use crate::open::{display, load_with};
@@ -66,7 +66,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         display_bytes(img.display_tags().as_bytes())
     )?;
     writeln!(out, "ID        {}", img.id)?;
-    writeln!(out, "Platform  {}", img.config.platform())?;
+    writeln!(out, "Platform  {}", display_text(&img.config.platform()))?;
     writeln!(
         out,
         "Archive   {}{}",

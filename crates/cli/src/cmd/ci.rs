@@ -12,11 +12,12 @@ use layerlens_core::analysis::ci::{
 };
 use layerlens_core::analysis::dive::DiveTally;
 use layerlens_core::analysis::WasteReport;
-use layerlens_core::sanitize::display_bytes;
+use layerlens_core::sanitize::{display_bytes, display_text};
 use serde::Serialize;
 
 use crate::args::CiArgs;
 use crate::open::{display, load_with};
+use crate::output::{Destination, WriteOptions};
 use crate::progress::Bar;
 use crate::render::{junit, waste};
 
@@ -88,6 +89,10 @@ fn color() -> bool {
 
 pub fn run(args: &CiArgs) -> Result<ExitCode> {
     let (config, config_path) = config(args)?;
+    let junit_dest = match &args.junit {
+        Some(j) => Some(Destination::resolve(j, &args.image.image)?),
+        None => None,
+    };
     let mut bar = Bar::new();
     let (l, tally) = load_with(&args.image, &mut bar, DiveTally::new)?;
     // Freeing every path of a large image takes longer than the process's exit does.
@@ -107,11 +112,14 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
         },
     );
     for note in &config.notes {
-        eprintln!("layerlens: note: {note}");
+        eprintln!("layerlens: note: {}", display_text(note));
     }
-    if let Some(file) = &args.junit {
-        std::fs::write(file, junit::report(&verdict, &display(&args.image.image)))
-            .with_context(|| format!("cannot write {}", display(file)))?;
+    if let Some(dest) = &junit_dest {
+        let xml = junit::report(&verdict, &display(&args.image.image));
+        let mut out = dest.create(xml.len() as u64, WriteOptions { space_check: true })?;
+        out.write_all(xml.as_bytes())
+            .with_context(|| format!("writing {}", dest.display()))?;
+        out.commit()?;
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

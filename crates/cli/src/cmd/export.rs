@@ -1,7 +1,5 @@
 //! `layerlens export`: the final filesystem as one tar, streamed.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -9,9 +7,12 @@ use layerlens_core::squash::{plan_layer, write_parts, LayerOptions};
 
 use crate::args::ExportArgs;
 use crate::open::{display, load};
+use crate::output::{Destination, WriteOptions};
 use crate::progress::Bar;
 
 pub fn run(args: &ExportArgs) -> Result<ExitCode> {
+    // Checked before the input is read: a refusal costs nothing.
+    let dest = Destination::resolve(&args.output, &args.image.image)?;
     let mut bar = Bar::new();
     let mut l = load(&args.image, &mut bar)?;
     let plan = plan_layer(
@@ -22,14 +23,10 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
         LayerOptions { whiteouts: false },
     );
     let total = plan.parts.len();
-    let to_stdout = args.output.as_os_str() == "-";
-    let mut out: Box<dyn Write> = if to_stdout {
-        Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout().lock()))
-    } else {
-        let f = File::create(&args.output)
-            .with_context(|| format!("cannot create {}", display(&args.output)))?;
-        Box::new(BufWriter::with_capacity(1 << 20, f))
+    let write = WriteOptions {
+        space_check: !args.write.no_space_check,
     };
+    let mut out = dest.create(total, write)?;
     write_parts(
         l.archive.source_mut(),
         &l.image,
@@ -40,13 +37,12 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
         (0, total),
     )
     .with_context(|| format!("exporting {}", display(&args.image.image)))?;
-    out.flush()
-        .with_context(|| format!("writing {}", display(&args.output)))?;
+    out.commit()?;
     bar.finish();
-    if !to_stdout {
+    if !dest.is_stdout() {
         eprintln!(
             "wrote {} ({} bytes, {} entries)",
-            display(&args.output),
+            dest.display(),
             total,
             plan.entries
         );

@@ -1,7 +1,6 @@
 //! `layerlens squash`: plan, show the savings, write the docker-archive.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -10,6 +9,7 @@ use layerlens_core::squash::{write_squash, SquashOptions, SquashPlan};
 
 use crate::args::SquashArgs;
 use crate::open::{display, load};
+use crate::output::{Destination, WriteOptions};
 use crate::progress::Bar;
 use crate::render::table::size;
 
@@ -42,6 +42,12 @@ fn resolve_from(image: &Image, from: Option<&str>) -> Result<usize> {
 }
 
 pub fn run(args: &SquashArgs) -> Result<ExitCode> {
+    // Checked before the input is read: a refusal costs nothing.
+    let dest = match (&args.output, args.dry_run) {
+        (Some(o), false) => Some(Destination::resolve(o, &args.image.image)?),
+        (None, false) => bail!("--output is required unless --dry-run"),
+        (_, true) => None,
+    };
     let mut bar = Bar::new();
     let mut l = load(&args.image, &mut bar)?;
     let from = resolve_from(&l.image, args.from.as_deref())?;
@@ -52,27 +58,28 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
     };
     let plan = SquashPlan::new(&l.image, &l.fs, &l.changes, l.archive.len(), &options)
         .with_context(|| display(&args.image.image))?;
-    if args.json {
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer(&mut out, &plan)?;
-        writeln!(out)?;
-    } else {
-        print_plan(&mut std::io::stdout().lock(), &plan)?;
-    }
-    if args.dry_run {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let Some(output) = &args.output else {
-        bail!("--output is required unless --dry-run")
+    // With the archive on standard output, the plan goes to standard error.
+    let mut report: Box<dyn Write> = match &dest {
+        Some(d) if d.is_stdout() => Box::new(std::io::stderr().lock()),
+        _ => Box::new(std::io::stdout().lock()),
     };
-    let file =
-        File::create(output).with_context(|| format!("cannot create {}", display(output)))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
+    if args.json {
+        serde_json::to_writer(&mut report, &plan)?;
+        writeln!(report)?;
+    } else {
+        print_plan(&mut report, &plan)?;
+    }
+    report.flush()?;
+    drop(report);
+    let Some(dest) = dest else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let write = WriteOptions {
+        space_check: !args.write.no_space_check,
+    };
+    let mut out = dest.create(plan.archive_size, write)?;
     let written = write_squash(l.archive.source_mut(), &l.image, &plan, &mut out, &mut bar)
         .with_context(|| format!("squashing {}", display(&args.image.image)))?;
-    out.flush()
-        .with_context(|| format!("writing {}", display(output)))?;
-    bar.finish();
     if written.size != plan.archive_size {
         bail!(
             "internal error: planned {} bytes but wrote {}",
@@ -80,9 +87,11 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
             written.size
         );
     }
+    out.commit()?;
+    bar.finish();
     eprintln!(
         "wrote {} ({} bytes): image {} with new layer {}",
-        display(output),
+        dest.display(),
         written.size,
         written.image_id,
         written.diff_id

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use layerlens_core::analysis::timeline::{EventKind, Timeline};
-use layerlens_core::sanitize::display_bytes;
+use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::WhyArgs;
 use crate::open::{display, load};
@@ -39,7 +39,7 @@ pub fn run(args: &WhyArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(out, "/{}", t.path)?;
-    writeln!(out, "  {}", t.summary())?;
+    writeln!(out, "  {}", display_text(&t.summary()))?;
     writeln!(
         out,
         "  {} in the final image{}; {} shipped in all layers, {} of it dead{}",

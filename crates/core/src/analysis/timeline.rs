@@ -102,8 +102,8 @@ fn step_of(image: &Image, layer: usize) -> String {
 }
 
 impl Timeline {
-    /// The timeline of `path` (`/usr/bin/x`, `usr/bin/x`), or `None` if no layer ever had
-    /// it.
+    /// The timeline of `path` (`/usr/bin/x`, `usr/bin/x`, or a path as shown, with its
+    /// escapes), or `None` if no layer ever had it.
     pub fn new(
         image: &Image,
         top: &UnionFs,
@@ -111,7 +111,7 @@ impl Timeline {
         path: &[u8],
         hashes: Option<&ContentHashes>,
     ) -> Option<Self> {
-        let p = EntryPath::parse(path).ok()?;
+        let p = resolve(changes, EntryPath::parse(path).ok()?);
         if p.is_root() {
             return None;
         }
@@ -284,6 +284,24 @@ fn ellipsize(s: &str, max: usize) -> String {
     out
 }
 
+/// `p` if a layer has it; otherwise the first path a layer has that is shown as `p` (a name
+/// with escaped characters, clicked on the page or copied from the terminal).
+fn resolve(changes: &[ChangeSet], p: EntryPath) -> EntryPath {
+    let has = |cs: &ChangeSet| {
+        cs.changes
+            .binary_search_by(|c| c.path.as_bytes().cmp(p.as_bytes()))
+            .is_ok()
+    };
+    if changes.iter().any(has) {
+        return p;
+    }
+    changes
+        .iter()
+        .flat_map(|cs| &cs.changes)
+        .find(|c| c.path.display().as_bytes() == p.as_bytes())
+        .map_or(p, |c| c.path.clone())
+}
+
 /// The ancestor (or the path itself, then `None`) whose removal in `layer` removed `p`.
 fn removed_via(
     image: &Image,
@@ -346,5 +364,20 @@ mod tests {
         assert!(f.present && f.events[0].current);
         assert_eq!((f.final_bytes, f.dead_bytes), (1, 0));
         assert!(Timeline::new(&img, &fs, &cs, b"nope", None).is_none());
+    }
+
+    #[test]
+    fn a_path_as_shown_finds_the_name_with_invisible_characters() {
+        let raw = "d/evil\u{202e}gnp.exe";
+        let l0 = L::new().dir("d").file(raw, b"x").build();
+        let bytes = docker_archive(&[l0]);
+        let (_, img) = load(&bytes);
+        let (fs, cs) = UnionFs::build(img.indexes());
+        let shown = "/d/evil\\u{202e}gnp.exe";
+        let t = Timeline::new(&img, &fs, &cs, shown.as_bytes(), None).unwrap();
+        assert_eq!(t.path, shown[1..]);
+        assert!(t.present);
+        let direct = Timeline::new(&img, &fs, &cs, raw.as_bytes(), None).unwrap();
+        assert_eq!(direct, t);
     }
 }

@@ -16,7 +16,7 @@ use super::guard::HeaderGuard;
 use super::path::EntryPath;
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, Result};
-use crate::hashing::{PathHashing, PathSet};
+use crate::hashing::{HashKeyedMap, PathHashing, PathSet};
 use crate::limits::Limits;
 use crate::progress::{Progress, Stage};
 use crate::source::{RangeReader, Source, READ_AHEAD};
@@ -270,7 +270,7 @@ fn collect<R: Read>(
 #[derive(Default)]
 struct SeenPaths {
     hasher: PathHashing,
-    first: std::collections::HashMap<u64, u32, NoRehash>,
+    first: HashKeyedMap<u32>,
     collided: PathSet<EntryPath>,
 }
 
@@ -291,35 +291,6 @@ impl SeenPaths {
                 same || !self.collided.insert(path.clone())
             }
         }
-    }
-}
-
-/// The keys of [`SeenPaths::first`] are already keyed hashes: use them as they are.
-#[derive(Default, Clone, Copy)]
-struct NoRehash;
-
-impl std::hash::BuildHasher for NoRehash {
-    type Hasher = PassThrough;
-    fn build_hasher(&self) -> PassThrough {
-        PassThrough(0)
-    }
-}
-
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else in for completeness.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 

@@ -5,7 +5,8 @@
 use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
-use std::collections::HashMap;
+
+use crate::hashing::{path_map, PathMap};
 
 use super::{Mark, TreeRow};
 
@@ -68,7 +69,7 @@ impl FileTree {
             nodes: Vec::new(),
             roots: Vec::new(),
         };
-        let mut by_path: HashMap<String, u32> = HashMap::with_capacity(t.rows.len());
+        let mut by_path: PathMap<String, u32> = path_map(t.rows.len());
         let mut order: Vec<u32> = (0..t.rows.len() as u32).collect();
         order.sort_by(|&a, &b| t.rows[a as usize].path.cmp(&t.rows[b as usize].path));
         for ri in order {
@@ -104,7 +105,7 @@ impl FileTree {
 
     /// The node for `path`, creating it and any missing ancestors. Iterative: a hostile
     /// archive may nest paths thousands deep.
-    fn ensure(&mut self, path: &str, by_path: &mut HashMap<String, u32>) -> u32 {
+    fn ensure(&mut self, path: &str, by_path: &mut PathMap<String, u32>) -> u32 {
         // Find the deepest existing ancestor, then create the rest top-down.
         let mut missing: Vec<&str> = Vec::new();
         let mut cur = path;

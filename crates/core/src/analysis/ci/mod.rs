@@ -459,7 +459,8 @@ pub fn dive_text(report: &DiveReport, rules: &RuleSet, color: bool) -> String {
                 "{:>5}  {:>12}  {}\n",
                 f.count,
                 humanize_bytes(f.wasted_bytes),
-                f.path
+                // dive prints names raw; a terminal line must not.
+                crate::sanitize::display_text(&f.path)
             ));
         }
     }

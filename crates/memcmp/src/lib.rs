@@ -1,12 +1,18 @@
 //! `memcmp` and `bcmp` for wasm32, eight bytes at a time.
 //!
+//! The only crate of layerlens that holds unsafe code (every other one forbids it): C's
+//! contract is raw pointers. `no_builtins` keeps the compiler from turning the loops below back
+//! into calls to `memcmp`, which would recurse. The web crate links it for the symbols alone.
+//!
 //! The wasm build otherwise links compiler-builtins' versions, which compare one byte per
-//! iteration. The union filesystem's ordered map compares paths that share long prefixes
-//! (`usr/lib/python3/dist-packages/…`) on every lookup, so in the worker these comparisons
-//! took about 10% of the time to the layer table (136 ms of 1.38 s on the 101k files of
-//! `large`, under the profiler); eight bytes at a time they take about half as long. A big-endian
-//! load of eight bytes orders like the bytes themselves, so the first differing word gives the
-//! answer. Wasm allows unaligned loads.
+//! iteration, and the union filesystem's ordered map compares paths that share long prefixes
+//! (`usr/lib/python3/dist-packages/…`) on every lookup: eight bytes at a time take about two
+//! thirds of the time (bench/results/2026-11-26/browser-profile.md). A big-endian load of
+//! eight bytes orders like the bytes themselves, so the first differing word gives the answer.
+//! Wasm allows unaligned loads.
+#![no_std]
+#![no_builtins]
+#![deny(unsafe_op_in_unsafe_fn, missing_docs)]
 
 /// Compares `n` bytes at `a` and `b` like C's `memcmp`.
 ///
@@ -63,8 +69,13 @@ pub unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> i32 {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
+    use std::vec::Vec;
+
     use super::compare;
-    use wasm_bindgen_test::wasm_bindgen_test;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn sign(a: &[u8], b: &[u8]) -> i32 {
         assert_eq!(a.len(), b.len());
@@ -72,7 +83,7 @@ mod tests {
         unsafe { compare(a.as_ptr(), b.as_ptr(), a.len()) }.signum()
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn orders_like_the_bytes_at_every_length_offset_and_difference() {
         let base: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37)).collect();
         for offset in 0..8 {
@@ -92,7 +103,7 @@ mod tests {
         }
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn slices_compare_through_it_as_before() {
         // On wasm32 these go through the exported `memcmp` / `bcmp`.
         let mut paths: Vec<Vec<u8>> = [
