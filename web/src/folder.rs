@@ -155,3 +155,78 @@ pub fn open_dropped(
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use layerlens_core::folder::{FolderFiles, FolderSource};
+    use layerlens_core::Source;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    struct Mem(Vec<Vec<u8>>);
+
+    impl FolderFiles for Mem {
+        fn read_file_at(&mut self, i: usize, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+            self.0[i].as_slice().read_at(offset, buf)
+        }
+    }
+
+    fn folder(contents: &[(&str, Vec<u8>)]) -> Folder {
+        let files = contents
+            .iter()
+            .map(|(path, bytes)| {
+                let parts = Array::of1(&Uint8Array::from(bytes.as_slice()));
+                let file = File::new_with_u8_array_sequence(&parts, "f").expect("File");
+                (path.to_string(), file)
+            })
+            .collect();
+        Folder {
+            name: "img".into(),
+            files,
+        }
+    }
+
+    /// The page's `Blob` of headers and `File`s holds exactly the bytes the core (and so the
+    /// CLI) reads from the same directory.
+    #[wasm_bindgen_test]
+    async fn the_composed_file_is_the_virtual_tar_the_core_reads() {
+        let contents = [
+            ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()),
+            ("index.json", b"{}".to_vec()),
+            ("blobs/sha256/ab", vec![7u8; 1500]),
+            ("blobs/sha256/empty", Vec::new()),
+        ];
+        let file = folder(&contents).into_file().expect("composed");
+        assert_eq!(file.name(), "img");
+        let bytes = JsFuture::from(file.array_buffer()).await.expect("read");
+        let got = Uint8Array::new(&bytes).to_vec();
+        let items = contents
+            .iter()
+            .enumerate()
+            .map(|(index, (path, b))| Item {
+                path: path.to_string(),
+                kind: ItemKind::File {
+                    size: b.len() as u64,
+                },
+                index,
+            })
+            .collect();
+        let view = TarView::new(items, &Limits::default()).expect("view");
+        let mut source =
+            FolderSource::new(view, Mem(contents.iter().map(|c| c.1.clone()).collect()));
+        let mut want = vec![0u8; source.size().expect("size") as usize];
+        assert_eq!(source.read_at(0, &mut want).expect("read"), want.len());
+        assert_eq!(got, want);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_folder_that_is_no_image_names_itself_and_what_is_missing() {
+        let err = folder(&[("notes.txt", b"hi".to_vec())])
+            .into_file()
+            .expect_err("not an image");
+        assert!(err.starts_with("img: not an image directory"), "{err}");
+    }
+}

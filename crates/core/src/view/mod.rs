@@ -158,7 +158,7 @@ impl ImageSummary {
     }
 }
 
-/// How a path stands in the selected layer.
+/// How a path stands in the selected layer: a row's view of [`ChangeKind`] ([`Mark::of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Mark {
     /// Present below and untouched by this layer.
@@ -169,6 +169,19 @@ pub enum Mark {
     Modified,
     /// Removed by this layer.
     Removed,
+}
+
+impl Mark {
+    /// How a row shows its path's [`ChangeKind`] in the layer (`None`: untouched). A path
+    /// written again unchanged shows as unchanged: the row has no fourth state for it.
+    pub fn of(kind: Option<ChangeKind>) -> Self {
+        match kind {
+            Some(ChangeKind::Added) => Mark::Added,
+            Some(ChangeKind::Modified(_)) => Mark::Modified,
+            Some(ChangeKind::Removed) => Mark::Removed,
+            Some(ChangeKind::Readded) | None => Mark::Unchanged,
+        }
+    }
 }
 
 /// One path of a layer's filesystem view.
@@ -228,12 +241,7 @@ pub fn tree_at(m: Model<'_>, layer: usize) -> Vec<TreeRow> {
         })
     };
     for (path, n) in fs.iter() {
-        let mark = match marks.get(path.as_bytes()).map(|c| c.kind) {
-            Some(ChangeKind::Added) => Mark::Added,
-            Some(ChangeKind::Modified(_)) => Mark::Modified,
-            Some(ChangeKind::Removed) => Mark::Removed,
-            Some(ChangeKind::Readded) | None => Mark::Unchanged,
-        };
+        let mark = Mark::of(marks.get(path.as_bytes()).map(|c| c.kind));
         if let Some(r) = row(path, n.entry, n.inode_entry, mark) {
             rows.push(r);
         }
