@@ -493,3 +493,39 @@ fn ci_why_and_verify_read_a_directory_as_they_read_the_archive() {
         );
     }
 }
+
+#[test]
+fn an_output_over_a_file_of_the_input_directory_is_refused() {
+    let work = temp_dir("dirs-output");
+    let dir = work.path().join("dir");
+    skopeo_copy(
+        &format!(
+            "docker-archive:{}",
+            fixture("built/tiny.docker.tar").display()
+        ),
+        &format!("dir:{}", dir.display()),
+    );
+    let manifest = std::fs::read(dir.join("manifest.json")).unwrap();
+    for cmd in ["squash", "export"] {
+        let out = output(
+            layerlens()
+                .arg(cmd)
+                .arg(&dir)
+                .arg("-o")
+                .arg(dir.join("manifest.json")),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("a file of the input image directory"),
+            "{cmd}: {stderr}"
+        );
+        assert_eq!(std::fs::read(dir.join("manifest.json")).unwrap(), manifest);
+    }
+    // A new file in the directory is no input: allowed.
+    run(layerlens()
+        .arg("export")
+        .arg(&dir)
+        .arg("-o")
+        .arg(dir.join("rootfs.tar")));
+}

@@ -8,8 +8,8 @@
 //! the rename, so a pre-existing file stays byte-identical when anything fails.
 //!
 //! Refused before anything is read or written: an output that is the input (same path, or
-//! the same file through a symlink, a hardlink or `/dev/stdout`), and a terminal as standard
-//! output. Free space is checked against the planned size before the temporary file is made.
+//! the same file through a symlink, a hardlink or `/dev/stdout`; for an image directory, any
+//! of its files), and a terminal as standard output. Free space is checked against the planned size before the temporary file is made.
 //!
 //! Standard output (`-o -`) and destinations that are not regular files (a pipe, a device,
 //! `/dev/stdout`) are streams: written in place, since nothing can be renamed over them; a
@@ -52,6 +52,18 @@ enum Kind {
         path: PathBuf,
         mode: Option<u32>,
     },
+}
+
+/// Whether `path` is an existing file inside `input` when the input is an image directory:
+/// replacing it would change (and lose) the image. A new file there is harmless.
+fn is_in_input_dir(path: &Path, input: &Path) -> bool {
+    if !input.is_dir() {
+        return false;
+    }
+    match (std::fs::canonicalize(path), std::fs::canonicalize(input)) {
+        (Ok(file), Ok(dir)) => file.starts_with(dir),
+        _ => false,
+    }
 }
 
 /// Options of every command that writes a file.
@@ -101,6 +113,9 @@ impl Destination {
         }
         let path =
             follow_links(given).with_context(|| format!("cannot resolve {}", given.display()))?;
+        if is_in_input_dir(&path, input) {
+            return refuse(" (a file of the input image directory)");
+        }
         let kind = match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => bail!("{} is a directory; name a file", given.display()),
             Ok(m) if same(Some(FileId::of(&m))) => {
