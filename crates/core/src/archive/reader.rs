@@ -252,6 +252,17 @@ impl<S: Source> Archive<S> {
         })
     }
 
+    /// Refuses an image with more layers than the limit allows.
+    fn check_layer_count(&self, n: usize) -> Result<()> {
+        if n > self.limits.max_layers {
+            return Err(Error::limit(
+                LimitKind::Layers,
+                self.limits.max_layers as u64,
+            ));
+        }
+        Ok(())
+    }
+
     fn list_images(&mut self) -> Result<()> {
         if self.members.contains("manifest.json") {
             let bytes = self.read_json_member("manifest.json")?;
@@ -300,12 +311,7 @@ impl<S: Source> Archive<S> {
             let config = self
                 .blob(&e.config)
                 .map_err(|err| err.in_member("manifest.json"))?;
-            if e.layers.len() > self.limits.max_layers {
-                return Err(Error::limit(
-                    LimitKind::Layers,
-                    self.limits.max_layers as u64,
-                ));
-            }
+            self.check_layer_count(e.layers.len())?;
             let mut layers = Vec::with_capacity(e.layers.len());
             for l in &e.layers {
                 let source = e.layer_sources.as_ref().and_then(|s| s.get(l));
@@ -387,12 +393,7 @@ impl<S: Source> Archive<S> {
             .blob(&blob_path(&manifest.config.digest))
             .map_err(|e| e.in_member(&path))?;
         check_size(&config, &manifest.config)?;
-        if manifest.layers.len() > self.limits.max_layers {
-            return Err(Error::limit(
-                LimitKind::Layers,
-                self.limits.max_layers as u64,
-            ));
-        }
+        self.check_layer_count(manifest.layers.len())?;
         let mut layers = Vec::with_capacity(manifest.layers.len());
         for l in &manifest.layers {
             let blob = self

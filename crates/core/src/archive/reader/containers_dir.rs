@@ -12,7 +12,6 @@ use super::{check_size, looks_like_index, Archive, BlobRef, ImageRef, LayerRef};
 use crate::archive::descriptor::{is_index_media_type, Descriptor, Index, Manifest};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::limits::LimitKind;
 use crate::source::Source;
 
 const MANIFEST: &str = "manifest.json";
@@ -87,12 +86,7 @@ impl<S: Source> Archive<S> {
         let config = self
             .dir_blob(&manifest.config)
             .map_err(|e| e.in_member(path))?;
-        if manifest.layers.len() > self.limits.max_layers {
-            return Err(Error::limit(
-                LimitKind::Layers,
-                self.limits.max_layers as u64,
-            ));
-        }
+        self.check_layer_count(manifest.layers.len())?;
         let mut layers = Vec::with_capacity(manifest.layers.len());
         for l in &manifest.layers {
             layers.push(LayerRef {
