@@ -3,7 +3,8 @@
 
 use std::rc::Rc;
 
-use layerlens_core::analysis::timeline::{EventKind, Timeline};
+use layerlens_core::analysis::timeline::Timeline;
+use layerlens_core::fs::ChangeKind;
 use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
 use yew::prelude::*;
@@ -34,11 +35,11 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
             let events = t.events.iter().map(|e| {
                 let layer = e.layer;
                 let onclick = props.onselect.reform(move |_: MouseEvent| layer);
-                let what = match &e.kind {
-                    EventKind::Added => "added".to_string(),
-                    EventKind::Modified { changed } => format!("modified ({})", changed.join(", ")),
-                    EventKind::Readded => "written again unchanged".to_string(),
-                    EventKind::Removed { by, via } => format!("removed by {by}{}", via.as_ref().map(|v| format!(" of {v}")).unwrap_or_default()),
+                let what = match e.kind {
+                    ChangeKind::Added => "added".to_string(),
+                    ChangeKind::Modified(d) => format!("modified ({})", d.names().join(", ")),
+                    ChangeKind::Readded => "written again unchanged".to_string(),
+                    ChangeKind::Removed(by) => format!("removed by {by}{}", e.via.as_ref().map(|v| format!(" of {v}")).unwrap_or_default()),
                 };
                 html! {
                     <li class={classes!(e.current.then_some("current"))}>

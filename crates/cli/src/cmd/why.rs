@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use layerlens_core::analysis::timeline::EventKind;
+use layerlens_core::fs::ChangeKind;
 use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::WhyArgs;
@@ -54,11 +54,11 @@ pub fn run(args: &WhyArgs) -> Result<ExitCode> {
         "L", "CHANGE", "SIZE", "MODE", "OWNER"
     )?;
     for e in &t.events {
-        let what = match &e.kind {
-            EventKind::Added => "added".to_string(),
-            EventKind::Readded => "written again, unchanged".to_string(),
-            EventKind::Modified { changed } => format!("modified: {}", changed.join(",")),
-            EventKind::Removed { by, via } => match via {
+        let what = match e.kind {
+            ChangeKind::Added => "added".to_string(),
+            ChangeKind::Readded => "written again, unchanged".to_string(),
+            ChangeKind::Modified(d) => format!("modified: {}", d.names().join(",")),
+            ChangeKind::Removed(by) => match &e.via {
                 Some(v) => format!("removed ({by}, with {v}/)"),
                 None => format!("removed ({by})"),
             },

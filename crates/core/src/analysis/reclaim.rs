@@ -201,8 +201,7 @@ pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
             } else {
                 later
                     .iter()
-                    .find(|(_, c)| c.kind == ChangeKind::Removed)
-                    .and_then(|(_, c)| c.removal)
+                    .find_map(|(_, c)| c.kind.removal())
                     .unwrap_or(Removal::Replaced)
             };
             let duplicate = last_in_layer.get(&e.path).is_some_and(|&last| last != ei);
@@ -218,10 +217,10 @@ pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
             let (superseded, superseded_by) = match next {
                 _ if duplicate => (Cause::Overwritten, li as u32),
                 Some((l, c)) => (
-                    match (c.kind, c.removal) {
-                        (ChangeKind::Removed, Some(Removal::Whiteout)) => Cause::Deleted,
-                        (ChangeKind::Removed, Some(Removal::Opaque)) => Cause::Opaque,
-                        (ChangeKind::Removed, _) => Cause::Overwritten,
+                    match c.kind {
+                        ChangeKind::Removed(Removal::Whiteout) => Cause::Deleted,
+                        ChangeKind::Removed(Removal::Opaque) => Cause::Opaque,
+                        ChangeKind::Removed(Removal::Replaced) => Cause::Overwritten,
                         _ => rewrite_cause(image, here, *l, c, hashes),
                     },
                     *l,
@@ -244,7 +243,7 @@ pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
 fn removal_layer(later: &[(u32, &Change)], li: usize, r: Removal) -> u32 {
     later
         .iter()
-        .find(|(l, c)| *l as usize > li && c.kind == ChangeKind::Removed && c.removal == Some(r))
+        .find(|(l, c)| *l as usize > li && c.kind == ChangeKind::Removed(r))
         .map_or(li as u32, |(l, _)| *l)
 }
 

@@ -18,37 +18,23 @@ use crate::model::Model;
 use crate::present::{ellipsize, human_size, step};
 use crate::sanitize::display_bytes;
 
-/// What a layer did to the path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type")]
-pub enum EventKind {
-    /// Created (absent below).
-    Added,
-    /// Written again with these attributes different (`size`, `mode`, `owner`, …).
-    Modified {
-        /// Names of the differing attributes.
-        changed: Vec<String>,
-    },
-    /// Written again with identical metadata.
-    Readded,
-    /// Removed.
-    Removed {
-        /// How.
-        by: Removal,
-        /// The ancestor whose removal took this path with it, if not the path itself.
-        via: Option<String>,
-    },
-}
-
 /// One layer's change to the path.
+///
+/// `kind` is the union's own [`ChangeKind`]; on the wire (`why --json`, the worker) it keeps
+/// the shape `{"type": "modified", "changed": ["mode"]}` / `{"type": "removed", "by": …,
+/// "via": …}`, written by [`wire`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "wire::Event", try_from = "wire::Event")]
 pub struct Event {
     /// Layer position.
     pub layer: usize,
     /// The build step that made the layer (`RUN apt-get …`), shortened.
     pub step: String,
     /// What happened.
-    pub kind: EventKind,
+    pub kind: ChangeKind,
+    /// For a removal through an ancestor (a whiteout or opaque marker of a parent directory,
+    /// or a non-directory replacing one): that ancestor.
+    pub via: Option<String>,
     /// Entry type after the change (`-`, `d`, `l`, `h`, …), none for a removal.
     pub entry_kind: Option<char>,
     /// Content size of the version written (0 for a removal or a non-file).
@@ -63,6 +49,99 @@ pub struct Event {
     pub current: bool,
     /// With the deep scan: whether the bytes equal the version it replaced.
     pub same_content: Option<bool>,
+}
+
+/// The serialised form of [`Event`], kept as it was before the event took the union's
+/// [`ChangeKind`], so `why --json` and the worker's messages do not change.
+mod wire {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use serde::{Deserialize, Serialize};
+
+    use crate::fs::{ChangeKind, Diff, Removal};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case", tag = "type")]
+    pub(super) enum Kind {
+        Added,
+        Modified { changed: Vec<String> },
+        Readded,
+        Removed { by: Removal, via: Option<String> },
+    }
+
+    #[derive(Serialize, Deserialize)]
+    pub(super) struct Event {
+        layer: usize,
+        step: String,
+        kind: Kind,
+        entry_kind: Option<char>,
+        size: u64,
+        mode: Option<u32>,
+        uid: Option<u64>,
+        gid: Option<u64>,
+        current: bool,
+        same_content: Option<bool>,
+    }
+
+    impl From<super::Event> for Event {
+        fn from(e: super::Event) -> Self {
+            let kind = match e.kind {
+                ChangeKind::Added => Kind::Added,
+                ChangeKind::Readded => Kind::Readded,
+                ChangeKind::Modified(d) => Kind::Modified {
+                    changed: d.names().into_iter().map(String::from).collect(),
+                },
+                ChangeKind::Removed(by) => Kind::Removed { by, via: e.via },
+            };
+            Event {
+                layer: e.layer,
+                step: e.step,
+                kind,
+                entry_kind: e.entry_kind,
+                size: e.size,
+                mode: e.mode,
+                uid: e.uid,
+                gid: e.gid,
+                current: e.current,
+                same_content: e.same_content,
+            }
+        }
+    }
+
+    impl TryFrom<Event> for super::Event {
+        type Error = String;
+
+        fn try_from(e: Event) -> Result<Self, String> {
+            let (kind, via) = match e.kind {
+                Kind::Added => (ChangeKind::Added, None),
+                Kind::Readded => (ChangeKind::Readded, None),
+                Kind::Modified { changed } => {
+                    let mut d = Diff::default();
+                    for name in &changed {
+                        let f = Diff::named(name)
+                            .ok_or_else(|| alloc::format!("unknown attribute {name:?}"))?;
+                        d = d.with(f);
+                    }
+                    (ChangeKind::Modified(d), None)
+                }
+                Kind::Removed { by, via } => (ChangeKind::Removed(by), via),
+            };
+            Ok(super::Event {
+                layer: e.layer,
+                step: e.step,
+                kind,
+                via,
+                entry_kind: e.entry_kind,
+                size: e.size,
+                mode: e.mode,
+                uid: e.uid,
+                gid: e.gid,
+                current: e.current,
+                same_content: e.same_content,
+            })
+        }
+    }
 }
 
 /// A path's timeline.
@@ -122,17 +201,10 @@ impl Timeline {
                 entry: e,
             });
             let meta = written.and_then(|w| image.entry(w));
-            let kind = match c.kind {
-                ChangeKind::Added => EventKind::Added,
-                ChangeKind::Readded => EventKind::Readded,
-                ChangeKind::Modified(d) => EventKind::Modified {
-                    changed: d.names().into_iter().map(String::from).collect(),
-                },
-                ChangeKind::Removed => EventKind::Removed {
-                    by: c.removal.unwrap_or(Removal::Replaced),
-                    via: removed_via(image, layer, &p, c.removal),
-                },
-            };
+            let via = c
+                .kind
+                .removal()
+                .and_then(|r| removed_via(image, layer, &p, r));
             if let Some(m) = meta {
                 last_dir = m.is_dir();
             } else if let Some(b) = c.before.and_then(|b| image.entry(b)) {
@@ -145,7 +217,8 @@ impl Timeline {
             events.push(Event {
                 layer,
                 step: step_of(image, layer),
-                kind,
+                kind: c.kind,
+                via,
                 entry_kind: meta.map(|m| m.kind.letter()),
                 size: meta.filter(|m| m.is_file()).map_or(0, |m| m.size),
                 mode: meta.map(|m| m.mode),
@@ -210,25 +283,25 @@ impl Timeline {
     pub fn summary(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
         for e in &self.events {
-            let mut s = match &e.kind {
-                EventKind::Added => alloc::format!("added in L{}", e.layer),
-                EventKind::Readded => alloc::format!("written again unchanged in L{}", e.layer),
-                EventKind::Modified { changed } => {
-                    alloc::format!("modified in L{} ({})", e.layer, changed.join(", "))
+            let mut s = match e.kind {
+                ChangeKind::Added => alloc::format!("added in L{}", e.layer),
+                ChangeKind::Readded => alloc::format!("written again unchanged in L{}", e.layer),
+                ChangeKind::Modified(d) => {
+                    alloc::format!("modified in L{} ({})", e.layer, d.names().join(", "))
                 }
-                EventKind::Removed { by, via } => {
+                ChangeKind::Removed(by) => {
                     let how = match by {
                         Removal::Whiteout => "deleted",
                         Removal::Opaque => "hidden by an opaque directory",
                         Removal::Replaced => "replaced",
                     };
-                    match via {
+                    match &e.via {
                         Some(v) => alloc::format!("{how} in L{} with {v}/", e.layer),
                         None => alloc::format!("{how} in L{}", e.layer),
                     }
                 }
             };
-            if !e.step.is_empty() && matches!(e.kind, EventKind::Added) {
+            if !e.step.is_empty() && e.kind == ChangeKind::Added {
                 s.push_str(&alloc::format!(" by `{}`", ellipsize(&e.step, 60)));
             }
             if e.size > 0 {
@@ -269,20 +342,15 @@ fn resolve(changes: &[crate::fs::ChangeSet], p: EntryPath) -> EntryPath {
 }
 
 /// The ancestor (or the path itself, then `None`) whose removal in `layer` removed `p`.
-fn removed_via(
-    image: &Image,
-    layer: usize,
-    p: &EntryPath,
-    cause: Option<Removal>,
-) -> Option<String> {
+fn removed_via(image: &Image, layer: usize, p: &EntryPath, cause: Removal) -> Option<String> {
     let l = image.layers.get(layer)?;
     let mut best: Option<&EntryPath> = None;
     let mut roots: Vec<EntryPath> = Vec::new();
     for e in &l.index.entries {
         match (classify(&e.path), cause) {
-            (Role::Whiteout(t), Some(Removal::Whiteout)) => roots.push(t),
-            (Role::Opaque(d), Some(Removal::Opaque)) => roots.push(d),
-            (Role::Plain, Some(Removal::Replaced)) if !e.is_dir() => roots.push(e.path.clone()),
+            (Role::Whiteout(t), Removal::Whiteout) => roots.push(t),
+            (Role::Opaque(d), Removal::Opaque) => roots.push(d),
+            (Role::Plain, Removal::Replaced) if !e.is_dir() => roots.push(e.path.clone()),
             _ => {}
         }
     }
@@ -303,6 +371,47 @@ mod tests {
     use crate::fs::UnionFs;
     use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
+
+    /// The event's wire shape is the one `why --json` has always printed, and reads back.
+    #[test]
+    fn event_keeps_its_wire_shape() {
+        use crate::fs::Diff;
+        let event = |kind, via: Option<&str>| Event {
+            layer: 3,
+            step: String::from("RUN x"),
+            kind,
+            via: via.map(String::from),
+            entry_kind: None,
+            size: 0,
+            mode: None,
+            uid: None,
+            gid: None,
+            current: false,
+            same_content: None,
+        };
+        let cases = [
+            (event(ChangeKind::Added, None), r#"{"type":"added"}"#),
+            (event(ChangeKind::Readded, None), r#"{"type":"readded"}"#),
+            (
+                event(ChangeKind::Modified(Diff::MODE.with(Diff::OWNER)), None),
+                r#"{"type":"modified","changed":["mode","owner"]}"#,
+            ),
+            (
+                event(ChangeKind::Removed(Removal::Opaque), Some("d")),
+                r#"{"type":"removed","by":"opaque","via":"d"}"#,
+            ),
+        ];
+        for (e, kind) in cases {
+            let json = serde_json::to_string(&e).unwrap();
+            assert!(
+                json.contains(&alloc::format!(r#""kind":{kind},"#)),
+                "{json}"
+            );
+            assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
+        }
+        let bad = r#"{"layer":0,"step":"","kind":{"type":"modified","changed":["colour"]},"entry_kind":null,"size":0,"mode":null,"uid":null,"gid":null,"current":false,"same_content":null}"#;
+        assert!(serde_json::from_str::<Event>(bad).is_err());
+    }
 
     #[test]
     fn added_modified_deleted_with_bytes_still_shipped() {

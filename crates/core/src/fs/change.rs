@@ -84,39 +84,64 @@ impl Diff {
                 == 0
     }
 
+    /// Every attribute with its name, in the order names are listed.
+    const NAMED: [(Diff, &'static str); 9] = [
+        (Self::TYPE, "type"),
+        (Self::SIZE, "size"),
+        (Self::MODE, "mode"),
+        (Self::OWNER, "owner"),
+        (Self::LINK, "link"),
+        (Self::MTIME, "mtime"),
+        (Self::XATTRS, "xattrs"),
+        (Self::DEVICE, "device"),
+        (Self::CONTENT, "content"),
+    ];
+
     /// Names of the differing attributes.
     pub fn names(self) -> Vec<&'static str> {
-        let all = [
-            (Self::TYPE, "type"),
-            (Self::SIZE, "size"),
-            (Self::MODE, "mode"),
-            (Self::OWNER, "owner"),
-            (Self::LINK, "link"),
-            (Self::MTIME, "mtime"),
-            (Self::XATTRS, "xattrs"),
-            (Self::DEVICE, "device"),
-            (Self::CONTENT, "content"),
-        ];
-        all.iter()
+        Self::NAMED
+            .iter()
             .filter(|(f, _)| self.contains(*f))
             .map(|(_, n)| *n)
             .collect()
     }
+
+    /// The attribute called `name` (one of [`Diff::names`]), if there is one.
+    pub fn named(name: &str) -> Option<Diff> {
+        Self::NAMED
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(f, _)| *f)
+    }
 }
 
 /// How a path changed in a layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
     /// Not present below, present after.
     Added,
     /// Present below and after, with different attributes.
     Modified(Diff),
-    /// Present below, gone after (a whiteout, an opaque directory, or a non-directory
-    /// replacing a directory).
-    Removed,
+    /// Present below, gone after, and why (a whiteout, an opaque directory, or a
+    /// non-directory replacing a directory).
+    Removed(Removal),
     /// Written again with identical metadata (size, mode, owner, mtime, …).
     Readded,
+}
+
+impl ChangeKind {
+    /// Why the path went away, if this change removed it.
+    pub fn removal(self) -> Option<Removal> {
+        match self {
+            ChangeKind::Removed(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether this change removed the path.
+    pub fn is_removed(self) -> bool {
+        matches!(self, ChangeKind::Removed(_))
+    }
 }
 
 /// Why a path disappeared.
@@ -160,7 +185,7 @@ pub enum Anomaly {
 }
 
 /// One changed path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// The path.
     pub path: EntryPath,
@@ -172,9 +197,37 @@ pub struct Change {
     pub before: Option<EntryRef>,
     /// Content bytes of the state below that this layer hides (0 if new or not a file).
     pub hidden_size: u64,
-    /// For removals, why.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub removal: Option<Removal>,
+}
+
+/// Serialised as `{"path", "kind": "removed", …, "removal": "whiteout"}`: the removal's
+/// cause as its own field, the shape `analyze --json` has always had.
+impl Serialize for Change {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let removal = self.kind.removal();
+        let mut st = s.serialize_struct("Change", 5 + usize::from(removal.is_some()))?;
+        st.serialize_field("path", &self.path)?;
+        match self.kind {
+            ChangeKind::Added => st.serialize_field("kind", "added")?,
+            ChangeKind::Modified(d) => {
+                #[derive(Serialize)]
+                #[serde(rename_all = "snake_case")]
+                enum Kind {
+                    Modified(Diff),
+                }
+                st.serialize_field("kind", &Kind::Modified(d))?
+            }
+            ChangeKind::Removed(_) => st.serialize_field("kind", "removed")?,
+            ChangeKind::Readded => st.serialize_field("kind", "readded")?,
+        }
+        st.serialize_field("entry", &self.entry)?;
+        st.serialize_field("before", &self.before)?;
+        st.serialize_field("hidden_size", &self.hidden_size)?;
+        if let Some(r) = removal {
+            st.serialize_field("removal", &r)?;
+        }
+        st.end()
+    }
 }
 
 /// All changes of one layer, sorted by path.
@@ -209,7 +262,7 @@ impl ChangeSet {
             match ch.kind {
                 ChangeKind::Added => c.added += 1,
                 ChangeKind::Modified(_) => c.modified += 1,
-                ChangeKind::Removed => c.removed += 1,
+                ChangeKind::Removed(_) => c.removed += 1,
                 ChangeKind::Readded => c.readded += 1,
             }
         }

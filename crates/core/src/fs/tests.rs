@@ -27,7 +27,7 @@ fn whiteout_deletes_file_and_subtree() {
     assert!(cs[1]
         .changes
         .iter()
-        .all(|c| c.removal == Some(Removal::Whiteout)));
+        .all(|c| c.kind == ChangeKind::Removed(Removal::Whiteout)));
     assert_eq!(cs[1].hidden_size(), 2);
 }
 
@@ -46,15 +46,15 @@ fn opaque_dir_hides_lower_subtree_but_not_its_own_layer() {
     let removed: alloc::vec::Vec<_> = cs[1]
         .changes
         .iter()
-        .filter(|c| c.kind == ChangeKind::Removed)
+        .filter(|c| c.kind.is_removed())
         .map(|c| c.path.display())
         .collect();
     assert_eq!(removed, ["d/old", "d/sub", "d/sub/deep"]);
     assert!(cs[1]
         .changes
         .iter()
-        .filter(|c| c.kind == ChangeKind::Removed)
-        .all(|c| c.removal == Some(Removal::Opaque)));
+        .filter(|c| c.kind.is_removed())
+        .all(|c| c.kind == ChangeKind::Removed(Removal::Opaque)));
 }
 
 #[test]
@@ -74,10 +74,7 @@ fn non_directory_replacing_directory_hides_subtree_without_whiteout() {
         .iter()
         .find(|c| c.path.as_bytes() == b"x/a")
         .unwrap();
-    assert_eq!(
-        (a.kind, a.removal),
-        (ChangeKind::Removed, Some(Removal::Replaced))
-    );
+    assert_eq!(a.kind, ChangeKind::Removed(Removal::Replaced));
 }
 
 #[test]

@@ -196,7 +196,8 @@ impl UnionFs {
             let kind = match (t.before, t.after) {
                 (None, None) => continue,
                 (None, Some(_)) => ChangeKind::Added,
-                (Some(_), None) => ChangeKind::Removed,
+                // `after` becomes none only through `Pass::removed`, which records a cause.
+                (Some(_), None) => ChangeKind::Removed(t.removal.unwrap_or(Removal::Replaced)),
                 (Some(o), Some(n)) => {
                     let (Some(oe), Some(ne)) =
                         (pass.entry(o.inode_entry), pass.entry(n.inode_entry))
@@ -221,11 +222,6 @@ impl UnionFs {
                 entry: t.entry,
                 before: t.before.map(|o| o.inode_entry),
                 hidden_size: hidden,
-                removal: if kind == ChangeKind::Removed {
-                    t.removal
-                } else {
-                    None
-                },
             });
         }
         changes.sort_unstable_by(|a, b| a.path.cmp(&b.path));

@@ -121,7 +121,7 @@ pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan
     let mut removals: BTreeMap<&EntryPath, Vec<(u32, Removal)>> = BTreeMap::new();
     for cs in changes.iter().skip(from) {
         for c in &cs.changes {
-            if let (ChangeKind::Removed, Some(r)) = (c.kind, c.removal) {
+            if let ChangeKind::Removed(r) = c.kind {
                 removals.entry(&c.path).or_default().push((cs.layer, r));
             }
         }

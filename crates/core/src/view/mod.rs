@@ -178,7 +178,7 @@ impl Mark {
         match kind {
             Some(ChangeKind::Added) => Mark::Added,
             Some(ChangeKind::Modified(_)) => Mark::Modified,
-            Some(ChangeKind::Removed) => Mark::Removed,
+            Some(ChangeKind::Removed(_)) => Mark::Removed,
             Some(ChangeKind::Readded) | None => Mark::Unchanged,
         }
     }
@@ -247,7 +247,7 @@ pub fn tree_at(m: Model<'_>, layer: usize) -> Vec<TreeRow> {
         }
     }
     if let Some(cs) = cs {
-        for c in cs.changes.iter().filter(|c| c.kind == ChangeKind::Removed) {
+        for c in cs.changes.iter().filter(|c| c.kind.is_removed()) {
             if let Some(before) = c.before {
                 if let Some(r) = row(&c.path, before, before, Mark::Removed) {
                     rows.push(r);

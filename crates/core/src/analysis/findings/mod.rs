@@ -447,7 +447,7 @@ fn rewrites(cx: &Ctx<'_>, changes: &[ChangeSet], dead: &[DeadCopy], out: &mut Ve
                 cs.changes.iter().all(|c| match c.kind {
                     ChangeKind::Modified(d) => d.is_metadata_only(),
                     ChangeKind::Added | ChangeKind::Readded => no_content(c),
-                    ChangeKind::Removed => false,
+                    ChangeKind::Removed(_) => false,
                 })
             });
             out.extend(cx.finding(
