@@ -10,6 +10,7 @@
 //! - `names`: names with bidirectional overrides and zero-width characters reach no terminal
 //!   raw.
 //! - `unsafe_code`: every crate root forbids unsafe code but crates/memcmp.
+//! - `module_graph`: core's modules follow the layered diagram in its lib.rs, without cycles.
 //! - `output`: outputs appear whole or not at all and never over the input (signals, a full
 //!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
@@ -32,6 +33,7 @@ mod cli;
 mod dirs;
 mod export;
 mod hostile;
+mod module_graph;
 mod names;
 mod output;
 mod peers;

@@ -22,8 +22,8 @@
 //!
 //! ## Modules, bottom up
 //!
-//! Each module uses only those on the rows below it (checked: no module imports one above it,
-//! and there are no cycles).
+//! Each module uses only those on the rows below it; the leaves may use each other, without
+//! cycles (checked by tests/module_graph.rs, which reads this diagram).
 //!
 //! ```text
 //!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
@@ -34,7 +34,8 @@
 //!  dive       dive 0.13.1's figures, number formatting, YAML and sort order, exactly as dive
 //!  fs         union filesystem, whiteouts, change sets, final-filesystem summary
 //!  image      config, history, layers indexed; verify
-//!  layer      entries, paths, EntryRef, the layer index and its tar reader
+//!  folder     an image directory read as the tar it would be (std)
+//!  layer      entries, paths, EntryRef, the layer index, its tar reader and header writer
 //!  archive    layouts, member table, image references
 //!  digest     sha256 digests, diff_ids, chain IDs
 //!  stream     blob encodings, decoders, tar header guard

@@ -8,10 +8,10 @@ use alloc::vec::Vec;
 
 use super::listing::{check_item, check_markers, Item, ItemKind};
 use crate::error::{Error, Result};
+use crate::layer::{padding, HeaderSpec};
 use crate::limits::LimitKind;
 use crate::limits::Limits;
 use crate::sanitize::display_bytes;
-use crate::squash::{padding, HeaderSpec};
 
 /// A member of the virtual tar and where its parts lie.
 #[derive(Debug, Clone)]

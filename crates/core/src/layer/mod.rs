@@ -1,12 +1,14 @@
 //! Layers: entry paths, entries, encodings and the per-layer index.
 
 mod entry;
+mod header;
 mod index;
 mod path;
 #[cfg(feature = "std")]
 mod read;
 
 pub use entry::{Entry, EntryKind, EntryRef, Span, Xattr};
+pub use header::{flag_of, pad, padding, HeaderSpec};
 pub use index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 pub(crate) use path::subtree_range;
 pub use path::{EntryPath, EscapingPath, SubtreeRange};

@@ -11,11 +11,11 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use super::header::{padding, HeaderSpec};
 use super::part::Parts;
 use crate::fs::whiteout::{classify, Role};
 use crate::fs::{ChangeKind, Removal, UnionFs};
 use crate::image::Image;
+use crate::layer::{padding, HeaderSpec};
 use crate::layer::{Entry, EntryKind, EntryPath};
 use crate::model::Model;
 use crate::stream::Compression;

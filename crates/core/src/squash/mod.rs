@@ -1,6 +1,5 @@
 //! Squashing: plan the new layer (pure), then write it (and the archive around it).
 
-mod header;
 mod layer;
 mod part;
 mod plan;
@@ -8,7 +7,6 @@ mod reference;
 #[cfg(feature = "std")]
 mod write;
 
-pub use header::{flag_of, pad, padding, HeaderSpec};
 pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 pub use part::{Part, Parts};
 pub use plan::{SquashOptions, SquashPlan};

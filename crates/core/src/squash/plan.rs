@@ -13,12 +13,12 @@ use alloc::vec::Vec;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::header::{pad, HeaderSpec};
 use super::layer::{plan_layer, LayerOptions, LayerPlan, Savings};
 use super::part::Parts;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::image::Image;
+use crate::layer::{pad, padding, HeaderSpec};
 use crate::model::Model;
 
 /// What to squash and how to label the result.
@@ -109,7 +109,7 @@ impl SquashPlan {
                 &HeaderSpec::file(layer_member(i).as_bytes(), l.blob.blob.size, 0).to_bytes(),
             );
             head.push_archive(l.blob.blob.offset, l.blob.blob.size);
-            head.push_literal(&alloc::vec![0u8; super::header::padding(l.blob.blob.size) as usize]);
+            head.push_literal(&alloc::vec![0u8; padding(l.blob.blob.size) as usize]);
         }
         head.push_literal(
             &HeaderSpec::file(layer_member(options.from).as_bytes(), layer_size, 0).to_bytes(),
@@ -134,8 +134,7 @@ impl SquashPlan {
                 .collect(),
         };
         let tail = plan.tail(Digest::of(b"")).1;
-        plan.archive_size =
-            plan.head.len() + layer_size + super::header::padding(layer_size) + tail.len() as u64;
+        plan.archive_size = plan.head.len() + layer_size + padding(layer_size) + tail.len() as u64;
         Ok(plan)
     }
 
@@ -170,7 +169,7 @@ impl SquashPlan {
         let manifest = json!([{ "Config": config_name, "RepoTags": repo_tags, "Layers": layers }]);
         let manifest_bytes = serde_json::to_vec(&manifest).unwrap_or_default();
 
-        let mut out = alloc::vec![0u8; super::header::padding(self.layer_size) as usize];
+        let mut out = alloc::vec![0u8; padding(self.layer_size) as usize];
         for (name, bytes) in [
             (config_name.as_bytes(), &config_bytes),
             (b"manifest.json".as_slice(), &manifest_bytes),

@@ -1,11 +1,11 @@
-//! New tar headers for entries the squash must rewrite (whiteouts, hardlinks turned into
+//! Writing tar headers: for entries the squash must rewrite (whiteouts, hardlinks turned into
 //! files, links re-pointed) and for the members of the output archive. Fields that do not
 //! fit ustar (long names, large ids, xattrs) go into a PAX `x` header before the entry.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::layer::{Entry, EntryKind};
+use super::{Entry, EntryKind};
 
 /// Metadata for a header.
 #[derive(Debug, Clone, Default)]
