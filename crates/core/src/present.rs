@@ -1,10 +1,9 @@
-//! Words and numbers as people read them: sizes, build steps, tag lists, signs, cut-off text.
+//! Words and numbers as people read them: sizes, tag lists, signs, cut-off text.
 //! A leaf: it depends on nothing else in the crate, and everything that writes text for people
 //! (finding titles, timelines, the views, the CLI's tables, the page) uses these, so the CLI
 //! and the page print the same figure the same way.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 /// What an image without tags is called.
 pub const NO_TAGS: &str = "<none>";
@@ -28,17 +27,6 @@ pub fn human_size(bytes: u64) -> String {
     } else {
         alloc::format!("{v:.0} {unit}")
     }
-}
-
-/// A build step as people read it: without the `/bin/sh -c #(nop) ` noise.
-pub fn step(created_by: &str) -> String {
-    let s = created_by.trim();
-    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
-    let s = s
-        .strip_prefix("/bin/sh -c ")
-        .map(|r| alloc::format!("RUN {r}"))
-        .unwrap_or_else(|| s.into());
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// [`NO_TAGS`] or the tags joined.
@@ -75,17 +63,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_signs_steps_and_ellipses() {
+    fn sizes_signs_and_ellipses() {
         assert_eq!(human_size(999), "999 B");
         assert_eq!(human_size(1_640_000_000), "1.64 GB");
         assert_eq!(human_size(45_300), "45.3 kB");
         assert_eq!(signed_size(-1200, "-"), "-1.20 kB");
         assert_eq!(signed_size(5, "−"), "5 B");
-        assert_eq!(
-            step("/bin/sh -c #(nop) COPY file:abc in /x "),
-            "COPY file:abc in /x"
-        );
-        assert_eq!(step("/bin/sh -c apt-get  update"), "RUN apt-get update");
         assert_eq!(ellipsize("abcdef", 4), "abc…");
         assert_eq!(ellipsize("abc", 4), "abc");
         assert_eq!(label(&[]), "<none>");

@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use layerlens_core::analysis::findings::Severity;
 use layerlens_core::analysis::WasteReport;
-use layerlens_core::present::{human_size, step};
+use layerlens_core::image::step;
+use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
 use yew::prelude::*;
 

@@ -3,7 +3,8 @@
 
 use std::rc::Rc;
 
-use layerlens_core::present::{human_size, step};
+use layerlens_core::image::step;
+use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
 use layerlens_core::view::ImageSummary;
 use yew::prelude::*;

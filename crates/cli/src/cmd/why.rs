@@ -5,7 +5,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use layerlens_core::fs::ChangeKind;
+use layerlens_core::analysis::timeline::Timeline;
+use layerlens_core::fs::{ChangeKind, Removal};
 use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::WhyArgs;
@@ -33,7 +34,7 @@ pub fn run(args: &WhyArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(out, "/{}", t.path)?;
-    writeln!(out, "  {}", display_text(&t.summary()))?;
+    writeln!(out, "  {}", display_text(&summary(&t)))?;
     writeln!(
         out,
         "  {} in the final image{}; {} shipped in all layers, {} of it dead{}",
@@ -99,4 +100,45 @@ pub fn run(args: &WhyArgs) -> Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line: `added in L2 by RUN … (1.2 MB) → modified in L5 (mode) → deleted in L7
+/// (still shipped: 120 MB)`.
+fn summary(t: &Timeline) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for e in &t.events {
+        let mut s = match e.kind {
+            ChangeKind::Added => format!("added in L{}", e.layer),
+            ChangeKind::Readded => format!("written again unchanged in L{}", e.layer),
+            ChangeKind::Modified(d) => {
+                format!("modified in L{} ({})", e.layer, d.names().join(", "))
+            }
+            ChangeKind::Removed(by) => {
+                let how = match by {
+                    Removal::Whiteout => "deleted",
+                    Removal::Opaque => "hidden by an opaque directory",
+                    Removal::Replaced => "replaced",
+                };
+                match &e.via {
+                    Some(v) => format!("{how} in L{} with {v}/", e.layer),
+                    None => format!("{how} in L{}", e.layer),
+                }
+            }
+        };
+        if !e.step.is_empty() && e.kind == ChangeKind::Added {
+            s.push_str(&format!(" by `{}`", ellipsize(&e.step, 60)));
+        }
+        if e.size > 0 {
+            s.push_str(&format!(" ({})", size(e.size)));
+        }
+        if e.same_content == Some(true) {
+            s.push_str(" [same bytes]");
+        }
+        parts.push(s);
+    }
+    let mut line = parts.join(" → ");
+    if t.dead_bytes > 0 {
+        line.push_str(&format!(" (still shipped: {})", size(t.dead_bytes)));
+    }
+    line
 }

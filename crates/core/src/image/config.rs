@@ -160,8 +160,33 @@ impl ImageConfig {
     }
 }
 
+/// A build step as people read it: the history's `created_by` without the `/bin/sh -c #(nop) `
+/// noise, a shell step as `RUN …`, whitespace runs collapsed. The analyses name steps this way
+/// (findings, timelines) and the front ends show them so.
+pub fn step(created_by: &str) -> String {
+    let s = created_by.trim();
+    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
+    let s = s
+        .strip_prefix("/bin/sh -c ")
+        .map(|r| alloc::format!("RUN {r}"))
+        .unwrap_or_else(|| s.into());
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn steps_read_as_dockerfile_lines() {
+        assert_eq!(
+            super::step("/bin/sh -c #(nop) COPY file:abc in /x "),
+            "COPY file:abc in /x"
+        );
+        assert_eq!(
+            super::step("/bin/sh -c apt-get  update"),
+            "RUN apt-get update"
+        );
+    }
+
     use super::*;
 
     #[test]

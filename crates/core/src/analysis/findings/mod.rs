@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use super::reclaim::{dead_copies, Cause, DeadCopy};
 use crate::fs::{ChangeKind, ChangeSet, UnionFs};
+use crate::image::step;
 use crate::image::Image;
 use crate::layer::Entry;
 use crate::layer::EntryRef;
 use crate::model::Model;
-use crate::present::step;
 use crate::sanitize::display_bytes;
 use patterns::{Cache, Secret};
 
