@@ -45,6 +45,16 @@ pub enum ImagePick {
     Index(usize),
 }
 
+impl ImagePick {
+    /// The position in [`Archive::images`] this pick names.
+    fn position<S: Source>(&self, archive: &Archive<S>) -> Result<usize> {
+        Ok(match self {
+            ImagePick::Select(sel) => archive.select(sel)?,
+            ImagePick::Index(i) => (*i).min(archive.images().len().saturating_sub(1)),
+        })
+    }
+}
+
 impl Default for ImagePick {
     fn default() -> Self {
         ImagePick::Select(Selector::default())
@@ -70,10 +80,7 @@ impl<S: Source> Indexed<S> {
         progress: &mut dyn Progress,
     ) -> Result<Self> {
         let mut archive = Archive::open(source, limits, progress)?;
-        let which = match pick {
-            ImagePick::Select(sel) => archive.select(sel)?,
-            ImagePick::Index(i) => (*i).min(archive.images().len().saturating_sub(1)),
-        };
+        let which = pick.position(&archive)?;
         let options = IndexOptions { limits };
         let image = Image::load(&mut archive, which, &options, progress)?;
         Ok(Indexed {
@@ -87,7 +94,40 @@ impl<S: Source> Indexed<S> {
     pub fn image(&self) -> &Image {
         &self.image
     }
+}
 
+impl<S: Source> Indexed<S> {
+    /// [`Indexed::open`] for an archive that can be read only once, front to back (a pipe):
+    /// the layers are indexed as they stream by ([`crate::archive::Piped`]). The analysis
+    /// then answers everything but what needs layer contents again (export, squash, the deep
+    /// scan), which fails with a message saying a file is needed. `hold` wraps the kept
+    /// bytes ([`crate::archive::Recorded`]) in the host's source type.
+    ///
+    /// # Errors
+    /// As [`Indexed::open`].
+    pub fn open_piped(
+        input: impl std::io::Read,
+        pick: &ImagePick,
+        limits: Limits,
+        progress: &mut dyn Progress,
+        hold: impl FnOnce(crate::archive::Recorded) -> S,
+    ) -> Result<Self> {
+        let options = IndexOptions { limits };
+        let crate::archive::Piped {
+            mut archive,
+            mut indexes,
+        } = Archive::read_piped(input, &options, progress, hold)?;
+        let which = pick.position(&archive)?;
+        let image = Image::load_piped(&mut archive, which, &options, &mut indexes)?;
+        Ok(Indexed {
+            archive,
+            which,
+            image,
+        })
+    }
+}
+
+impl<S: Source> Indexed<S> {
     /// Builds the final filesystem and the change sets of the image (the slow half of
     /// [`Indexed::analyse`], borrowing so the host can run other work beside it).
     pub fn build_union(&self) -> (UnionFs, Vec<ChangeSet>) {

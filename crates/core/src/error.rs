@@ -254,6 +254,9 @@ impl From<std::io::Error> for Error {
         if carried::<Cancelled>(&e).is_some() {
             return Error::new(ErrorKind::Cancelled);
         }
+        if let Some(n) = carried::<crate::source::NotKept>(&e) {
+            return Error::request(alloc::format!("{n}"));
+        }
         if carried::<ReadFailed>(&e).is_some() {
             return Error::new(ErrorKind::Io(e));
         }

@@ -254,10 +254,17 @@ impl<S: Source> Read for RangeReader<S> {
         }
         let mut done = 0;
         while done < fill {
-            let n = self.source.read_at(
+            // A read-ahead is a guess: a failure past bytes already read ends the window
+            // there, and fails only if the caller asks for those bytes (a piped archive keeps
+            // a header but not the contents after it).
+            let n = match self.source.read_at(
                 self.start + self.pos + done as u64,
                 &mut self.window[done..fill],
-            )?;
+            ) {
+                Ok(n) => n,
+                Err(_) if done > 0 => break,
+                Err(e) => return Err(e),
+            };
             if n == 0 {
                 break;
             }
@@ -379,3 +386,22 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 }
+
+/// A read of bytes that were not kept when the archive streamed by (a layer's contents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotKept {
+    /// The offset asked for, in the decompressed archive.
+    pub offset: u64,
+}
+
+impl core::fmt::Display for NotKept {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "the archive was read once from a pipe, and its bytes at offset {} (layer contents) were not kept; this needs the archive as a file",
+            self.offset
+        )
+    }
+}
+
+impl std::error::Error for NotKept {}

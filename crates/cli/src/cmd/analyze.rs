@@ -8,6 +8,7 @@ use layerlens_core::dive::DiveTally;
 use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::AnalyzeArgs;
+use crate::input::Needs;
 use crate::open::{deep_scan, display, load_with};
 use crate::progress::Bar;
 use crate::render::json::{doc, AnalyzeDoc};
@@ -16,7 +17,12 @@ use crate::render::waste::{self, WasteDoc};
 
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
-    let (l, tally) = load_with(&args.image, &mut bar, |image| {
+    let needs = if args.verify || args.deep {
+        Needs::Contents
+    } else {
+        Needs::Headers
+    };
+    let (l, tally) = load_with(&args.image, needs, &mut bar, |image| {
         (!args.no_waste).then(|| DiveTally::new(image))
     })?;
     // Freeing every path of a large image takes longer than the process's exit does.

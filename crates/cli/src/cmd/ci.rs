@@ -14,6 +14,7 @@ use layerlens_core::sanitize::{display_bytes, display_text};
 use serde::Serialize;
 
 use crate::args::CiArgs;
+use crate::input::Needs;
 use crate::open::{deep_scan, display, load_with};
 use crate::output::{Destination, WriteOptions};
 use crate::progress::Bar;
@@ -93,7 +94,12 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
         None => None,
     };
     let mut bar = Bar::new();
-    let (l, tally) = load_with(&args.image, &mut bar, DiveTally::new)?;
+    let needs = if args.deep {
+        Needs::Contents
+    } else {
+        Needs::Headers
+    };
+    let (l, tally) = load_with(&args.image, needs, &mut bar, DiveTally::new)?;
     // Freeing every path of a large image takes longer than the process's exit does.
     let l = Box::leak(Box::new(l));
     deep_scan(l, args.deep, &args.image, &mut bar)?;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::args::ExportArgs;
+use crate::input::Needs;
 use crate::open::{display, load};
 use crate::output::{Destination, WriteOptions};
 use crate::progress::Bar;
@@ -13,7 +14,7 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     // Checked before the input is read: a refusal costs nothing.
     let dest = Destination::resolve(&args.output, &args.image.image)?;
     let mut bar = Bar::new();
-    let mut l = load(&args.image, &mut bar)?;
+    let mut l = load(&args.image, Needs::Contents, &mut bar)?;
     let plan = l.export_plan();
     let total = plan.parts.len();
     let write = WriteOptions {

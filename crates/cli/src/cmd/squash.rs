@@ -7,6 +7,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use layerlens_core::squash::{SquashOptions, SquashPlan};
 
 use crate::args::SquashArgs;
+use crate::input::Needs;
 use crate::open::{display, load};
 use crate::output::{Destination, WriteOptions};
 use crate::progress::Bar;
@@ -20,7 +21,7 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
         (_, true) => None,
     };
     let mut bar = Bar::new();
-    let mut l = load(&args.image, &mut bar)?;
+    let mut l = load(&args.image, Needs::Contents, &mut bar)?;
     let from = match args.from.as_deref() {
         Some(f) => l.layer(f).map_err(|e| anyhow!("--from {f}: {e}"))?,
         None => 0,

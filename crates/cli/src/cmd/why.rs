@@ -10,13 +10,19 @@ use layerlens_core::fs::{ChangeKind, Removal};
 use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::WhyArgs;
+use crate::input::Needs;
 use crate::open::{deep_scan, display, load};
 use crate::progress::Bar;
 use crate::render::table::{ellipsize, size};
 
 pub fn run(args: &WhyArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
-    let mut l = load(&args.image, &mut bar)?;
+    let needs = if args.deep {
+        Needs::Contents
+    } else {
+        Needs::Headers
+    };
+    let mut l = load(&args.image, needs, &mut bar)?;
     deep_scan(&mut l, args.deep, &args.image, &mut bar)?;
     bar.finish();
     let Some(t) = l.timeline(args.path.as_bytes()) else {

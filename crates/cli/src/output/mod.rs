@@ -21,7 +21,7 @@
 
 mod identity;
 mod signals;
-mod space;
+pub mod space;
 
 use std::fs::{File, Permissions};
 use std::io::{self, BufWriter, IsTerminal, Write};

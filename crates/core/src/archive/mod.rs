@@ -15,6 +15,8 @@ mod gunzip;
 #[cfg(feature = "std")]
 mod members;
 #[cfg(feature = "std")]
+mod piped;
+#[cfg(feature = "std")]
 mod reader;
 mod refs;
 
@@ -22,6 +24,8 @@ mod refs;
 pub use gunzip::GunzipSource;
 #[cfg(feature = "std")]
 pub use members::{Member, MemberKind, Members};
+#[cfg(feature = "std")]
+pub use piped::{Piped, Recorded, StreamedIndexes};
 #[cfg(feature = "std")]
 pub use reader::{Archive, ArchiveSource};
 pub use refs::{BlobRef, Format, ImageRef, LayerRef, Selector};

@@ -91,6 +91,17 @@ impl<S: Source> Archive<S> {
         let len = source
             .size()
             .map_err(|e| Error::from(e).in_member("(gzip stream)"))?;
+        Self::from_tar(source, len, compression, limits, progress)
+    }
+
+    /// Opens the tar in `source` (`len` bytes, decompressed), stored with `compression`.
+    pub(crate) fn from_tar(
+        mut source: ArchiveSource<S>,
+        len: u64,
+        compression: Compression,
+        limits: Limits,
+        progress: &mut dyn Progress,
+    ) -> Result<Self> {
         check_tar_magic(&mut source, len)?;
         let members = Members::read(&mut source, len, &limits, progress)?;
         let mut archive = Archive {
@@ -508,7 +519,17 @@ fn check_tar_magic<S: Source>(source: &mut S, len: u64) -> Result<()> {
     if h.iter().all(|&b| b == 0) {
         return Err(Error::archive("the archive is an empty tar (no members)"));
     }
-    let ustar = &h[257..262] == b"ustar";
+    if !is_tar_header(&h) {
+        return Err(Error::archive("not a tar archive (and not gzip): is this an image saved with `docker save`, `podman save` or `skopeo copy … docker-archive:`?"));
+    }
+    Ok(())
+}
+
+/// Whether `h` reads as a tar header: the `ustar` magic, or a checksum that adds up (v7).
+pub(crate) fn is_tar_header(h: &[u8; 512]) -> bool {
+    if &h[257..262] == b"ustar" {
+        return true;
+    }
     let sum: u32 = h[..148]
         .iter()
         .chain(&h[156..])
@@ -518,10 +539,7 @@ fn check_tar_magic<S: Source>(source: &mut S, len: u64) -> Result<()> {
     let declared = core::str::from_utf8(&h[148..156])
         .ok()
         .and_then(|s| u32::from_str_radix(s.trim_matches(|c: char| c == '\0' || c == ' '), 8).ok());
-    if !ustar && declared != Some(sum) {
-        return Err(Error::archive("not a tar archive (and not gzip): is this an image saved with `docker save`, `podman save` or `skopeo copy … docker-archive:`?"));
-    }
-    Ok(())
+    declared == Some(sum)
 }
 
 #[cfg(test)]

@@ -70,6 +70,12 @@ pub struct Image {
     pub layers: Vec<Layer>,
 }
 
+/// How [`Image::load_with`] gets layer `i`'s index from its blob: by reading it, or from
+/// indexes made while a pipe streamed by.
+#[cfg(feature = "std")]
+type IndexLayer<'a, S> =
+    dyn FnMut(&mut Archive<S>, usize, &crate::archive::BlobRef) -> Result<LayerIndex> + 'a;
+
 impl Image {
     #[cfg(feature = "std")]
     /// Reads the config and indexes every layer of image `which`.
@@ -84,6 +90,44 @@ impl Image {
         which: usize,
         options: &IndexOptions,
         progress: &mut dyn Progress,
+    ) -> Result<Self> {
+        let total = archive.len();
+        Self::load_with(archive, which, options, &mut |archive, i, blob| {
+            index_layer(
+                archive.source_mut(),
+                blob.offset,
+                blob.size,
+                options,
+                progress,
+                Stage::Indexing(i),
+                total,
+            )
+        })
+    }
+
+    #[cfg(feature = "std")]
+    /// [`Image::load`] for an archive read once from a pipe: the layers were indexed as they
+    /// streamed by ([`crate::archive::Piped`]), keyed by where their bytes start.
+    ///
+    /// # Errors
+    /// As [`Image::load`]; a layer blob that did not read as a layer while streaming.
+    pub fn load_piped<S: Source>(
+        archive: &mut Archive<S>,
+        which: usize,
+        options: &IndexOptions,
+        indexes: &mut crate::archive::StreamedIndexes,
+    ) -> Result<Self> {
+        Self::load_with(archive, which, options, &mut |_, _, blob| {
+            indexes.take(blob)
+        })
+    }
+
+    #[cfg(feature = "std")]
+    fn load_with<S: Source>(
+        archive: &mut Archive<S>,
+        which: usize,
+        options: &IndexOptions,
+        index: &mut IndexLayer<'_, S>,
     ) -> Result<Self> {
         let reference = archive
             .images()
@@ -112,7 +156,6 @@ impl Image {
             ))
             .in_member(&reference.config.member));
         }
-        let total = archive.len();
         let mut order: Vec<usize> = (0..reference.layers.len()).collect();
         order.sort_by_key(|&i| reference.layers[i].blob.offset);
         let mut indexes: Vec<Option<LayerIndex>> = (0..order.len()).map(|_| None).collect();
@@ -127,16 +170,8 @@ impl Image {
             {
                 indexes[i] = indexes[j].clone();
             } else {
-                let idx = index_layer(
-                    archive.source_mut(),
-                    blob.offset,
-                    blob.size,
-                    options,
-                    progress,
-                    Stage::Indexing(i),
-                    total,
-                )
-                .map_err(|e| e.in_layer(i).in_member(&blob.member))?;
+                let idx =
+                    index(archive, i, blob).map_err(|e| e.in_layer(i).in_member(&blob.member))?;
                 indexes[i] = Some(idx);
             }
             entries_total += indexes[i].as_ref().map_or(0, |x| x.entries.len() as u64);

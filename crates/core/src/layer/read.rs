@@ -64,35 +64,83 @@ pub fn index_layer<S: Source>(
         }
         _ => {
             let dec = decode::decoder(reader, compression)?;
-            let limit = options.limits.max_decompressed;
-            let mut counted = Counted {
-                inner: dec,
-                count: 0,
-                limit,
-            };
-            {
-                let mut archive = tar::Archive::new(HeaderGuard::new(&mut counted));
-                let entries = archive.entries()?;
-                // Progress is in decompressed bytes here; map it onto the blob's share.
-                collect(entries, &mut out, &options.limits, &mut |_| true)?;
-            }
-            // Drain what follows the end-of-archive blocks so the size covers the whole
-            // stream. Writers pad to a record (10 KiB); endless zeros there are a
-            // decompression bomb, caught here without inflating them all.
-            let tar_end = counted.count;
-            let trailing = io::copy(&mut (&mut counted).take(MAX_TRAILING + 1), &mut io::sink())?;
-            if trailing > MAX_TRAILING {
-                return Err(Error::limit(
-                    LimitKind::TrailingPadding { tar_end },
-                    MAX_TRAILING,
-                ));
-            }
-            out.tar_size = counted.count;
+            index_decoded(dec, &mut out, &options.limits)?;
             if !report(len) {
                 return Err(crate::error::ErrorKind::Cancelled.into());
             }
         }
     }
+    check_complete(&out)?;
+    Ok(out)
+}
+
+/// Indexes a layer blob of `len` bytes read once, front to back, from `reader` (a member of
+/// an archive arriving through a pipe). The index equals [`index_layer`]'s for the same bytes;
+/// `reader` is left wherever the layer's tar ended (the caller drains the rest).
+///
+/// # Errors
+/// As [`index_layer`].
+pub fn index_layer_stream<R: Read>(
+    mut reader: R,
+    len: u64,
+    options: &IndexOptions,
+) -> Result<LayerIndex> {
+    let mut magic = [0u8; 4];
+    let got = read_up_to(&mut reader, &mut magic)?;
+    let compression = Compression::detect(&magic[..got]);
+    let mut reader = io::Cursor::new(magic).take(got as u64).chain(reader);
+    let mut out = LayerIndex {
+        entries: Vec::new(),
+        compression,
+        blob_size: len,
+        tar_size: 0,
+        notices: Vec::new(),
+    };
+    match compression {
+        Compression::None => {
+            let mut archive = tar::Archive::new(HeaderGuard::new(&mut reader));
+            collect(archive.entries()?, &mut out, &options.limits, &mut |_| true)?;
+            out.tar_size = len;
+        }
+        _ => {
+            let dec = decode::decoder_for_reader(reader, compression)?;
+            index_decoded(dec, &mut out, &options.limits)?;
+        }
+    }
+    check_complete(&out)?;
+    Ok(out)
+}
+
+/// Indexes a decompressed layer stream into `out`, setting its tar size.
+fn index_decoded(dec: Box<dyn Read + '_>, out: &mut LayerIndex, limits: &Limits) -> Result<()> {
+    let mut counted = Counted {
+        inner: dec,
+        count: 0,
+        limit: limits.max_decompressed,
+    };
+    {
+        let mut archive = tar::Archive::new(HeaderGuard::new(&mut counted));
+        let entries = archive.entries()?;
+        // Progress is in decompressed bytes here; the caller reports the blob as a whole.
+        collect(entries, out, limits, &mut |_| true)?;
+    }
+    // Drain what follows the end-of-archive blocks so the size covers the whole
+    // stream. Writers pad to a record (10 KiB); endless zeros there are a
+    // decompression bomb, caught here without inflating them all.
+    let tar_end = counted.count;
+    let trailing = io::copy(&mut (&mut counted).take(MAX_TRAILING + 1), &mut io::sink())?;
+    if trailing > MAX_TRAILING {
+        return Err(Error::limit(
+            LimitKind::TrailingPadding { tar_end },
+            MAX_TRAILING,
+        ));
+    }
+    out.tar_size = counted.count;
+    Ok(())
+}
+
+/// Fails when the last entry's contents run past the layer's end.
+fn check_complete(out: &LayerIndex) -> Result<()> {
     // The tar parser takes a short read at the end for the end of the archive; an entry whose
     // contents run past the end of the layer means the layer was cut short.
     if let Some(last) = out.entries.last() {
@@ -105,7 +153,7 @@ pub fn index_layer<S: Source>(
             .in_entry(last.path.as_bytes()));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

@@ -47,6 +47,11 @@ impl<R> HeaderGuard<R> {
         }
     }
 
+    /// The guarded reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
     fn observe(&mut self, bytes: &[u8]) -> io::Result<()> {
         let start = self.pos;
         let end = start + bytes.len() as u64;
