@@ -13,6 +13,8 @@
 //! - `module_graph`: core's modules follow the layered diagram in its lib.rs, without cycles.
 //! - `output`: outputs appear whole or not at all and never over the input (signals, a full
 //!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
+//! - `pipes`: `-`, `/dev/stdin` and FIFOs read in one pass give the file's results; commands
+//!   that need contents spool the pipe.
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
 //!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
@@ -37,6 +39,7 @@ mod module_graph;
 mod names;
 mod output;
 mod peers;
+mod pipes;
 mod reference;
 mod rootfs;
 mod squash;

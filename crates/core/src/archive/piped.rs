@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use std::io::{self, Read};
 
-use super::reader::{is_tar_header, Archive, ArchiveSource};
+use super::reader::{check_tar_start, is_tar_header, Archive, ArchiveSource};
 use super::refs::BlobRef;
 use crate::error::{Error, Result};
 use crate::layer::{index_layer_stream, IndexOptions, LayerIndex};
@@ -197,6 +197,15 @@ impl<S: Source> Archive<S> {
                 return Err(Error::archive("the input is zstd-compressed; decompress it first (`zstd -d`) or save it as a plain or gzipped tar"));
             }
         };
+        // The first block says whether this is a tar at all, before the parser guesses.
+        let mut plain = plain;
+        let mut first = [0u8; 512];
+        let got = read_full(&mut plain, &mut first).map_err(|e| match compression {
+            Compression::Gzip => Error::from(e).in_member("(gzip stream)"),
+            _ => Error::from(e),
+        })?;
+        check_tar_start(&first[..got])?;
+        let plain = io::Cursor::new(first).take(got as u64).chain(plain);
         let pos = Rc::new(RefCell::new(0u64));
         let record = Rc::new(RefCell::new(Record {
             keeping: true,

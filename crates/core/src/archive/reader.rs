@@ -502,24 +502,31 @@ fn tag_matches(tag: &str, wanted: &str) -> bool {
 /// A tar's first header has `ustar` at 257 (or is an old v7 header with a valid checksum);
 /// anything else is "not a tar" rather than a confusing checksum error.
 fn check_tar_magic<S: Source>(source: &mut S, len: u64) -> Result<()> {
-    if len < 512 {
-        return Err(Error::archive(alloc::format!(
-            "not a tar archive: only {len} bytes"
-        )));
-    }
     let mut h = [0u8; 512];
     let mut done = 0;
-    while done < 512 {
+    while done < 512 && (done as u64) < len {
         let n = source.read_at(done as u64, &mut h[done..])?;
         if n == 0 {
             break;
         }
         done += n;
     }
+    check_tar_start(&h[..done])
+}
+
+/// Refuses an archive whose first block (`first`, fewer than 512 bytes if that is all
+/// there is) is not a tar header, with what it looks like instead.
+pub(crate) fn check_tar_start(first: &[u8]) -> Result<()> {
+    let Ok(h) = <&[u8; 512]>::try_from(first) else {
+        return Err(Error::archive(alloc::format!(
+            "not a tar archive: only {} bytes",
+            first.len()
+        )));
+    };
     if h.iter().all(|&b| b == 0) {
         return Err(Error::archive("the archive is an empty tar (no members)"));
     }
-    if !is_tar_header(&h) {
+    if !is_tar_header(h) {
         return Err(Error::archive("not a tar archive (and not gzip): is this an image saved with `docker save`, `podman save` or `skopeo copy … docker-archive:`?"));
     }
     Ok(())
