@@ -201,8 +201,8 @@ fn contents_through_a_spool() {
     }
 }
 
-/// Failures say what happened, once: no temporary directory to spool to, an empty pipe,
-/// bytes that are no archive, a zstd stream.
+/// Failures say what happened, once: no temporary directory to spool to, a stream cut short,
+/// an empty pipe, bytes that are no archive, a zstd stream.
 #[test]
 fn pipe_failures_are_specific() {
     let bytes = std::fs::read(fixture("built/tiny.docker.tar")).unwrap();
@@ -220,7 +220,9 @@ fn pipe_failures_are_specific() {
         "{err}"
     );
 
-    let cases: [(&[u8], &str); 3] = [
+    let half = &bytes[..bytes.len() / 2];
+    let cases: [(&[u8], &str); 4] = [
+        (half, "(truncated?)"),
         (b"", "the input is empty"),
         (&[b'x'; 4096], "not a tar archive"),
         (&[0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0], "zstd-compressed"),

@@ -274,6 +274,14 @@ impl<S: Source> Archive<S> {
             }
             // The rest of the member: kept for metadata, passed over otherwise.
             io::copy(&mut entry, &mut io::sink()).map_err(|e| Error::from(e).in_member(&name))?;
+            let end = *pos.borrow();
+            if end < at + size {
+                return Err(Error::archive(alloc::format!(
+                    "the input ends at byte {end}, {} bytes into this member's {size} (truncated?)",
+                    end - at
+                ))
+                .in_member(&name));
+            }
             record.borrow_mut().keeping = true;
         }
         // What follows the end-of-archive blocks: counted (it is part of the archive's
