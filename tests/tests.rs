@@ -13,6 +13,8 @@
 //! - `module_graph`: core's modules follow the layered diagram in its lib.rs, without cycles.
 //! - `output`: outputs appear whole or not at all and never over the input (signals, a full
 //!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
+//! - `install`: `cargo install --path crates/cli` into an empty prefix; completions, man pages,
+//!   `--color`.
 //! - `pipes`: `-`, `/dev/stdin` and FIFOs read in one pass give the file's results; commands
 //!   that need contents spool the pipe.
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
@@ -35,6 +37,7 @@ mod cli;
 mod dirs;
 mod export;
 mod hostile;
+mod install;
 mod module_graph;
 mod names;
 mod output;

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::color::ColorWhen;
+
 /// Analyze, export and squash container image archives (`docker save`, `podman save`,
 /// oci-archive) and image directories (OCI layouts, `dir:` folders). Everything runs locally.
 ///
@@ -16,6 +18,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "layerlens", version, about)]
 pub struct Cli {
+    /// When to colour text output: `auto` (a terminal, unless NO_COLOR is set), `always`,
+    /// `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -33,6 +39,27 @@ pub enum Command {
     Ci(CiArgs),
     /// A path's history: which layers added, changed and removed it, and by which step.
     Why(WhyArgs),
+    /// Print a shell completion script (`source <(layerlens completions bash)`).
+    Completions(CompletionsArgs),
+    /// Print the man page, or write every page (`layerlens.1`, `layerlens-squash.1`, …) into
+    /// a directory.
+    Manpage(ManpageArgs),
+}
+
+/// Which shell.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Where the pages go.
+#[derive(Debug, Args, Clone)]
+pub struct ManpageArgs {
+    /// Write all pages into this directory instead of the main page to standard output.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Which image in the archive.

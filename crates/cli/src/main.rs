@@ -4,6 +4,7 @@
 
 mod args;
 mod cmd;
+mod color;
 mod input;
 mod message;
 mod open;

@@ -2,7 +2,7 @@
 //! Exit 0 when every rule passes (warnings allowed), 1 when one fails, 2 on an error or a
 //! misconfigured rule.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -81,10 +81,6 @@ fn config(args: &CiArgs) -> Result<(CiConfig, Option<PathBuf>)> {
         c.layerlens.fail_on_security_finding = "false".into();
     }
     Ok((c, path))
-}
-
-fn color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 pub fn run(args: &CiArgs) -> Result<ExitCode> {
@@ -169,7 +165,7 @@ fn text(
     report: &WasteReport,
     verdict: &layerlens_core::analysis::ci::Verdict,
 ) -> Result<()> {
-    let c = color();
+    let c = crate::color::stdout();
     match config_path {
         Some(p) => writeln!(out, "  Using CI config: {}", display(p))?,
         None => writeln!(out, "  Using default CI config")?,

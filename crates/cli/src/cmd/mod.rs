@@ -2,7 +2,9 @@
 
 mod analyze;
 mod ci;
+mod completions;
 mod export;
+mod manpage;
 mod squash;
 mod why;
 
@@ -13,11 +15,14 @@ use anyhow::Result;
 use crate::args::{Cli, Command};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    crate::color::choose(cli.color);
     match cli.command {
         Command::Analyze(a) => analyze::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Squash(a) => squash::run(&a),
         Command::Ci(a) => ci::run(&a),
         Command::Why(a) => why::run(&a),
+        Command::Completions(a) => completions::run(&a),
+        Command::Manpage(a) => manpage::run(&a),
     }
 }
