@@ -15,6 +15,7 @@
 //!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
 //! - `install`: `cargo install --path crates/cli` into an empty prefix; completions, man pages,
 //!   `--color`.
+//! - `recipes`: the CI recipe of docs/ci.md, run with buildah and skopeo (scripts/ci-recipe).
 //! - `pipes`: `-`, `/dev/stdin` and FIFOs read in one pass give the file's results; commands
 //!   that need contents spool the pipe.
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
@@ -43,6 +44,7 @@ mod names;
 mod output;
 mod peers;
 mod pipes;
+mod recipes;
 mod reference;
 mod rootfs;
 mod squash;
