@@ -1,6 +1,7 @@
 //! The CLI as people install it: `cargo install --path crates/cli` into an empty prefix gives
 //! a working `layerlens` whose completion scripts load in bash and whose man pages render
-//! without warnings; `--color` and `NO_COLOR` decide the colours.
+//! without warnings; `--color` and `NO_COLOR` decide the colours; the CLI's container image
+//! (scripts/cli-image) loads in podman and reads itself.
 
 use std::process::Command;
 
@@ -102,4 +103,31 @@ fn color_flag_and_no_color() {
     assert!(ci("always", Some("1")), "--color always wins over NO_COLOR");
     assert!(!ci("never", None));
     assert!(!ci("auto", None), "not a terminal");
+}
+
+/// `scripts/cli-image` builds the CLI's container image with buildah from the static (musl)
+/// binary; podman loads it, and layerlens reads the image's own layer back.
+#[test]
+fn cli_container_image_loads_and_reads_itself() {
+    crate::util::require_root();
+    let dir = temp_dir("cli-image");
+    let image = dir.path().join("layerlens.docker.tar");
+    let out = output(
+        Command::new(repo_root().join("scripts/cli-image"))
+            .args(["--debug", "--out"])
+            .arg(&image),
+    );
+    assert!(
+        out.status.success(),
+        "scripts/cli-image failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = crate::util::run_json(layerlens().arg("analyze").arg(&image).arg("--json"));
+    let layers = doc["image"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 1);
+    assert!(layers[0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["path"] == "usr/local/bin/layerlens"));
 }
