@@ -80,6 +80,7 @@ impl Progress for PostProgress {
             Stage::Indexing(i) => format!("Indexing layer {i}"),
             Stage::Hashing => "Hashing".to_string(),
             Stage::Writing => "Writing".to_string(),
+            Stage::Reading(i) => format!("Reading layer {i}"),
         };
         self.send(&name, done, total, false);
         true

@@ -9,7 +9,7 @@ mod reference;
 mod write;
 
 pub use header::{flag_of, pad, padding, HeaderSpec};
-pub use layer::{plan_layer, LayerOptions, LayerPlan, Savings};
+pub use layer::{plan_layer, plan_subtree, LayerOptions, LayerPlan, Savings};
 pub use part::{Part, Parts};
 pub use plan::{SquashOptions, SquashPlan};
 pub use reference::{check_tag, check_time};
