@@ -1,8 +1,12 @@
 //! One module per subcommand; each has `run(args) -> Result<ExitCode>`.
 
 mod analyze;
+mod cat;
 mod ci;
+mod diff;
 mod export;
+mod extract;
+mod history;
 mod squash;
 mod why;
 
@@ -19,5 +23,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Squash(a) => squash::run(&a),
         Command::Ci(a) => ci::run(&a),
         Command::Why(a) => why::run(&a),
+        Command::Cat(a) => cat::run(&a),
+        Command::Extract(a) => extract::run(&a),
+        Command::Diff(a) => diff::run(&a),
+        Command::History(a) => history::run(&a),
     }
 }
