@@ -12,6 +12,9 @@
 //! - `unsafe_code`: every crate root forbids unsafe code but crates/memcmp.
 //! - `output`: outputs appear whole or not at all and never over the input (signals, a full
 //!   filesystem, a failure mid-write, `-o -` into skopeo and podman).
+//! - `see_inside`: `cat` and `extract` of any file or subtree after any layer against GNU tar
+//!   and umoci's unpack of the first N+1 layers; `diff` against umoci and `diff -u`;
+//!   `history --dockerfile`.
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
 //!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
@@ -37,6 +40,7 @@ mod output;
 mod peers;
 mod reference;
 mod rootfs;
+mod see_inside;
 mod squash;
 mod unsafe_code;
 mod util;
