@@ -169,12 +169,11 @@ fn gnu_tar_member(blob: &[u8], member: &[u8], scratch: &Path) -> Vec<u8> {
     let name = reference::gnu_tar_list(&plain, scratch)
         .into_iter()
         .map(|e| e.name)
-        .filter(|n| reference::normalise(n) == member)
-        .last()
+        .rfind(|n| reference::normalise(n) == member)
         .unwrap_or_else(|| panic!("no member {} in the blob", String::from_utf8_lossy(member)));
     let p = scratch.join(format!("plain-{}.tar", util::sha256_hex(&plain)));
     std::fs::write(&p, &plain).unwrap();
-    // The last occurrence of the name wins, as on extraction.
+    // One occurrence: the fixtures name no path twice in a layer.
     run(util::peer_cmd("tar")
         .args([
             "--extract",
