@@ -36,8 +36,8 @@ use crate::present::label;
 use crate::progress::Progress;
 use crate::source::Source;
 use crate::squash::{
-    emit_squash, plan_layer, plan_subtree, write_parts, write_squash, LayerOptions, LayerPlan,
-    Parts, SquashOptions, SquashPlan, SquashSink, Written,
+    content_parts, emit_parts_into, emit_squash, plan_layer, plan_subtree, write_parts,
+    write_squash, LayerOptions, LayerPlan, Parts, SquashOptions, SquashPlan, SquashSink, Written,
 };
 use crate::view::{ImageChoice, ImageSummary};
 use std::io::Write;
@@ -524,6 +524,31 @@ impl<S: Source> Analysis<S> {
             open_content(self.archive.source_mut(), &self.image, r, 0, size, progress)?;
         reader.read_to_end(&mut out).map_err(Error::from)?;
         Ok(out)
+    }
+
+    /// Emits `parts` (of a plan of this analysis, or [`content_parts`]) into `sink`.
+    ///
+    /// # Errors
+    /// As [`emit_parts_into`].
+    pub async fn emit_parts<K: SquashSink + ?Sized>(
+        &mut self,
+        parts: &Parts,
+        sink: &mut K,
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        emit_parts_into(
+            self.archive.source_mut(),
+            &self.image,
+            parts,
+            sink,
+            progress,
+        )
+        .await
+    }
+
+    /// The contents of file `r` as parts (a download built like the squash output).
+    pub fn content_parts(&self, r: EntryRef) -> Parts {
+        content_parts(&self.image, r)
     }
 
     /// The history as Dockerfile instructions, each linked to its layer or marked empty.

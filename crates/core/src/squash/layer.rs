@@ -306,6 +306,16 @@ fn entry_of(image: &Image, r: crate::layer::EntryRef) -> Option<&Entry> {
         .and_then(|l| l.index.entries.get(r.entry as usize))
 }
 
+/// The contents of file entry `r` as parts: an archive range for an uncompressed layer, a
+/// decoded range otherwise (a download of one file, built like the squash output).
+pub fn content_parts(image: &Image, r: crate::layer::EntryRef) -> Parts {
+    let mut parts = Parts::new();
+    if let Some(e) = entry_of(image, r).filter(|e| e.is_file()) {
+        push_range(&mut parts, image, r.layer as usize, e.span.data, e.size);
+    }
+    parts
+}
+
 fn push_range(parts: &mut Parts, image: &Image, layer: usize, offset: u64, len: u64) {
     let Some(l) = image.layers.get(layer) else {
         return;
