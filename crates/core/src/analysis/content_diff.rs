@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff as Lines};
 
 /// Lines of context around each change, as `diff -u` has by default.
@@ -23,7 +23,7 @@ pub const MAX_RANGES: usize = 1000;
 const JOIN: usize = 8;
 
 /// How two versions differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum ContentDiff {
     /// The bytes are the same.
@@ -35,14 +35,14 @@ pub enum ContentDiff {
 }
 
 /// A line diff in hunks, as `diff -u` groups them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextDiff {
     /// The hunks.
     pub hunks: Vec<Hunk>,
 }
 
 /// One hunk: a run of changes with their context.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hunk {
     /// First old line (0-based) and how many old lines it covers.
     pub old_start: usize,
@@ -57,7 +57,7 @@ pub struct Hunk {
 }
 
 /// What a line of a hunk is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineTag {
     /// In both versions.
@@ -69,7 +69,7 @@ pub enum LineTag {
 }
 
 /// One line of a hunk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffLine {
     /// What it is.
     pub tag: LineTag,
@@ -85,7 +85,7 @@ pub struct DiffLine {
 }
 
 /// A run of a line's text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     /// The text.
     pub text: String,
@@ -101,7 +101,7 @@ impl DiffLine {
 }
 
 /// The changed byte ranges of two binary versions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ByteDiff {
     /// Size of the old version.
     pub old_size: u64,
@@ -117,7 +117,7 @@ pub struct ByteDiff {
 }
 
 /// A run of differing bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ByteRange {
     /// First byte.
     pub offset: u64,

@@ -10,7 +10,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::image::ImageConfig;
 
@@ -37,7 +37,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// One history entry as an instruction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instruction {
     /// Position in the config's history.
     pub step: usize,
