@@ -313,6 +313,8 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             save_checked(bridge, Some(built));
         }
         Event::See(event) => {
+            // A compressed layer's file reports progress, which shows the bar.
+            dispatch.dispatch(Action::Idle);
             let listener = bridge.borrow().see.clone();
             if let Some(cb) = listener {
                 cb.emit((event, carried));

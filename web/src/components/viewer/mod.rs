@@ -303,6 +303,15 @@ pub fn SeePanel(props: &SeeProps) -> Html {
             </select>
         }
     };
+    // The worker's work is synchronous: stopping it means a fresh worker (which reads the
+    // file again).
+    let stop = {
+        let (worker, d) = (props.worker.clone(), d.clone());
+        Callback::from(move |_: MouseEvent| {
+            worker.cancel();
+            d.dispatch(Act::Done);
+        })
+    };
     let last = props.layers.saturating_sub(1);
     let body = match state.view {
         View::File => file_view(
@@ -431,7 +440,10 @@ pub fn SeePanel(props: &SeeProps) -> Html {
             <h2>{ "See inside" }</h2>
             <nav class="tabs">
                 { tab(View::File, "File") }{ tab(View::Diff, "Diff") }{ tab(View::Range, "Range diff") }{ tab(View::History, "Dockerfile") }
-                if state.waiting { <span class="muted" id="see-waiting">{ " working…" }</span> }
+                if state.waiting {
+                    <span class="muted" id="see-waiting">{ " working… " }</span>
+                    <button id="see-stop" onclick={stop}>{ "Stop" }</button>
+                }
             </nav>
             { body }
         </section>
