@@ -1201,6 +1201,49 @@ async function seeInsideChecks(context, url) {
     expectEq(p, "history", shown, steps.map((s) => [s.layer === null ? "empty layer" : `layer ${s.layer}`, s.dockerfile]));
   });
 
+  await test("see inside: images preview as <img> from Blob URLs (SVG never inline), JSON pretty, invalid UTF-8 marked, big text paged", async (p) => {
+    const kinds = join(scratch, "see-kinds.tar");
+    const made = await run("python3", [join(root, "e2e", "see_archive.py"), kinds]);
+    if (made.code !== 0) throw new Error(`e2e/see_archive.py failed: ${made.stderr}`);
+    const r = await loadByInput(page, kinds);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#see-panel", { timeout: TIMEOUT_MS });
+    for (const [path, mime] of [["/srv/pixel.png", "image/png"], ["/srv/dot.gif", "image/gif"], ["/srv/logo.svg", "image/svg+xml"]]) {
+      await openInViewer(page, path);
+      await page.waitForFunction(() => document.querySelector("#viewer-image")?.complete, null, { timeout: TIMEOUT_MS });
+      const img = await page.$eval("#viewer-image", (i) => ({ src: i.src, w: i.naturalWidth }));
+      if (!img.src.startsWith("blob:")) p.push(`${path}: the preview is not from a Blob URL (${img.src})`);
+      if (!(img.w > 0)) p.push(`${path}: the browser could not decode the preview`);
+      const bytes = await page.evaluate(async (src) => [...new Uint8Array(await (await fetch(src)).arrayBuffer())], img.src);
+      const want = await cliBytes(["cat", kinds, path]);
+      if (Buffer.compare(Buffer.from(bytes), want) !== 0) p.push(`${path}: previewed bytes differ from cat (${mime})`);
+      const got = await savedDownload(page, "#see-download", `see-${basename(path)}`);
+      if (Buffer.compare(got.bytes, want) !== 0) p.push(`${path}: download differs from cat`);
+    }
+    if (await page.$("#see-panel svg")) p.push("SVG markup was put in the page");
+    if (await page.evaluate(() => window.__svgRan)) p.push("the SVG's script ran");
+    await openInViewer(page, "/srv/config.json");
+    const json = await page.textContent("#viewer-json");
+    expectEq(p, "pretty JSON", json, JSON.stringify(JSON.parse((await cliBytes(["cat", kinds, "/srv/config.json"])).toString("utf8")), null, 2));
+    await openInViewer(page, "/srv/latin1.txt");
+    expectEq(p, "invalid UTF-8 marked", await page.textContent("#viewer-text mark.bad-utf8"), "\\xE9");
+    expectEq(p, "text around it", await page.textContent("#viewer-text"), "caf\\xE9 au lait\nsecond line\n");
+    await openInViewer(page, "/srv/big.txt");
+    const big = await cliBytes(["cat", kinds, "/srv/big.txt"]);
+    let shown = await page.textContent("#viewer-text");
+    expectEq(p, "first page of big.txt", shown, big.subarray(0, 1 << 20).toString("utf8"));
+    for (let i = 0; i < 3 && (await page.$("#see-more")); i++) {
+      const before = shown.length;
+      await page.click("#see-more");
+      await page.waitForFunction((n) => document.querySelector("#viewer-text").textContent.length > n, before, { timeout: TIMEOUT_MS });
+      shown = await page.textContent("#viewer-text");
+    }
+    expectEq(p, "big.txt after Show more", shown.length, big.length);
+    if (shown !== big.toString("utf8")) p.push("big.txt after Show more differs from cat");
+    await shot(page, "see-kinds.png");
+    p.push(...(await pageProblems(app)));
+  });
+
   await test("see inside: a deep link (#see=file&layer=2&path=…) reopens the file after a reload", async (p) => {
     const link = `${url}#see=file&layer=2&path=${encodeURIComponent("/data/delfile")}`;
     await page.goto(link, { waitUntil: "load", timeout: TIMEOUT_MS });
