@@ -465,14 +465,12 @@ impl<S: Source> Analysis<S> {
     /// # Errors
     /// No such layer.
     pub fn range_diff(&self, from: Option<usize>, to: Option<usize>) -> Result<RangeDiff> {
-        let check = |l: Option<usize>| -> Result<()> {
-            match l {
-                Some(l) if l >= self.image.layers.len() => self.fs_after(l).map(|_| ()),
-                _ => Ok(()),
+        // Either layer must exist (`fs_after` says so in its words).
+        for l in [from, to].into_iter().flatten() {
+            if l >= self.image.layers.len() {
+                self.fs_after(l)?;
             }
-        };
-        check(from)?;
-        check(to)?;
+        }
         // `None` (empty) sorts below every layer.
         if from > to {
             return Ok(self.range_diff(to, from)?.reversed());
