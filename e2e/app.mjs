@@ -1098,14 +1098,23 @@ function hexRows(bytes, rows) {
   return out;
 }
 
-/** Opens `path` after `layer` in the viewer and waits for it. */
+/** Opens `path` after `layer` in the viewer and waits for it (the next page to arrive). */
 async function openInViewer(page, path, layer) {
   await page.click("#see-tab-file");
   await page.fill("#see-path", path);
   await page.selectOption("#see-layer", layer === undefined ? "last" : String(layer));
-  await page.evaluate(() => document.querySelector("#meta-path")?.setAttribute("data-e2e-stale", ""));
+  const pages = await page.evaluate(() => Number(document.querySelector("#file-meta")?.dataset.pages ?? 0));
   await page.click("#see-open");
-  await page.waitForSelector("#meta-path:not([data-e2e-stale])", { timeout: TIMEOUT_MS });
+  await page
+    .waitForFunction((n) => Number(document.querySelector("#file-meta")?.dataset.pages ?? 0) > n || document.querySelector("#error"), pages, { timeout: TIMEOUT_MS })
+    .catch(() => {});
+  const error = await page.evaluate(() => document.querySelector("#error .error-text")?.textContent);
+  if (error !== undefined) {
+    await page.evaluate(() => document.querySelector("#error button")?.click());
+    throw new Error(`opening ${path} after layer ${layer}: #error: ${error}`);
+  }
+  const now = await page.evaluate(() => Number(document.querySelector("#file-meta")?.dataset.pages ?? 0));
+  if (!(now > pages)) throw new Error(`opening ${path} after layer ${layer}: nothing arrived`);
 }
 
 async function savedDownload(page, button, name) {

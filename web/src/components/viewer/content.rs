@@ -33,7 +33,9 @@ pub fn look(name: &str, head: &[u8]) -> Look {
         return Look::Image("image/webp");
     }
     let sample = &head[..head.len().min(8192)];
-    let texty = !sample.contains(&0) && invalid_share(sample) < 0.02;
+    // Text with a few stray bytes (Latin-1 in a UTF-8 file) is still text, shown with
+    // them marked; compressed or executable data has NULs or mostly invalid sequences.
+    let texty = !sample.contains(&0) && invalid_share(sample) < 0.1;
     if texty && (lower.ends_with(".svg") || starts_svg(sample)) {
         return Look::Image("image/svg+xml");
     }
@@ -62,10 +64,65 @@ fn invalid_share(b: &[u8]) -> f64 {
     bad as f64 / b.len() as f64
 }
 
-/// Pretty JSON, or `None` if it does not parse (then it is shown as text).
+/// Pretty JSON, or `None` if it does not parse (then it is shown as text). Re-indented from
+/// the text itself, so keys keep the file's order and numbers their spelling.
 pub fn pretty_json(bytes: &[u8]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    serde_json::to_string_pretty(&v).ok()
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).ok()?;
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                // An empty object or array stays on one line.
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}') | Some(']')) {
+                    if let Some(close) = chars.next() {
+                        out.push(close);
+                    }
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 /// Text with line numbers; invalid UTF-8 bytes shown as `\xNN` in a marked span. `first_line`

@@ -81,6 +81,8 @@ struct SeeState {
     history: Option<Rc<Vec<Instruction>>>,
     preview: Option<String>,
     waiting: bool,
+    /// Pages received (the page's tests wait for the next one).
+    pages: u32,
 }
 
 enum Act {
@@ -114,6 +116,7 @@ impl Reducible for SeeState {
             Act::Done => s.waiting = false,
             Act::Page(info, layer, offset, bytes) => {
                 s.waiting = false;
+                s.pages += 1;
                 let same = s.page.as_ref().is_some_and(|p| {
                     p.info.path == info.path && p.layer == layer && p.bytes.len() as u64 == offset
                 });
@@ -647,7 +650,7 @@ fn file_view(
         <>
             { controls }
             <div class="viewer">
-                <dl class="facts file-meta" id="file-meta">
+                <dl class="facts file-meta" id="file-meta" data-pages={state.pages.to_string()}>
                     <dt>{ "path" }</dt><dd class="mono" id="meta-path">{ info.path.clone() }</dd>
                     if let Some(l) = &info.link { <dt>{ "symlink to" }</dt><dd class="mono">{ l.clone() }</dd> }
                     <dt>{ "size" }</dt><dd id="meta-size">{ format!("{} ({} bytes)", human_size(info.size), info.size) }</dd>
