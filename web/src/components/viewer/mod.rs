@@ -15,6 +15,7 @@ use js_sys::Uint8Array;
 use layerlens_core::analysis::content_diff::ContentDiff;
 use layerlens_core::analysis::dockerfile::Instruction;
 use layerlens_core::present::human_size;
+use layerlens_core::sanitize::display_text;
 use layerlens_core::view::FileInfo;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, BlobPropertyBag, HtmlInputElement, HtmlSelectElement, Url};
@@ -430,7 +431,7 @@ pub fn SeePanel(props: &SeeProps) -> Html {
                         html! {
                             <li>
                                 if layer.is_some() { <button class="link" {onclick}>{ format!("layer {}", layer.unwrap_or(0)) }</button> } else { <span class="muted">{ "empty layer" }</span> }
-                                <pre class="instruction">{ s.line() }</pre>
+                                <pre class="instruction">{ escaped_lines(&s.line()) }</pre>
                             </li>
                         }
                     }) }
@@ -655,11 +656,11 @@ fn file_view(
                     if let Some(l) = &info.link { <dt>{ "symlink to" }</dt><dd class="mono">{ l.clone() }</dd> }
                     <dt>{ "size" }</dt><dd id="meta-size">{ format!("{} ({} bytes)", human_size(info.size), info.size) }</dd>
                     <dt>{ "mode" }</dt><dd class="mono">{ format!("{}{:04o}", info.kind, info.mode) }</dd>
-                    <dt>{ "owner" }</dt><dd>{ format!("{}:{}{}", info.uid, info.gid, match (&info.uname, &info.gname) { (Some(u), Some(g)) => format!(" ({u}:{g})"), (Some(u), None) => format!(" ({u})"), _ => String::new() }) }</dd>
+                    <dt>{ "owner" }</dt><dd>{ format!("{}:{}{}", info.uid, info.gid, match (&info.uname, &info.gname) { (Some(u), Some(g)) => format!(" ({}:{})", display_text(u), display_text(g)), (Some(u), None) => format!(" ({})", display_text(u)), _ => String::new() }) }</dd>
                     <dt>{ "mtime" }</dt><dd>{ String::from(when) }</dd>
-                    { for info.xattrs.iter().map(|(k, v)| html! { <><dt>{ "xattr" }</dt><dd class="mono">{ format!("{k} = {v}") }</dd></> }) }
+                    { for info.xattrs.iter().map(|(k, v)| html! { <><dt>{ "xattr" }</dt><dd class="mono">{ format!("{} = {v}", display_text(k)) }</dd></> }) }
                     if !info.hardlinks.is_empty() { <dt>{ "hardlinks" }</dt><dd class="mono">{ info.hardlinks.join(", ") }</dd> }
-                    <dt>{ "written by" }</dt><dd><button class="link" onclick={onselect}>{ format!("layer {}", info.layer) }</button>{ if info.compressed { " (compressed layer)" } else { "" } }<div class="muted mono">{ info.step.clone() }</div></dd>
+                    <dt>{ "written by" }</dt><dd><button class="link" onclick={onselect}>{ format!("layer {}", info.layer) }</button>{ if info.compressed { " (compressed layer)" } else { "" } }<div class="muted mono">{ display_text(&info.step) }</div></dd>
                 </dl>
                 <div class="viewer-content">
                     { content }
@@ -673,4 +674,13 @@ fn file_view(
             </div>
         </>
     }
+}
+
+/// Names and steps from the archive are shown escaped, as the CLI prints them (a Dockerfile
+/// line's own line breaks kept).
+fn escaped_lines(text: &str) -> String {
+    text.split('\n')
+        .map(display_text)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
