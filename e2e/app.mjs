@@ -25,6 +25,10 @@
 // - names with U+202E and U+200B (an archive e2e/names_archive.py writes) show escaped as the
 //   CLI prints them, in the overview, layer steps, findings, file tree, history and error
 //   banner, and never raw anywhere in the page;
+// - "see inside": files opened at a layer (text, binary, deleted later, hardlinked, from a gzip
+//   layer) show and download the bytes `layerlens cat` gives; a subtree downloads as the bytes
+//   `layerlens extract` writes; a deep link reopens a file; the range diff lists what
+//   `layerlens diff` lists; the content diff and the Dockerfile history agree with the CLI;
 // - every request of every page and worker stays on localhost.
 // Screenshots of each view and the downloads go to target/e2e/. The last line is
 // `N passed, N failed`; the exit status is 1 if anything failed.
@@ -772,6 +776,8 @@ async function main() {
     checkHostileNames(p, context, atRoot),
   );
 
+  await seeInsideChecks(context, atRoot);
+
   await test("every request went to localhost (pages and workers)", async (p) => {
     const foreign = requests.filter((u) => !isLocal(u));
     for (const u of foreign) p.push(`left localhost: ${u}`);
@@ -1065,3 +1071,198 @@ main().then(
     process.exit(1);
   },
 );
+
+// ---------------------------------------------------------------------------------------------
+// See inside: the file viewer, downloads, diffs and history against the CLI
+
+/** `layerlens ARGS` as bytes (a Buffer); throws unless it exits with one of `codes`. */
+async function cliBytes(args, codes = [0]) {
+  const r = await run(cli, args, { encoding: "buffer" });
+  if (!codes.includes(r.code)) throw new Error(`layerlens ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The hex dump the viewer shows for `bytes` (the first `rows` rows). */
+function hexRows(bytes, rows) {
+  const out = [];
+  for (let i = 0; i < Math.min(rows * 16, bytes.length); i += 16) {
+    const row = bytes.subarray(i, i + 16);
+    let hex = "";
+    for (let j = 0; j < 16; j++) {
+      hex += j < row.length ? row[j].toString(16).padStart(2, "0") + " " : "   ";
+      if (j === 7) hex += " ";
+    }
+    const ascii = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("");
+    out.push(`${i.toString(16).padStart(8, "0")}  ${hex} ${ascii}`);
+  }
+  return out;
+}
+
+/** Opens `path` after `layer` in the viewer and waits for it (the next page to arrive). */
+async function openInViewer(page, path, layer) {
+  await page.click("#see-tab-file");
+  await page.fill("#see-path", path);
+  await page.selectOption("#see-layer", layer === undefined ? "last" : String(layer));
+  const pages = await page.evaluate(() => Number(document.querySelector("#file-meta")?.dataset.pages ?? 0));
+  await page.click("#see-open");
+  await page
+    .waitForFunction((n) => Number(document.querySelector("#file-meta")?.dataset.pages ?? 0) > n || document.querySelector("#error"), pages, { timeout: TIMEOUT_MS })
+    .catch(() => {});
+  const error = await page.evaluate(() => document.querySelector("#error .error-text")?.textContent);
+  if (error !== undefined) {
+    await page.evaluate(() => document.querySelector("#error button")?.click());
+    throw new Error(`opening ${path} after layer ${layer}: #error: ${error}`);
+  }
+  const now = await page.evaluate(() => Number(document.querySelector("#file-meta")?.dataset.pages ?? 0));
+  if (!(now > pages)) throw new Error(`opening ${path} after layer ${layer}: nothing arrived`);
+}
+
+async function savedDownload(page, button, name) {
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: TIMEOUT_MS }),
+    page.click(button),
+  ]);
+  const saved = join(downloads, name);
+  await download.saveAs(saved);
+  return { bytes: await readFile(saved), name: download.suggestedFilename() };
+}
+
+async function seeInsideChecks(context, url) {
+  const file = F.ociGzip;
+  const app = await openApp(context, url);
+  const page = app.page;
+  const loaded = await loadByInput(page, file);
+  if (loaded.error) throw new Error(`#error: ${loaded.error}`);
+  await page.waitForSelector("#see-panel", { timeout: TIMEOUT_MS });
+
+  await test("see inside: files at a layer show and download the bytes `layerlens cat` gives (gzip layers)", async (p) => {
+    const cases = [
+      { path: "/data/overwrite.txt", layer: 3, text: true, what: "text" },
+      { path: "/data/overwrite.txt", text: true, what: "text, final filesystem" },
+      { path: "/data/delfile", layer: 2, text: true, what: "deleted by layer 3" },
+      { path: "/data/hl_victim", layer: 4, text: true, what: "hardlink" },
+      { path: "/data/symlink_rel", layer: 2, text: true, what: "symlink" },
+      { path: "/bin/busybox", layer: 0, text: false, what: "binary" },
+    ];
+    for (const c of cases) {
+      const want = await cliBytes(["cat", file, c.path, ...(c.layer === undefined ? [] : ["--layer", String(c.layer)])]);
+      await openInViewer(page, c.path, c.layer);
+      const size = await page.textContent("#meta-size");
+      if (!size.includes(`(${want.length} bytes)`)) p.push(`${c.what} ${c.path}: #meta-size says ${size}, cat gives ${want.length} bytes`);
+      if (c.text) {
+        const shown = await page.textContent("#viewer-text");
+        expectEq(p, `${c.what} ${c.path} text`, shown, want.toString("utf8"));
+      } else {
+        const shown = (await page.textContent("#viewer-hex")).split("\n").slice(0, 64);
+        expectEq(p, `${c.what} ${c.path} hex (first 64 rows)`, shown, hexRows(want, 64));
+        const more = await page.$("#see-more");
+        if (want.length > (1 << 20) && !more) p.push(`${c.path}: no "Show more" for a file over 1 MiB`);
+      }
+      const got = await savedDownload(page, "#see-download", `see-${c.what.replace(/\W+/g, "-")}.bin`);
+      if (Buffer.compare(got.bytes, want) !== 0) p.push(`${c.what} ${c.path}: download (${got.bytes.length} bytes) differs from cat (${want.length} bytes)`);
+    }
+    await shot(page, "see-file.png");
+    p.push(...(await pageProblems(app)));
+  });
+
+  await test("see inside: a subtree downloads as the bytes `layerlens extract` writes", async (p) => {
+    await openInViewer(page, "/data/overwrite.txt", 2);
+    await page.fill("#see-path", "/data");
+    const got = await savedDownload(page, "#see-download-tar", "see-data.tar");
+    const out = join(scratch, "see-extract.tar");
+    await cliBytes(["extract", file, "/data", "--layer", "2", "-o", out]);
+    const want = await readFile(out);
+    expectEq(p, "download name", got.name, "data-layer2.tar");
+    if (Buffer.compare(got.bytes, want) !== 0) p.push(`subtree download (${got.bytes.length} bytes) differs from layerlens extract (${want.length} bytes)`);
+  });
+
+  await test("see inside: the range diff lists what `layerlens diff` lists", async (p) => {
+    await page.click("#see-tab-range");
+    await page.selectOption("#see-from", "1");
+    await page.selectOption("#see-to", "4");
+    await page.click("#see-range-go");
+    await page.waitForSelector("#range-diff", { timeout: TIMEOUT_MS });
+    const rows = await page.$$eval("#range-diff tr", (rs) => rs.map((r) => `${r.cells[0].textContent} ${r.cells[1].textContent}`));
+    const want = (await cliBytes(["diff", file, "--from", "1", "--to", "4"], [1])).toString("utf8").trim().split("\n").map((l) => l.split("\t")[0]);
+    expectEq(p, "range diff rows", rows, want);
+  });
+
+  await test("see inside: the content diff shows the hunks `layerlens diff PATH` prints", async (p) => {
+    await page.click("#see-tab-diff");
+    await page.fill("#see-path-diff", "/data/overwrite.txt");
+    await page.selectOption("#see-from", "2");
+    await page.selectOption("#see-to", "4");
+    await page.click("#see-diff-go");
+    await page.waitForSelector("#diff-unified", { timeout: TIMEOUT_MS });
+    const shown = await page.$$eval("#diff-unified .hunk, #diff-unified .line", (ls) => ls.map((l) => l.textContent));
+    const cli_ = (await cliBytes(["diff", file, "--from", "2", "--to", "4", "/data/overwrite.txt"], [1])).toString("utf8");
+    expectEq(p, "unified hunks", shown, cli_.trimEnd().split("\n").slice(2));
+    await page.click("#see-diff-layout");
+    await page.waitForSelector("#diff-side", { timeout: TIMEOUT_MS });
+    await shot(page, "see-diff.png");
+  });
+
+  await test("see inside: the Dockerfile history is the CLI's, each step linked to its layer", async (p) => {
+    await page.click("#see-tab-history");
+    await page.waitForSelector("#dockerfile li", { timeout: TIMEOUT_MS });
+    const shown = await page.$$eval("#dockerfile li", (ls) => ls.map((l) => [l.querySelector("button, span").textContent, l.querySelector("pre").textContent]));
+    const steps = JSON.parse((await cliBytes(["history", file, "--json"])).toString("utf8")).steps;
+    expectEq(p, "history", shown, steps.map((s) => [s.layer === null ? "empty layer" : `layer ${s.layer}`, s.dockerfile]));
+  });
+
+  await test("see inside: images preview as <img> from Blob URLs (SVG never inline), JSON pretty, invalid UTF-8 marked, big text paged", async (p) => {
+    const kinds = join(scratch, "see-kinds.tar");
+    const made = await run("python3", [join(root, "e2e", "see_archive.py"), kinds]);
+    if (made.code !== 0) throw new Error(`e2e/see_archive.py failed: ${made.stderr}`);
+    const r = await loadByInput(page, kinds);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#see-panel", { timeout: TIMEOUT_MS });
+    for (const [path, mime] of [["/srv/pixel.png", "image/png"], ["/srv/dot.gif", "image/gif"], ["/srv/logo.svg", "image/svg+xml"]]) {
+      await openInViewer(page, path);
+      await page.waitForFunction(() => document.querySelector("#viewer-image")?.complete, null, { timeout: TIMEOUT_MS });
+      const img = await page.$eval("#viewer-image", (i) => ({ src: i.src, w: i.naturalWidth }));
+      if (!img.src.startsWith("blob:")) p.push(`${path}: the preview is not from a Blob URL (${img.src})`);
+      if (!(img.w > 0)) p.push(`${path}: the browser could not decode the preview`);
+      const bytes = await page.evaluate(async (src) => [...new Uint8Array(await (await fetch(src)).arrayBuffer())], img.src);
+      const want = await cliBytes(["cat", kinds, path]);
+      if (Buffer.compare(Buffer.from(bytes), want) !== 0) p.push(`${path}: previewed bytes differ from cat (${mime})`);
+      const got = await savedDownload(page, "#see-download", `see-${basename(path)}`);
+      if (Buffer.compare(got.bytes, want) !== 0) p.push(`${path}: download differs from cat`);
+    }
+    if (await page.$("#see-panel svg")) p.push("SVG markup was put in the page");
+    if (await page.evaluate(() => window.__svgRan)) p.push("the SVG's script ran");
+    await openInViewer(page, "/srv/config.json");
+    const json = await page.textContent("#viewer-json");
+    expectEq(p, "pretty JSON", json, JSON.stringify(JSON.parse((await cliBytes(["cat", kinds, "/srv/config.json"])).toString("utf8")), null, 2));
+    await openInViewer(page, "/srv/latin1.txt");
+    expectEq(p, "invalid UTF-8 marked", await page.textContent("#viewer-text mark.bad-utf8"), "\\xE9");
+    expectEq(p, "text around it", await page.textContent("#viewer-text"), "caf\\xE9 au lait\nsecond line\n");
+    await openInViewer(page, "/srv/big.txt");
+    const big = await cliBytes(["cat", kinds, "/srv/big.txt"]);
+    let shown = await page.textContent("#viewer-text");
+    expectEq(p, "first page of big.txt", shown, big.subarray(0, 1 << 20).toString("utf8"));
+    for (let i = 0; i < 3 && (await page.$("#see-more")); i++) {
+      const before = shown.length;
+      await page.click("#see-more");
+      await page.waitForFunction((n) => document.querySelector("#viewer-text").textContent.length > n, before, { timeout: TIMEOUT_MS });
+      shown = await page.textContent("#viewer-text");
+    }
+    expectEq(p, "big.txt after Show more", shown.length, big.length);
+    if (shown !== big.toString("utf8")) p.push("big.txt after Show more differs from cat");
+    await shot(page, "see-kinds.png");
+    p.push(...(await pageProblems(app)));
+  });
+
+  await test("see inside: a deep link (#see=file&layer=2&path=…) reopens the file after a reload", async (p) => {
+    const link = `${url}#see=file&layer=2&path=${encodeURIComponent("/data/delfile")}`;
+    await page.goto(link, { waitUntil: "load", timeout: TIMEOUT_MS });
+    await page.waitForSelector("#worker-status.ready", { timeout: TIMEOUT_MS });
+    const r = await loadByInput(page, file);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#meta-path", { timeout: TIMEOUT_MS });
+    expectEq(p, "#meta-path", await page.textContent("#meta-path"), "/data/delfile");
+    expectEq(p, "text", await page.textContent("#viewer-text"), (await cliBytes(["cat", file, "/data/delfile", "--layer", "2"])).toString("utf8"));
+    p.push(...(await pageProblems(app)));
+  });
+  await page.close();
+}

@@ -57,6 +57,21 @@ RUN rm /hl/target2
     },
 };
 
+/// A passwd file changed in the last layer as `useradd` changes it (a user appended) plus an
+/// edited line (busybox-static has no `adduser`): `see_inside` compares `layerlens diff`
+/// with `diff -u` on it.
+pub static PASSWD_CHANGED: Case = Case {
+    name: "passwd_changed",
+    steps: r#"
+RUN mkdir -p /etc && printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\n' > /etc/passwd && printf 'root:x:0:\ndaemon:x:1:\n' > /etc/group && touch /etc/shadow
+RUN echo 'app:x:1000:1000:app:/home/app:/bin/sh' >> /etc/passwd && echo 'app:x:1000:' >> /etc/group && sed -i 's,daemon:/usr/sbin:/bin/false,daemon:/usr/sbin:/usr/sbin/nologin,' /etc/passwd
+"#,
+    context: no_context,
+    expect: |t| {
+        kind(t, "etc/passwd", Kind::File);
+    },
+};
+
 /// A directory replaced by a file and back, and a file replaced by a directory and back.
 pub static DIR_FILE_DIR: Case = Case {
     name: "dir_file_dir",
@@ -340,7 +355,11 @@ fn build(case: &Case, driver: &str) -> Vec<u8> {
 }
 
 /// Writes the image into `work` and returns its path.
-fn archive(case: &'static Case, driver: &'static str, work: &Path) -> std::path::PathBuf {
+pub(crate) fn archive(
+    case: &'static Case,
+    driver: &'static str,
+    work: &Path,
+) -> std::path::PathBuf {
     let bytes = image(case, driver);
     let p = work.join(format!("{}-{driver}.tar", case.name));
     std::fs::write(&p, bytes.get().expect("built")).unwrap();

@@ -84,7 +84,7 @@ pub(crate) fn archive_with(
     b.into_inner().unwrap()
 }
 
-fn archive(layers: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn archive(layers: &[Vec<u8>]) -> Vec<u8> {
     let ids: Vec<String> = layers
         .iter()
         .map(|l| format!("sha256:{}", sha256_hex(l)))

@@ -18,6 +18,9 @@
 //! - `recipes`: the CI recipe of docs/ci.md, run with buildah and skopeo (scripts/ci-recipe).
 //! - `pipes`: `-`, `/dev/stdin` and FIFOs read in one pass give the file's results; commands
 //!   that need contents spool the pipe.
+//! - `see_inside`: `cat` and `extract` of any file or subtree after any layer against GNU tar
+//!   and umoci's unpack of the first N+1 layers; `diff` against umoci and `diff -u`;
+//!   `history --dockerfile`.
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
 //!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
@@ -47,6 +50,7 @@ mod pipes;
 mod recipes;
 mod reference;
 mod rootfs;
+mod see_inside;
 mod squash;
 mod unsafe_code;
 mod util;

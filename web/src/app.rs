@@ -14,6 +14,7 @@ use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
 use crate::components::squash_panel::SquashPanel;
 use crate::components::timeline::TimelineView;
+use crate::components::viewer::SeePanel;
 use crate::folder;
 use crate::hooks::use_image_worker::use_image_worker;
 use crate::state::{Action, AppState, WhyPane};
@@ -160,7 +161,8 @@ pub fn App() -> Html {
                     if let Some(path) = state.why.path() {
                         <TimelineView path={path.to_string()} loaded={matches!(state.why, WhyPane::Answered(..))} timeline={match &state.why { WhyPane::Answered(_, t) => t.clone(), _ => None }} onclose={close_why} onselect={onselect.clone()} />
                     }
-                    <FileTreeView tree={state.tree.as_ref().filter(|t| t.layer == state.selected).map(|t| t.tree.clone())} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
+                    <FileTreeView tree={state.tree.as_ref().filter(|t| t.layer == state.selected).map(|t| t.tree.clone())} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect.clone()} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
+                    <SeePanel worker={worker.clone()} layers={summary.layers.len()} selected={state.selected} path={state.why.path().map(|p| AttrValue::from(p.to_string()))} onselect={onselect.clone()} image={AttrValue::from(summary.id.clone())} />
                 </>
             }
         }

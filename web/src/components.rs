@@ -10,3 +10,4 @@ pub mod overview;
 pub mod progress_bar;
 pub mod squash_panel;
 pub mod timeline;
+pub mod viewer;

@@ -3,6 +3,10 @@
 //! `Blob`) or `undefined`. JSON text crosses `postMessage` as one string, which is far cheaper
 //! than one JS object per file row when a layer has 100,000 entries.
 
+mod see;
+
+pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
+
 use layerlens_core::analysis::timeline::Timeline;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{ImageSummary, SquashFigures};
@@ -42,6 +46,8 @@ pub enum Request {
     /// Make the worker's wasm trap, as a bug would: the page must survive it and restart the
     /// worker. Sent only when a test dispatches a `layerlens-test-crash` event on `window`.
     Crash,
+    /// A request of the "see inside" views.
+    See(SeeRequest),
     /// Build the squashed image as a `Blob`.
     Build {
         /// First squashed layer.
@@ -115,6 +121,8 @@ pub enum Event {
         /// Milliseconds spent hashing and assembling.
         millis: f64,
     },
+    /// An answer to a [`Request::See`].
+    See(SeeEvent),
     /// Something failed; the worker stays usable.
     Failed {
         /// What and where.

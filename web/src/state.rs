@@ -175,6 +175,9 @@ pub enum Action {
     SetFrom(usize),
     /// Dismiss the error.
     ClearError,
+    /// Long work ended with an answer kept elsewhere (the see-inside panel's): the progress
+    /// bar goes.
+    Idle,
 }
 
 impl Reducible for AppState {
@@ -281,6 +284,7 @@ impl Reducible for AppState {
                 s.built = None;
                 s.error = Some(message.into());
             }
+            Action::Idle => s.busy = None,
             Action::Cancelled { keep_image } => {
                 s.busy = None;
                 if !keep_image {

@@ -1,5 +1,6 @@
 //! Command-line arguments. The doc comments are the `--help` text.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -39,6 +40,16 @@ pub enum Command {
     Ci(CiArgs),
     /// A path's history: which layers added, changed and removed it, and by which step.
     Why(WhyArgs),
+    /// Write a file's bytes, as they are after a layer, to standard output.
+    Cat(CatArgs),
+    /// Write a file or a directory's subtree, as it is after a layer, as a plain tar.
+    Extract(ExtractArgs),
+    /// What differs between the filesystems after two layers, or how a file's content
+    /// differs; exit 0 same, 1 different, 2 error (like `diff`).
+    Diff(DiffArgs),
+    /// The image's history: every step, empty layers included, or (--dockerfile) the steps
+    /// written back as Dockerfile instructions, each under a comment naming its layer.
+    History(HistoryArgs),
     /// Print a shell completion script (`source <(layerlens completions bash)`).
     Completions(CompletionsArgs),
     /// Print the man page, or write every page (`layerlens.1`, `layerlens-squash.1`, …) into
@@ -260,4 +271,71 @@ pub struct SquashArgs {
     pub json: bool,
     #[command(flatten)]
     pub write: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The file (`/etc/passwd`). Symlinks are followed inside the image only: one that leaves
+    /// it, a directory or a missing path is an error (exit 2).
+    pub path: OsString,
+    /// Read the filesystem after this layer (position, 0 = base, or digest); default: the
+    /// final filesystem. A file a later layer deletes is still there at its own layer.
+    #[arg(long, value_name = "N|DIGEST")]
+    pub layer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The file or directory (`/etc`); a directory comes with its whole subtree. Symlinked
+    /// parent directories are followed inside the image; the path itself is not (a symlink
+    /// is written as a symlink).
+    pub path: OsString,
+    /// Where to write the tar (`-` for standard output); whole or not at all, never over the
+    /// input, like `export`.
+    #[arg(short, long, value_name = "OUT.tar")]
+    pub output: PathBuf,
+    /// The filesystem after this layer (position or digest); default: the final one.
+    #[arg(long, value_name = "N|DIGEST")]
+    pub layer: Option<String>,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Paths to compare. A file gets a unified diff of its two versions (text) or a summary
+    /// of the changed byte ranges (binary); a directory, the differing paths below it.
+    /// Without a path: every differing path, one per line, `+ ` added, `~ ` changed, `- `
+    /// removed, then the path and, after a tab, its type and sizes or what changed.
+    pub paths: Vec<OsString>,
+    /// Compare from the filesystem after this layer (position or digest), or `empty` (before
+    /// the first layer). Default: the layer below --to, so the default is what --to changed.
+    #[arg(long, value_name = "N|empty")]
+    pub from: Option<String>,
+    /// Compare to the filesystem after this layer. Default: the last.
+    #[arg(long, value_name = "M")]
+    pub to: Option<String>,
+    /// Print the changes as JSON (schema `layerlens.diff/v1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Write the history as a Dockerfile: each step as its instruction (`/bin/sh -c #(nop)`
+    /// and the builders' other wrappings removed), under `# layer N` or `# empty layer`;
+    /// steps no Dockerfile wrote (`umoci repack`) as comments.
+    #[arg(long, conflicts_with = "json")]
+    pub dockerfile: bool,
+    /// Print the steps as JSON (schema `layerlens.history/v1`).
+    #[arg(long)]
+    pub json: bool,
 }

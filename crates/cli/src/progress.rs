@@ -52,6 +52,7 @@ impl Progress for Bar {
                     Stage::Indexing(i) => format!("layer {i}"),
                     Stage::Hashing => "hashing".to_string(),
                     Stage::Writing => "writing".to_string(),
+                    Stage::Reading(i) => format!("reading layer {i}"),
                 });
             }
             b.set_length(total);

@@ -10,28 +10,34 @@
 //! host with threads can run work that needs only the layer indexes (dive's tally) while
 //! the union is built ([`Indexed::build_union`] + [`Indexed::with_union`]).
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
+use std::io::Read;
 
+use crate::analysis::content_diff::{diff_contents, ContentDiff};
 use crate::analysis::deep::deep_scan;
+use crate::analysis::dockerfile::{instructions, Instruction};
 use crate::analysis::findings::FindingOptions;
 use crate::analysis::timeline::Timeline;
 use crate::analysis::WasteReport;
 use crate::archive::{Archive, Selector};
+use crate::digest::{Digest, Hasher};
 use crate::dive::DiveTally;
-use crate::error::Result;
-use crate::fs::{ChangeSet, FsSummary, UnionFs};
+use crate::error::{Error, Result};
+use crate::fs::{resolve, ChangeSet, Follow, FsSummary, Node, RangeDiff, Resolved, UnionFs};
 use crate::image::Image;
+use crate::image::{open_content, read_content, WithProgress};
 use crate::image::{verify, LayerDigests};
 use crate::layer::EntryRef;
-use crate::layer::{Entry, IndexOptions};
+use crate::layer::{Entry, EntryPath, IndexOptions};
 use crate::limits::Limits;
 use crate::model::{ContentHashes, Model};
 use crate::present::label;
 use crate::progress::Progress;
 use crate::source::Source;
 use crate::squash::{
-    emit_squash, plan_layer, write_parts, write_squash, LayerOptions, LayerPlan, Parts,
-    SquashOptions, SquashPlan, SquashSink, Written,
+    content_parts, emit_parts_into, emit_squash, plan_layer, plan_subtree, write_parts,
+    write_squash, LayerOptions, LayerPlan, Parts, SquashOptions, SquashPlan, SquashSink, Written,
 };
 use crate::view::{ImageChoice, ImageSummary};
 use std::io::Write;
@@ -351,4 +357,243 @@ impl<S: Source> Analysis<S> {
         let limits = *self.archive.limits();
         verify(self.archive.source_mut(), &self.image, &limits, progress)
     }
+
+    /// The filesystem after layer `layer` (borrowed for the last layer, built for another).
+    ///
+    /// # Errors
+    /// No such layer.
+    pub fn fs_after(&self, layer: usize) -> Result<Cow<'_, UnionFs>> {
+        let count = self.image.layers.len();
+        if layer >= count {
+            return Err(Error::request(alloc::format!(
+                "no layer {layer}: the image has {count} (0 to {})",
+                count.saturating_sub(1)
+            )));
+        }
+        if layer + 1 == count {
+            return Ok(Cow::Borrowed(&self.fs));
+        }
+        Ok(Cow::Owned(
+            UnionFs::build(self.image.indexes().take(layer + 1)).0,
+        ))
+    }
+
+    /// Looks `path` up in `fs` (a state of this image), symlinks followed inside the image.
+    ///
+    /// # Errors
+    /// As [`resolve`].
+    pub fn lookup(&self, fs: &UnionFs, path: &[u8], follow: Follow) -> Result<Resolved> {
+        resolve(fs, |r| self.image.entry(r), path, follow)
+    }
+
+    /// The regular file at `path` after `layer` (the last by default), symlinks followed
+    /// inside the image and a hardlink resolved to its inode: its real path and node.
+    ///
+    /// # Errors
+    /// No such layer or path, a directory or another non-file, a link leaving the image.
+    pub fn file_at(&self, layer: Option<usize>, path: &[u8]) -> Result<(EntryPath, Node)> {
+        let layer = layer.unwrap_or(self.image.layers.len().saturating_sub(1));
+        let fs = self.fs_after(layer)?;
+        let r = self.lookup(&fs, path, Follow::All)?;
+        let shown = || alloc::format!("/{}", r.path.display());
+        let Some(node) = r.node else {
+            return Err(Error::request("/ is a directory"));
+        };
+        let kind = self.image.entry(node.inode_entry).map(|e| e.kind);
+        match kind {
+            Some(crate::layer::EntryKind::File) => Ok((r.path, node)),
+            Some(crate::layer::EntryKind::Dir) => Err(Error::request(alloc::format!(
+                "{} is a directory (extract it as a tar instead)",
+                shown()
+            ))),
+            _ => Err(Error::request(alloc::format!(
+                "{} is not a regular file",
+                shown()
+            ))),
+        }
+    }
+
+    /// Copies the contents of file `r` to `out`; returns the bytes copied.
+    ///
+    /// # Errors
+    /// A read, decode or write failure; cancelled.
+    pub fn copy_file<W: Write + ?Sized>(
+        &mut self,
+        r: EntryRef,
+        out: &mut W,
+        progress: &mut dyn Progress,
+    ) -> Result<u64> {
+        let size = self.image.entry(r).map_or(0, |e| e.size);
+        let reader = open_content(self.archive.source_mut(), &self.image, r, 0, size, progress)?;
+        let mut reader = WithProgress::new(reader, size, r.layer as usize, progress);
+        let n = std::io::copy(&mut reader, out).map_err(|e| {
+            if e.get_ref().is_some_and(|i| i.is::<crate::Cancelled>()) {
+                Error::from(e)
+            } else if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Error::new(crate::ErrorKind::Write(e))
+            } else {
+                Error::from(e)
+            }
+        })?;
+        if n != size {
+            return Err(Error::request(alloc::format!(
+                "the layer ended after {n} of the file's {size} bytes"
+            ))
+            .in_layer(r.layer as usize));
+        }
+        Ok(n)
+    }
+
+    /// Bytes `[offset, offset + len)` of file `r` (a viewer's page).
+    ///
+    /// # Errors
+    /// As [`read_content`].
+    pub fn read_file(
+        &mut self,
+        r: EntryRef,
+        offset: u64,
+        len: u64,
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<u8>> {
+        read_content(
+            self.archive.source_mut(),
+            &self.image,
+            r,
+            offset,
+            len,
+            progress,
+        )
+    }
+
+    /// The sha256 of file `r`'s contents, streamed.
+    ///
+    /// # Errors
+    /// As [`Analysis::copy_file`].
+    pub fn file_digest(&mut self, r: EntryRef, progress: &mut dyn Progress) -> Result<Digest> {
+        struct HashWrite(Hasher);
+        impl Write for HashWrite {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.update(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut h = HashWrite(Hasher::new());
+        self.copy_file(r, &mut h, progress)?;
+        Ok(h.0.finish())
+    }
+
+    /// The plan of a tar of `path` (a file or a subtree, symlinked parents followed, the path
+    /// itself not) as it is after `layer`: `export` limited to the path. Returns the real
+    /// path too.
+    ///
+    /// # Errors
+    /// No such layer or path.
+    pub fn extract_plan(&self, layer: usize, path: &[u8]) -> Result<(EntryPath, LayerPlan)> {
+        let fs = self.fs_after(layer)?;
+        let r = self.lookup(&fs, path, Follow::Parents)?;
+        let model = Model::new(&self.image, &fs, &self.changes[..=layer]);
+        let plan = plan_subtree(model, &r.path);
+        Ok((r.path, plan))
+    }
+
+    /// Every path that differs between the filesystem after `from` and the one after `to`
+    /// (`None`: the empty filesystem), from the change sets of the layers between.
+    ///
+    /// # Errors
+    /// No such layer.
+    pub fn range_diff(&self, from: Option<usize>, to: Option<usize>) -> Result<RangeDiff> {
+        // Either layer must exist (`fs_after` says so in its words).
+        for l in [from, to].into_iter().flatten() {
+            if l >= self.image.layers.len() {
+                self.fs_after(l)?;
+            }
+        }
+        // `None` (empty) sorts below every layer.
+        if from > to {
+            return Ok(self.range_diff(to, from)?.reversed());
+        }
+        let Some(last) = to.filter(|_| from != to) else {
+            return Ok(RangeDiff {
+                from: from.map(|l| l as u32),
+                to: to.map(|l| l as u32),
+                changes: Vec::new(),
+            });
+        };
+        let first = from.map_or(0, |f| f + 1);
+        let after = self.fs_after(last)?;
+        Ok(RangeDiff::of_layers(
+            &self.changes,
+            &after,
+            |r| self.image.entry(r),
+            first,
+            last,
+        ))
+    }
+
+    /// How file `new` differs from file `old` (either absent: an empty file), both read
+    /// whole (at most [`MAX_COMPARED`] bytes each).
+    ///
+    /// # Errors
+    /// Too large, a read failure, cancelled.
+    pub fn content_diff(
+        &mut self,
+        old: Option<EntryRef>,
+        new: Option<EntryRef>,
+        progress: &mut dyn Progress,
+    ) -> Result<ContentDiff> {
+        let old = self.whole(old, progress)?;
+        let new = self.whole(new, progress)?;
+        Ok(diff_contents(&old, &new))
+    }
+
+    fn whole(&mut self, r: Option<EntryRef>, progress: &mut dyn Progress) -> Result<Vec<u8>> {
+        let Some(r) = r else { return Ok(Vec::new()) };
+        let size = self.image.entry(r).map_or(0, |e| e.size);
+        if size > MAX_COMPARED {
+            return Err(Error::request(alloc::format!(
+                "a version of {size} bytes is too large to compare (at most {MAX_COMPARED})"
+            )));
+        }
+        let mut out = Vec::with_capacity(size as usize);
+        let mut reader =
+            open_content(self.archive.source_mut(), &self.image, r, 0, size, progress)?;
+        reader.read_to_end(&mut out).map_err(Error::from)?;
+        Ok(out)
+    }
+
+    /// Emits `parts` (of a plan of this analysis, or [`content_parts`]) into `sink`.
+    ///
+    /// # Errors
+    /// As [`emit_parts_into`].
+    pub async fn emit_parts<K: SquashSink + ?Sized>(
+        &mut self,
+        parts: &Parts,
+        sink: &mut K,
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        emit_parts_into(
+            self.archive.source_mut(),
+            &self.image,
+            parts,
+            sink,
+            progress,
+        )
+        .await
+    }
+
+    /// The contents of file `r` as parts (a download built like the squash output).
+    pub fn content_parts(&self, r: EntryRef) -> Parts {
+        content_parts(&self.image, r)
+    }
+
+    /// The history as Dockerfile instructions, each linked to its layer or marked empty.
+    pub fn dockerfile(&self) -> Vec<Instruction> {
+        instructions(&self.image.config, self.image.layers.len())
+    }
 }
+
+/// Largest version [`Analysis::content_diff`] reads into memory.
+pub const MAX_COMPARED: u64 = 64 << 20;

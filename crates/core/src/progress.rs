@@ -12,6 +12,8 @@ pub enum Stage {
     Hashing,
     /// Writing output.
     Writing,
+    /// Reading one file's bytes out of layer `n` (a compressed layer is decoded up to it).
+    Reading(usize),
 }
 
 /// A sink for progress. `done`/`total` are bytes of the input archive for reading stages

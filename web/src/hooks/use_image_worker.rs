@@ -11,7 +11,7 @@ use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
 use crate::input_check;
-use crate::protocol::{decode, encode, Event, Request, WORKER_URL};
+use crate::protocol::{decode, encode, Event, Request, SeeEvent, SeeRequest, WORKER_URL};
 use crate::state::{js_now, Action, AppState, Built};
 
 /// A worker's message and error handlers.
@@ -34,6 +34,8 @@ struct Bridge {
     analyzed: bool,
     /// Long work (an analysis, a build, a deep scan) is outstanding.
     busy: bool,
+    /// Where answers of the "see inside" views go (the viewer, which keeps its own state).
+    see: Option<Callback<(SeeEvent, JsValue)>>,
     _onmessage: Option<Closure<dyn FnMut(MessageEvent)>>,
     _onerror: Option<Closure<dyn FnMut(ErrorEvent)>>,
     /// Handlers of terminated workers. `spawn` may run inside one of them (after a crash),
@@ -136,6 +138,17 @@ impl ImageWorker {
     /// Saves the last build again (the download link), if the input can still be read.
     pub fn save_again(&self) {
         save_checked(&self.0, None);
+    }
+
+    /// Sends a request of the "see inside" views; the answer goes to [`ImageWorker::on_see`]'s
+    /// callback.
+    pub fn see(&self, request: SeeRequest) {
+        self.send(&Request::See(request), None);
+    }
+
+    /// Routes the "see inside" answers (with the object each carries) to `callback`.
+    pub fn on_see(&self, callback: Callback<(SeeEvent, JsValue)>) {
+        self.0.borrow_mut().see = Some(callback);
     }
 
     /// Makes the worker crash (the crash-recovery test hook).
@@ -299,6 +312,14 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             };
             save_checked(bridge, Some(built));
         }
+        Event::See(event) => {
+            // A compressed layer's file reports progress, which shows the bar.
+            dispatch.dispatch(Action::Idle);
+            let listener = bridge.borrow().see.clone();
+            if let Some(cb) = listener {
+                cb.emit((event, carried));
+            }
+        }
         Event::Failed { failure } => {
             bridge.borrow_mut().busy = false;
             dispatch.dispatch(Action::Failed(failure))
@@ -370,6 +391,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             built_name: String::new(),
             analyzed: false,
             busy: false,
+            see: None,
             _onmessage: None,
             _onerror: None,
             retired: Vec::new(),

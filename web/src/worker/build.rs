@@ -79,7 +79,7 @@ impl Gather {
 
 /// The output as Blob parts: archive ranges as slices of the input `File` when archive
 /// offsets are file offsets (an uncompressed archive), everything else as bytes.
-struct BlobSink {
+pub(super) struct BlobSink {
     file: Blob,
     sliceable: bool,
     out: Gather,
@@ -87,6 +87,30 @@ struct BlobSink {
     layer: Option<Gather>,
     progress: PostProgress,
     layer_size: u64,
+}
+
+impl BlobSink {
+    /// A sink for one plain output (a file's bytes, a subtree's tar): no layer to hash.
+    pub(super) fn plain(file: Blob, sliceable: bool) -> Self {
+        BlobSink {
+            file,
+            sliceable,
+            out: Gather::new(),
+            layer: None,
+            progress: PostProgress::new(),
+            layer_size: 0,
+        }
+    }
+
+    /// The gathered output as one `Blob` of type `mime`.
+    pub(super) fn into_blob(self, mime: &str) -> Result<Blob, String> {
+        let mut out = self.out;
+        out.flush();
+        let options = BlobPropertyBag::new();
+        options.set_type(mime);
+        Blob::new_with_blob_sequence_and_options(&out.parts, &options)
+            .map_err(|e| format!("cannot assemble the download: {e:?}"))
+    }
 }
 
 impl SquashSink for BlobSink {

@@ -4,6 +4,7 @@
 
 mod blob_source;
 mod build;
+mod see;
 
 use std::cell::RefCell;
 
@@ -80,6 +81,7 @@ impl Progress for PostProgress {
             Stage::Indexing(i) => format!("Indexing layer {i}"),
             Stage::Hashing => "Hashing".to_string(),
             Stage::Writing => "Writing".to_string(),
+            Stage::Reading(i) => format!("Reading layer {i}"),
         };
         self.send(&name, done, total, false);
         true
@@ -160,6 +162,22 @@ fn handle(request: Request, carried: JsValue) {
             );
             Ok(())
         }),
+        Request::See(
+            request @ (crate::protocol::SeeRequest::DownloadFile { .. }
+            | crate::protocol::SeeRequest::DownloadTree { .. }),
+        ) => {
+            let Some(session) = SESSION.with(|s| s.borrow_mut().take()) else {
+                return fail("open an image first");
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut session = session;
+                if let Err(e) = see::download(&mut session, request).await {
+                    fail(e);
+                }
+                SESSION.with(|s| *s.borrow_mut() = Some(session));
+            });
+        }
+        Request::See(request) => with_session(|s| see::answer(s, request)),
         Request::Build { from, tags } => {
             let Some(session) = SESSION.with(|s| s.borrow_mut().take()) else {
                 return fail("open an image first");

@@ -1,9 +1,13 @@
 //! One module per subcommand; each has `run(args) -> Result<ExitCode>`.
 
 mod analyze;
+mod cat;
 mod ci;
 mod completions;
+mod diff;
 mod export;
+mod extract;
+mod history;
 mod manpage;
 mod squash;
 mod why;
@@ -24,5 +28,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Why(a) => why::run(&a),
         Command::Completions(a) => completions::run(&a),
         Command::Manpage(a) => manpage::run(&a),
+        Command::Cat(a) => cat::run(&a),
+        Command::Extract(a) => extract::run(&a),
+        Command::Diff(a) => diff::run(&a),
+        Command::History(a) => history::run(&a),
     }
 }

@@ -19,7 +19,10 @@
 //! [`ChangeSet`]: crate::fs::ChangeSet
 
 pub mod ci;
+#[cfg(feature = "std")]
+pub mod content_diff;
 pub mod deep;
+pub mod dockerfile;
 pub mod findings;
 pub mod reclaim;
 pub mod timeline;

@@ -199,6 +199,19 @@ pub struct Change {
     pub hidden_size: u64,
 }
 
+/// Serialised as `"added"`, `{"modified": bits}`, `"removed"` or `"readded"`: the removal's
+/// cause goes in a field of its own where there is one ([`Change`]).
+impl Serialize for ChangeKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ChangeKind::Added => s.serialize_unit_variant("ChangeKind", 0, "added"),
+            ChangeKind::Modified(d) => s.serialize_newtype_variant("ChangeKind", 1, "modified", d),
+            ChangeKind::Removed(_) => s.serialize_unit_variant("ChangeKind", 2, "removed"),
+            ChangeKind::Readded => s.serialize_unit_variant("ChangeKind", 3, "readded"),
+        }
+    }
+}
+
 /// Serialised as `{"path", "kind": "removed", …, "removal": "whiteout"}`: the removal's
 /// cause as its own field, the shape `analyze --json` has always had.
 impl Serialize for Change {
@@ -207,19 +220,7 @@ impl Serialize for Change {
         let removal = self.kind.removal();
         let mut st = s.serialize_struct("Change", 5 + usize::from(removal.is_some()))?;
         st.serialize_field("path", &self.path)?;
-        match self.kind {
-            ChangeKind::Added => st.serialize_field("kind", "added")?,
-            ChangeKind::Modified(d) => {
-                #[derive(Serialize)]
-                #[serde(rename_all = "snake_case")]
-                enum Kind {
-                    Modified(Diff),
-                }
-                st.serialize_field("kind", &Kind::Modified(d))?
-            }
-            ChangeKind::Removed(_) => st.serialize_field("kind", "removed")?,
-            ChangeKind::Readded => st.serialize_field("kind", "readded")?,
-        }
+        st.serialize_field("kind", &self.kind)?;
         st.serialize_field("entry", &self.entry)?;
         st.serialize_field("before", &self.before)?;
         st.serialize_field("hidden_size", &self.hidden_size)?;

@@ -1,11 +1,15 @@
 //! The union filesystem model: whiteout rules, the union of layers, and per-layer change sets.
 
 mod change;
+mod range;
+mod resolve;
 mod summary;
 mod union;
 pub mod whiteout;
 
 pub use change::{Anomaly, Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
+pub use range::{RangeChange, RangeDiff};
+pub use resolve::{resolve, Follow, Resolved, MAX_SYMLINKS};
 pub use summary::FsSummary;
 pub use union::{Node, UnionFs};
 

@@ -3,9 +3,13 @@
 
 mod config;
 #[cfg(feature = "std")]
+mod content;
+#[cfg(feature = "std")]
 mod verify;
 
 pub use config::{step, History, ImageConfig, RuntimeConfig};
+#[cfg(feature = "std")]
+pub use content::{open_content, read_content, WithProgress};
 #[cfg(feature = "std")]
 pub use verify::{verify, LayerDigests};
 

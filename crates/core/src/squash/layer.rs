@@ -101,6 +101,24 @@ pub struct LayerOptions {
 /// Plans the squashed layer of `image` from layer `from` up. `top` is the union of all layers
 /// and `changes` their change sets.
 pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan {
+    plan_in(m, from, options, None)
+}
+
+/// The plan of one tar holding `path` (a file, or a directory and its whole subtree) as the
+/// model's filesystem has it: `export` restricted to a path, with modes, owners, xattrs and
+/// links kept. `m.fs` may be the union after any layer `N`, with `m.changes` the change sets
+/// of layers `0..=N`: layers above are not read. A hardlink whose inode has no other path
+/// inside the subtree becomes a regular file with its bytes.
+pub fn plan_subtree(m: Model<'_>, path: &EntryPath) -> LayerPlan {
+    plan_in(m, 0, LayerOptions { whiteouts: false }, Some(path))
+}
+
+fn plan_in(
+    m: Model<'_>,
+    from: usize,
+    options: LayerOptions,
+    scope: Option<&EntryPath>,
+) -> LayerPlan {
     // Long on purpose: one pass in path order that emits each entry's parts and attributes
     // every dropped byte to its cause as it goes; split up, the per-path state (inode paths,
     // removal causes, running savings) would have to travel between the pieces.
@@ -155,7 +173,9 @@ pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan
     }
 
     let mut input_size = 0u64;
-    for (li, layer) in layers.iter().enumerate().skip(from) {
+    let in_scope = |p: &EntryPath| scope.is_none_or(|s| s == p || s.is_ancestor_of(p));
+    // Only the layers the model's filesystem is made of (all of them for a whole image).
+    for (li, layer) in layers.iter().enumerate().take(changes.len()).skip(from) {
         let idx = &layer.index;
         input_size += idx.tar_size;
         let last_end = idx.entries.last().map_or(0, |e| e.span.end);
@@ -169,6 +189,9 @@ pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan
             }
             accounted_end = e.span.end;
             let tar_bytes = e.tar_size();
+            if !in_scope(&e.path) {
+                continue;
+            }
             if e.path.is_root() {
                 savings.tar_overhead += tar_bytes;
                 continue;
@@ -281,6 +304,16 @@ fn entry_of(image: &Image, r: crate::layer::EntryRef) -> Option<&Entry> {
         .layers
         .get(r.layer as usize)
         .and_then(|l| l.index.entries.get(r.entry as usize))
+}
+
+/// The contents of file entry `r` as parts: an archive range for an uncompressed layer, a
+/// decoded range otherwise (a download of one file, built like the squash output).
+pub fn content_parts(image: &Image, r: crate::layer::EntryRef) -> Parts {
+    let mut parts = Parts::new();
+    if let Some(e) = entry_of(image, r).filter(|e| e.is_file()) {
+        push_range(&mut parts, image, r.layer as usize, e.span.data, e.size);
+    }
+    parts
 }
 
 fn push_range(parts: &mut Parts, image: &Image, layer: usize, offset: u64, len: u64) {

@@ -365,6 +365,27 @@ fn complete<F: Future>(walk: F) -> F::Output {
     }
 }
 
+/// Emits `parts` (an export, an extract, one file's bytes) into `sink`.
+///
+/// # Errors
+/// Reading the input or decoding a layer failed; the sink failed; cancelled.
+pub async fn emit_parts_into<S: Source, K: SquashSink + ?Sized>(
+    source: &mut S,
+    image: &Image,
+    parts: &Parts,
+    sink: &mut K,
+    progress: &mut dyn Progress,
+) -> Result<()> {
+    let cell = RefCell::new(source);
+    let mut walk = Walk {
+        emitted: 0,
+        total: parts.len(),
+        since_pause: 0,
+        progress,
+    };
+    emit_parts(&cell, image, parts, sink, None, &mut walk).await
+}
+
 /// Writes `parts` to `out` (an export's single layer).
 ///
 /// # Errors

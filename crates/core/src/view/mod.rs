@@ -1,9 +1,11 @@
 //! Plain summaries of an analysed image for user interfaces (the browser app; JSON reports):
 //! owned strings and numbers only, serialisable both ways, computed once from the model.
 
+mod file;
 #[cfg(feature = "std")]
 mod tree;
 
+pub use file::FileInfo;
 #[cfg(feature = "std")]
 pub use tree::{FileTree, Node as TreeNode, SortBy, TreeFilter};
 
