@@ -37,6 +37,7 @@ mod output;
 mod peers;
 mod reference;
 mod rootfs;
+mod secrets;
 mod squash;
 mod unsafe_code;
 mod util;

@@ -39,7 +39,8 @@
 //!  digest     sha256 digests, diff_ids, chain IDs
 //!  stream     blob encodings, decoders, tar header guard
 //!  error      Error = ErrorKind + Location
-//!  leaves     source, progress, limits, hashing, sanitize, present (words for people), json
+//!  leaves     source, progress, limits, hashing, sanitize, secrets (key and token rules,
+//!             masking), present (words for people), json
 //! ```
 //!
 //! ## Without std
@@ -90,6 +91,7 @@ pub mod model;
 pub mod present;
 mod progress;
 pub mod sanitize;
+pub mod secrets;
 #[cfg(feature = "std")]
 mod source;
 pub mod squash;

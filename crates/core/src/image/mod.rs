@@ -5,7 +5,7 @@ mod config;
 #[cfg(feature = "std")]
 mod verify;
 
-pub use config::{History, ImageConfig, RuntimeConfig};
+pub use config::{ConfigPlace, ConfigSecret, History, ImageConfig, RuntimeConfig};
 #[cfg(feature = "std")]
 pub use verify::{verify, LayerDigests};
 
