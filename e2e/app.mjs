@@ -420,6 +420,8 @@ async function main() {
     await app.page.close();
   });
 
+  await ciBridgeChecks(context, atSub);
+
   // Each fixture: file input → figures → squash all (and from the middle layer).
   const cases = [
     ["Docker < 25 (dive test image)", F.dockerLegacy, atRoot, { drop: true, viaRow: true }],
@@ -1065,3 +1067,94 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * The CI bridge on the bundled sample: "Export analysis (JSON)" downloads exactly what
+ * `layerlens analyze --json sample.tar` prints, the commands shown are the CLI's, a pasted
+ * .dive-ci gives `layerlens ci --config`'s pass/fail for every rule (and names whose figure each
+ * rule uses), and the version shown is `layerlens --version`'s.
+ */
+async function ciBridgeChecks(context, url) {
+  const sample = join(dist, "sample.tar");
+  const app = await openApp(context, url).catch((err) => ({ err }));
+  if (app.err) {
+    await test("CI bridge: app opens", () => Promise.reject(app.err));
+    return;
+  }
+  const page = app.page;
+  const loaded = await test("CI bridge: the sample opens with the CI bridge shown", async (p) => {
+    await markStale(page);
+    await page.click("#try-sample");
+    const r = await settle(page, "sample.tar");
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#ci-bridge", { timeout: TIMEOUT_MS });
+    await page.waitForSelector("#findings", { timeout: TIMEOUT_MS });
+  });
+  if (!loaded) return;
+  await test("CI bridge: the exported JSON is byte for byte `layerlens analyze --json sample.tar`", async (p) => {
+    const cliOut = await run(cli, ["analyze", "--json", "sample.tar"], { cwd: dist, encoding: "buffer" });
+    if (cliOut.code !== 0) throw new Error(`layerlens analyze failed: ${cliOut.stderr}`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: TIMEOUT_MS }),
+      page.click("#export-json"),
+    ]);
+    expectEq(p, "export name", download.suggestedFilename(), "sample.analysis.json");
+    const saved = join(downloads, "sample.analysis.json");
+    await download.saveAs(saved);
+    const got = await readFile(saved);
+    // The CLI ends its output with a newline; the document is the rest.
+    const want = cliOut.stdout.subarray(0, cliOut.stdout.length - 1);
+    if (!got.equals(want)) {
+      let i = 0;
+      while (i < got.length && got[i] === want[i]) i++;
+      p.push(`the export differs from the CLI's JSON (${got.length} vs ${want.length} bytes), first at byte ${i}: …${got.subarray(Math.max(0, i - 40), i + 40)}… vs …${want.subarray(Math.max(0, i - 40), i + 40)}…`);
+    }
+    expectEq(p, "#cli-analyze", (await page.textContent("#cli-analyze"))?.trim(), "layerlens analyze --json sample.tar");
+    expectEq(p, "#cli-ci", (await page.textContent("#cli-ci"))?.trim(), "layerlens ci --config .dive-ci sample.tar");
+    const version = (await run(cli, ["--version"])).stdout.trim();
+    expectEq(p, "#app-version", (await page.textContent("#app-version"))?.trim(), version);
+  });
+  const configs = [
+    ["rules that pass and fail, dive's and layerlens'", "rules:\n  lowestEfficiency: 0.99\n  highestWastedBytes: 1KB\n  highestUserWastedPercent: disabled\nlayerlens:\n  maxReclaimableBytes: 1MB\n  failAboveSize: 1GB\n"],
+    ["dive's defaults", "rules:\n  lowestEfficiency: 0.9\n"],
+    ["a misconfigured rule", "rules:\n  lowestEfficiency: 1.5\n"],
+  ];
+  for (const [what, text] of configs) {
+    await test(`CI bridge: a pasted .dive-ci (${what}) gives \`layerlens ci\`'s verdict per rule`, async (p) => {
+      const file = join(scratch, "dive-ci.yaml");
+      await writeFile(file, text);
+      const r = await run(cli, ["ci", "--json", "--config", file, "sample.tar"], { cwd: dist });
+      if (r.code === 2 && !r.stdout) throw new Error(`layerlens ci failed: ${r.stderr}`);
+      const doc = JSON.parse(r.stdout);
+      const want = {
+        outcome: doc.outcome,
+        rules: [...doc.verdict.dive.results, ...doc.verdict.layerlens.results].map((x) => [x.key, x.status]),
+      };
+      await page.fill("#dive-ci-text", text);
+      await page.click("#dive-ci-check");
+      const shown = () =>
+        page.evaluate(() => ({
+          outcome: document.querySelector("#ci-outcome")?.dataset.outcome,
+          rules: [...document.querySelectorAll("#ci-results tbody tr")].map((tr) => [tr.dataset.key, tr.dataset.status]),
+        }));
+      await page
+        .waitForFunction((want) => {
+          const rows = [...document.querySelectorAll("#ci-results tbody tr")].map((tr) => [tr.dataset.key, tr.dataset.status]);
+          return document.querySelector("#ci-outcome")?.dataset.outcome === want.outcome && JSON.stringify(rows) === JSON.stringify(want.rules);
+        }, want, { timeout: TIMEOUT_MS })
+        .catch(() => {});
+      expectEq(p, "verdict per rule", await shown(), want);
+      // Each rule names whose figure it compares.
+      const sources = await page.evaluate(() =>
+        [...document.querySelectorAll("#ci-results tbody tr")].map((tr) => [tr.dataset.key, tr.querySelector(".ci-source")?.textContent]),
+      );
+      for (const [key, source] of sources) {
+        expectEq(p, `figure source of ${key}`, source, key.startsWith("layerlens.") ? "layerlens" : "dive-compatible");
+      }
+    });
+  }
+  await shot(page, "ci-bridge.png");
+  const problems = await pageProblems(app);
+  if (problems.length) await test("CI bridge: no page errors", (p) => p.push(...problems));
+  await page.close();
+}

@@ -4,6 +4,7 @@
 use web_sys::{DragEvent, File};
 use yew::prelude::*;
 
+use crate::components::ci_bridge::CiBridge;
 use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
@@ -133,6 +134,14 @@ pub fn App() -> Html {
         Callback::from(move |_| worker.deep_scan())
     };
     let close_why = d.reform(|_| Action::CloseWhy);
+    let onexport = {
+        let worker = worker.clone();
+        Callback::from(move |()| worker.export_json())
+    };
+    let oncheck = {
+        let worker = worker.clone();
+        Callback::from(move |text: String| worker.ci_check(text))
+    };
     let onpick = {
         let worker = worker.clone();
         Callback::from(move |i: usize| worker.reopen_image(i))
@@ -161,6 +170,7 @@ pub fn App() -> Html {
                         <TimelineView path={path.to_string()} loaded={matches!(state.why, WhyPane::Answered(..))} timeline={match &state.why { WhyPane::Answered(_, t) => t.clone(), _ => None }} onclose={close_why} onselect={onselect.clone()} />
                     }
                     <FileTreeView tree={state.tree.as_ref().filter(|t| t.layer == state.selected).map(|t| t.tree.clone())} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
+                    <CiBridge file_name={state.file_name.clone().unwrap_or_default()} image={summary.index} images={summary.images.len()} deep={state.waste.as_ref().is_some_and(|w| w.deep)} ci={state.ci.clone()} exported={state.exported.clone()} {onexport} {oncheck} />
                 </>
             }
         }

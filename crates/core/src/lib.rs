@@ -26,6 +26,7 @@
 //! and there are no cycles).
 //!
 //! ```text
+//!  document   the `analyze --json` document, written the same by the CLI and the page
 //!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
 //!  view       plain summaries for the page (layer table, file rows)
 //!  analysis   waste report, reclaim by cause, findings, timelines, the deep scan, CI rules
@@ -79,6 +80,8 @@ pub mod analysis;
 pub mod archive;
 pub mod digest;
 pub mod dive;
+#[cfg(feature = "std")]
+pub mod document;
 mod error;
 pub mod folder;
 pub mod fs;

@@ -8,16 +8,8 @@ use layerlens_core::analysis::reclaim::Cause;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::dive::gofmt::{go_fixed, humanize_bytes};
 use layerlens_core::sanitize::display_bytes;
-use serde::Serialize;
 
 use super::table::{ellipsize, signed, size};
-
-/// The `waste` field of `analyze --json` (docs/json.md, docs/waste.md).
-#[derive(Serialize)]
-pub struct WasteDoc<'a> {
-    #[serde(flatten)]
-    pub report: &'a WasteReport,
-}
 
 fn percent(ratio: f64) -> String {
     format!("{} %", go_fixed(ratio * 100.0, 4))
