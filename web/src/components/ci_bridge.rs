@@ -161,8 +161,8 @@ pub fn CiBridge(props: &CiBridgeProps) -> Html {
             <pre><code id="cli-analyze">{ analyze }</code></pre>
             <p>{ "and this one gates a build on the rules below (exit 1 on a failed rule):" }</p>
             <pre><code id="cli-ci">{ ci }</code></pre>
-            <label for="dive-ci-text">{ "Paste a .dive-ci (dive's rules, and an optional layerlens: section)" }</label>
-            <textarea id="dive-ci-text" rows="7" spellcheck="false" value={(*text).clone()} oninput={on_input} />
+            <p><label for="dive-ci-text">{ "Paste a .dive-ci (dive's rules, and an optional layerlens: section):" }</label></p>
+            <p><textarea id="dive-ci-text" rows="7" cols="60" spellcheck="false" value={(*text).clone()} oninput={on_input} /></p>
             <p><button id="dive-ci-check" type="button" onclick={on_check}>{ "Check the rules" }</button></p>
             <p class="muted">
                 { "dive-compatible rules compare dive 0.13.1's figures, which count every copy of a file found in several layers as waste (the final copy too); layerlens rules compare layerlens' figures (bytes the final image cannot see, the squash plan, findings). The two can disagree on the same image." }
