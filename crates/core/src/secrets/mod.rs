@@ -26,6 +26,8 @@
 //!   not a secret. Values that are references or placeholders (`$VAR`, `${VAR}`, `%(x)s`,
 //!   `{{ x }}`, `<x>`, `***`, `changeme`, `null`, …) or shorter than 6 characters are skipped.
 //!   An `Env` entry whose name is such a key is taken whole (`DB_PASSWORD=…`).
+//! - Not read: files under test directories (`test/`, `tests/`, `testdata/`, `__tests__/`) and
+//!   in `/usr/share/doc` and `/usr/share/man`, where packages ship test keys and examples.
 //! - Not found: secrets in binary files (a NUL byte in the first 8 KiB marks a file binary and
 //!   stops its scan), past the first [`SCAN_LIMIT`] bytes of a file, split by a line break or
 //!   an escape, or encoded (base64 of a key file, compressed archives); high-entropy strings

@@ -483,10 +483,22 @@ fn skipped(name: &[u8]) -> bool {
     versioned_so || EXTS.iter().any(|e| ext.eq_ignore_ascii_case(e.as_bytes()))
 }
 
+/// Test suites and documentation: many packages ship test keys and example tokens there
+/// (Python's, Go's, OpenSSL's), which would flag every image built on them.
+fn tests_or_docs(path: &[u8]) -> bool {
+    const DIRS: &[&[u8]] = &[b"test", b"tests", b"testdata", b"__tests__", b"test-data"];
+    let mut comps = path.split(|&b| b == b'/');
+    // The file name itself is not a directory.
+    comps.next_back();
+    path.starts_with(b"usr/share/doc/")
+        || path.starts_with(b"usr/share/man/")
+        || comps.any(|c| DIRS.contains(&c))
+}
+
 /// See [`Rules::for_path`].
 pub(super) fn for_path(path: &[u8]) -> Option<Rules> {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-    if skipped(name) {
+    if skipped(name) || tests_or_docs(path) {
         return None;
     }
     let parent = path

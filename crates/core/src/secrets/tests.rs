@@ -95,6 +95,9 @@ fn keyed_values_only_where_their_rules_apply() {
 fn paths_choose_rules() {
     assert!(Rules::for_path(b"usr/lib/libc.so.6").is_none());
     assert!(Rules::for_path(b"app/logo.png").is_none());
+    assert!(Rules::for_path(b"usr/lib/python3/dist-packages/x/tests/keycert.pem").is_none());
+    assert!(Rules::for_path(b"usr/share/doc/openssl/example.conf").is_none());
+    assert!(Rules::for_path(b"app/tests").is_some());
     assert!(Rules::for_path(b"etc/app/app.conf").unwrap().assignments);
     assert!(Rules::for_path(b"app/.env.production").unwrap().assignments);
     assert!(!Rules::for_path(b"app/main.py").unwrap().assignments);
