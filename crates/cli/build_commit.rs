@@ -24,12 +24,18 @@ fn emit_commit() {
     let commit = from_env.or_else(|| {
         let commit = git(dir, &["rev-parse", "--short=12", "HEAD"])?;
         // Rebuild when HEAD moves: HEAD itself, the branch it names, packed refs.
+        // (Only files that exist: cargo reruns a build script for a missing one every time.)
+        let watch = |path: String| {
+            if Path::new(&path).exists() {
+                println!("cargo:rerun-if-changed={path}");
+            }
+        };
         if let Some(git_dir) = git(dir, &["rev-parse", "--absolute-git-dir"]) {
-            println!("cargo:rerun-if-changed={git_dir}/HEAD");
+            watch(format!("{git_dir}/HEAD"));
             if let Some(common) = git(dir, &["rev-parse", "--path-format=absolute", "--git-common-dir"]) {
-                println!("cargo:rerun-if-changed={common}/packed-refs");
+                watch(format!("{common}/packed-refs"));
                 if let Some(branch) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
-                    println!("cargo:rerun-if-changed={common}/{branch}");
+                    watch(format!("{common}/{branch}"));
                 }
             }
         }
