@@ -53,6 +53,7 @@ const TIMEOUT_MS = 20_000;
 const F = {
   dockerLegacy: join(fixtures, "real/dive/test-docker-image.tar"),
   buildah: join(fixtures, "built/whiteouts.docker.tar"),
+  secrets: join(fixtures, "built/secrets.docker.tar"),
   docker25: join(fixtures, "real/ggcr/tarball__hello-world-v25.tar"),
   ociGzip: join(fixtures, "built/whiteouts.oci.tar"),
   ociZstd: join(fixtures, "real/dive/test-oci-zstd-image.tar"),
@@ -423,6 +424,9 @@ async function main() {
     p.push(...(await pageProblems(app)));
     await app.page.close();
   });
+
+  await ciBridgeChecks(context, atSub);
+  await secretsMaskedChecks(context, atRoot);
 
   // Each fixture: file input → figures → squash all (and from the middle layer).
   const cases = [
@@ -1264,5 +1268,165 @@ async function seeInsideChecks(context, url) {
     expectEq(p, "text", await page.textContent("#viewer-text"), (await cliBytes(["cat", file, "/data/delfile", "--layer", "2"])).toString("utf8"));
     p.push(...(await pageProblems(app)));
   });
+  await page.close();
+}
+
+/**
+ * The CI bridge on the bundled sample: "Export analysis (JSON)" downloads exactly what
+ * `layerlens analyze --json sample.tar` prints, the commands shown are the CLI's, a pasted
+ * .dive-ci gives `layerlens ci --config`'s pass/fail for every rule (and names whose figure each
+ * rule uses), and the version shown is `layerlens --version`'s.
+ */
+async function ciBridgeChecks(context, url) {
+  const sample = join(dist, "sample.tar");
+  const app = await openApp(context, url).catch((err) => ({ err }));
+  if (app.err) {
+    await test("CI bridge: app opens", () => Promise.reject(app.err));
+    return;
+  }
+  const page = app.page;
+  const loaded = await test("CI bridge: the sample opens with the CI bridge shown", async (p) => {
+    await markStale(page);
+    await page.click("#try-sample");
+    const r = await settle(page, "sample.tar");
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#ci-bridge", { timeout: TIMEOUT_MS });
+    await page.waitForSelector("#findings", { timeout: TIMEOUT_MS });
+  });
+  if (!loaded) return;
+  await test("CI bridge: the exported JSON is byte for byte `layerlens analyze --json sample.tar`", async (p) => {
+    const cliOut = await run(cli, ["analyze", "--json", "sample.tar"], { cwd: dist, encoding: "buffer" });
+    if (cliOut.code !== 0) throw new Error(`layerlens analyze failed: ${cliOut.stderr}`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: TIMEOUT_MS }),
+      page.click("#export-json"),
+    ]);
+    expectEq(p, "export name", download.suggestedFilename(), "sample.analysis.json");
+    const saved = join(downloads, "sample.analysis.json");
+    await download.saveAs(saved);
+    const got = await readFile(saved);
+    // The CLI ends its output with a newline; the document is the rest.
+    const want = cliOut.stdout.subarray(0, cliOut.stdout.length - 1);
+    if (!got.equals(want)) {
+      let i = 0;
+      while (i < got.length && got[i] === want[i]) i++;
+      p.push(`the export differs from the CLI's JSON (${got.length} vs ${want.length} bytes), first at byte ${i}: …${got.subarray(Math.max(0, i - 40), i + 40)}… vs …${want.subarray(Math.max(0, i - 40), i + 40)}…`);
+    }
+    expectEq(p, "#cli-analyze", (await page.textContent("#cli-analyze"))?.trim(), "layerlens analyze --json sample.tar");
+    expectEq(p, "#cli-ci", (await page.textContent("#cli-ci"))?.trim(), "layerlens ci --config .dive-ci sample.tar");
+    const version = (await run(cli, ["--version"])).stdout.trim();
+    expectEq(p, "#app-version", (await page.textContent("#app-version"))?.trim(), version);
+  });
+  const configs = [
+    ["rules that pass and fail, dive's and layerlens'", "rules:\n  lowestEfficiency: 0.99\n  highestWastedBytes: 1KB\n  highestUserWastedPercent: disabled\nlayerlens:\n  maxReclaimableBytes: 1MB\n  failAboveSize: 1GB\n"],
+    ["dive's defaults", "rules:\n  lowestEfficiency: 0.9\n"],
+    ["a misconfigured rule", "rules:\n  lowestEfficiency: 1.5\n"],
+  ];
+  for (const [what, text] of configs) {
+    await test(`CI bridge: a pasted .dive-ci (${what}) gives \`layerlens ci\`'s verdict per rule`, async (p) => {
+      const file = join(scratch, "dive-ci.yaml");
+      await writeFile(file, text);
+      const r = await run(cli, ["ci", "--json", "--config", file, "sample.tar"], { cwd: dist });
+      if (r.code === 2 && !r.stdout) throw new Error(`layerlens ci failed: ${r.stderr}`);
+      const doc = JSON.parse(r.stdout);
+      const want = {
+        outcome: doc.outcome,
+        rules: [...doc.verdict.dive.results, ...doc.verdict.layerlens.results].map((x) => [x.key, x.status]),
+      };
+      await page.fill("#dive-ci-text", text);
+      await page.click("#dive-ci-check");
+      const shown = () =>
+        page.evaluate(() => ({
+          outcome: document.querySelector("#ci-outcome")?.dataset.outcome,
+          rules: [...document.querySelectorAll("#ci-results tbody tr")].map((tr) => [tr.dataset.key, tr.dataset.status]),
+        }));
+      await page
+        .waitForFunction((want) => {
+          const rows = [...document.querySelectorAll("#ci-results tbody tr")].map((tr) => [tr.dataset.key, tr.dataset.status]);
+          return document.querySelector("#ci-outcome")?.dataset.outcome === want.outcome && JSON.stringify(rows) === JSON.stringify(want.rules);
+        }, want, { timeout: TIMEOUT_MS })
+        .catch(() => {});
+      expectEq(p, "verdict per rule", await shown(), want);
+      // Each rule names whose figure it compares.
+      const sources = await page.evaluate(() =>
+        [...document.querySelectorAll("#ci-results tbody tr")].map((tr) => [tr.dataset.key, tr.querySelector(".ci-source")?.textContent]),
+      );
+      for (const [key, source] of sources) {
+        expectEq(p, `figure source of ${key}`, source, key.startsWith("layerlens.") ? "layerlens" : "dive-compatible");
+      }
+    });
+  }
+  await shot(page, "ci-bridge.png");
+  const problems = await pageProblems(app);
+  if (problems.length) await test("CI bridge: no page errors", (p) => p.push(...problems));
+  await page.close();
+}
+
+/** Every fake secret `built/secrets` plants (tests/fixtures/recipes/secrets.Containerfile). */
+const RAW_SECRETS = [
+  "ghp_FAKEfixture0123456789abcdefghijklmno",
+  "npm_FAKEfixture0123456789abcdefghijklmno",
+  "ZmFrZTpmYWtlLXBhc3N3b3Jk",
+  "ZmFrZSBrZXkgZm9yIGxheWVybGVucyB0ZXN0cyBvbmx5",
+  "Tr0ub4dor-fixture",
+  "AKIAIOSFODNN7EXAMPLE",
+  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  "dpl-FAKE-fixture-0123456789",
+];
+
+/**
+ * Secrets by value on the page: the image with fake keys and tokens in contents, a RUN, ENV and
+ * a build argument shows its secret findings, masked, before and after the deep scan; no raw
+ * value is anywhere in the page (the layer table's steps, findings, history pane) nor in the
+ * exported JSON, which equals `layerlens analyze --json --deep`.
+ */
+async function secretsMaskedChecks(context, url) {
+  const app = await openApp(context, url).catch((err) => ({ err }));
+  if (app.err) {
+    await test("secrets: app opens", () => Promise.reject(app.err));
+    return;
+  }
+  const page = app.page;
+  const rawOnPage = async () => {
+    const html = await page.evaluate(() => document.documentElement.outerHTML + document.body.innerText);
+    return RAW_SECRETS.filter((s) => html.includes(s) || html.includes(s.replaceAll("/", "&#x2F;")));
+  };
+  await test("secrets: build steps and Env secrets are found and shown masked, never raw", async (p) => {
+    const r = await loadByInput(page, F.secrets);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#findings", { timeout: TIMEOUT_MS });
+    const notes = await page.$$eval(".secret-notes li", (els) => els.map((e) => e.textContent));
+    if (!notes.some((n) => n.includes("AKIA…(20 chars)"))) p.push(`no masked AWS key id among the secret notes: ${JSON.stringify(notes)}`);
+    const leaked = await rawOnPage();
+    if (leaked.length) p.push(`the page shows raw secrets: ${leaked.join(", ")}`);
+  });
+  await test("secrets: after the deep scan, content secrets are shown masked and the export equals `analyze --json --deep`", async (p) => {
+    await page.click("#deep-scan");
+    await page.waitForFunction(() => !document.querySelector("#deep-scan") && !document.querySelector("#progress"), null, { timeout: TIMEOUT_MS });
+    const titles = await page.$$eval(".finding strong", (els) => els.map((e) => e.textContent));
+    if (!titles.some((t) => t.includes("L3 overwrites it, but it still ships in L2"))) p.push(`no finding for the overwritten token: ${JSON.stringify(titles)}`);
+    // Open a path's history (its steps are shown) before looking for raw values.
+    await page.evaluate(() => [...document.querySelectorAll(".evidence button")].find((b) => b.textContent.includes("app/config.ini"))?.click());
+    await page.waitForSelector("#timeline, .timeline", { timeout: TIMEOUT_MS }).catch(() => {});
+    const leaked = await rawOnPage();
+    if (leaked.length) p.push(`the page shows raw secrets: ${leaked.join(", ")}`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: TIMEOUT_MS }),
+      page.click("#export-json"),
+    ]);
+    const saved = join(downloads, "secrets.docker.analysis.json");
+    await download.saveAs(saved);
+    const got = await readFile(saved);
+    const cliOut = await run(cli, ["analyze", "--json", "--deep", "secrets.docker.tar"], { cwd: join(fixtures, "built"), encoding: "buffer" });
+    if (cliOut.code !== 0) throw new Error(`layerlens analyze failed: ${cliOut.stderr}`);
+    if (!got.equals(cliOut.stdout.subarray(0, cliOut.stdout.length - 1))) p.push(`the export differs from \`layerlens analyze --json --deep\` (${got.length} vs ${cliOut.stdout.length - 1} bytes)`);
+    const text = got.toString();
+    const inExport = RAW_SECRETS.filter((s) => text.includes(s) || text.includes(s.replaceAll("/", "\\/")));
+    if (inExport.length) p.push(`the export holds raw secrets: ${inExport.join(", ")}`);
+    expectEq(p, "#cli-analyze", (await page.textContent("#cli-analyze"))?.trim(), "layerlens analyze --json --deep secrets.docker.tar");
+    await shot(page, "secrets.png");
+  });
+  const problems = await pageProblems(app);
+  if (problems.length) await test("secrets: no page errors", (p) => p.push(...problems));
   await page.close();
 }

@@ -35,6 +35,9 @@ macro_rules! valid_fixtures {
             built_whiteouts_vfs_docker => "built/whiteouts_vfs.docker.tar",
             built_whiteouts_vfs_oci => "built/whiteouts_vfs.oci.tar",
             built_whiteouts_vfs_oci_uncompressed => "built/whiteouts_vfs.oci-uncompressed.tar",
+            built_secrets_docker => "built/secrets.docker.tar",
+            built_secrets_oci => "built/secrets.oci.tar",
+            built_secrets_oci_uncompressed => "built/secrets.oci-uncompressed.tar",
         }
     };
 }

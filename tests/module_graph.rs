@@ -17,21 +17,50 @@ fn diagram(lib: &str) -> Vec<(String, Vec<String>)> {
     let block = &lib[start..];
     let open = block.find("```text").expect("diagram block") + "```text".len();
     let close = open + block[open..].find("```").expect("diagram block end");
-    let mut rows = Vec::new();
+    // Rows as (name, text), a line indented further continuing the row above.
+    let mut raw: Vec<(String, String)> = Vec::new();
     for line in block[open..close].lines() {
-        let line = line.trim_start_matches("//!").trim();
-        let Some((name, rest)) = line.split_once(char::is_whitespace) else {
+        let body = line.trim_start_matches("//!");
+        let text = body.trim();
+        if text.is_empty() {
             continue;
-        };
+        }
+        let indent = body.len() - body.trim_start().len();
+        match raw.last_mut() {
+            Some((_, rest)) if indent > 2 => {
+                rest.push(' ');
+                rest.push_str(text);
+            }
+            _ => {
+                let (name, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+                raw.push((name.to_string(), rest.to_string()));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (name, rest) in raw {
         let mods = if name == "leaves" {
-            rest.split(',')
+            // `source, progress, present (words for people), json`: the names before each
+            // parenthesis-free comma.
+            let mut plain = String::new();
+            let mut depth = 0;
+            for c in rest.chars() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ if depth == 0 => plain.push(c),
+                    _ => {}
+                }
+            }
+            plain
+                .split(',')
                 .map(|m| m.split_whitespace().next().unwrap_or("").to_string())
                 .filter(|m| !m.is_empty())
                 .collect()
         } else {
-            vec![name.to_string()]
+            vec![name.clone()]
         };
-        rows.push((name.to_string(), mods));
+        rows.push((name, mods));
     }
     rows
 }

@@ -50,6 +50,7 @@ mod pipes;
 mod recipes;
 mod reference;
 mod rootfs;
+mod secrets;
 mod see_inside;
 mod squash;
 mod unsafe_code;

@@ -4,6 +4,7 @@
 use web_sys::{DragEvent, File};
 use yew::prelude::*;
 
+use crate::components::ci_bridge::CiBridge;
 use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
@@ -134,6 +135,14 @@ pub fn App() -> Html {
         Callback::from(move |_| worker.deep_scan())
     };
     let close_why = d.reform(|_| Action::CloseWhy);
+    let onexport = {
+        let worker = worker.clone();
+        Callback::from(move |()| worker.export_json())
+    };
+    let oncheck = {
+        let worker = worker.clone();
+        Callback::from(move |text: String| worker.ci_check(text))
+    };
     let onpick = {
         let worker = worker.clone();
         Callback::from(move |i: usize| worker.reopen_image(i))
@@ -163,6 +172,7 @@ pub fn App() -> Html {
                     }
                     <FileTreeView tree={state.tree.as_ref().filter(|t| t.layer == state.selected).map(|t| t.tree.clone())} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect.clone()} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
                     <SeePanel worker={worker.clone()} layers={summary.layers.len()} selected={state.selected} path={state.why.path().map(|p| AttrValue::from(p.to_string()))} onselect={onselect.clone()} image={AttrValue::from(summary.id.clone())} />
+                    <CiBridge file_name={state.file_name.clone().unwrap_or_default()} image={summary.index} images={summary.images.len()} deep={state.waste.as_ref().is_some_and(|w| w.deep)} ci={state.ci.clone()} exported={state.exported.clone()} {onexport} {oncheck} />
                 </>
             }
         }

@@ -7,6 +7,7 @@ mod see;
 
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
 
+use layerlens_core::analysis::ci::Verdict;
 use layerlens_core::analysis::timeline::Timeline;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{ImageSummary, SquashFigures};
@@ -48,6 +49,14 @@ pub enum Request {
     Crash,
     /// A request of the "see inside" views.
     See(SeeRequest),
+    /// The analysis as `layerlens analyze --json` prints it for this file and image (with the
+    /// deep scan's findings if it has run, as `--deep` gives them).
+    ExportJson,
+    /// Evaluate a `.dive-ci` text as `layerlens ci --config` does.
+    CiCheck {
+        /// The configuration's text.
+        config: String,
+    },
     /// Build the squashed image as a `Blob`.
     Build {
         /// First squashed layer.
@@ -123,11 +132,35 @@ pub enum Event {
     },
     /// An answer to a [`Request::See`].
     See(SeeEvent),
+    /// The `analyze --json` document, carried as a `Uint8Array` (the exact bytes the CLI
+    /// prints, without its final newline).
+    Exported {
+        /// Suggested file name.
+        name: String,
+        /// Bytes.
+        size: f64,
+    },
+    /// A `.dive-ci` evaluated.
+    CiChecked {
+        /// The verdict, or why the configuration could not be read.
+        result: Result<CiChecked, String>,
+    },
     /// Something failed; the worker stays usable.
     Failed {
         /// What and where.
         failure: Failure,
     },
+}
+
+/// A `.dive-ci` evaluated on the image shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CiChecked {
+    /// Per-rule results and the outcome, as `layerlens ci` computes them.
+    pub verdict: Verdict,
+    /// Notes on the configuration (keys dive ignores).
+    pub notes: Vec<String>,
+    /// Whether the deep scan's findings were used (`layerlens ci --deep`).
+    pub deep: bool,
 }
 
 /// A failure as data: the message in plain words, and for errors of the core their kind

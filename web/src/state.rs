@@ -8,7 +8,7 @@ use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{FileTree, ImageSummary, SquashFigures};
 use yew::prelude::*;
 
-use crate::protocol::Failure;
+use crate::protocol::{CiChecked, Failure};
 
 /// Long work in progress.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +118,10 @@ pub struct AppState {
     pub why: WhyPane,
     /// A path to show in the file view (from a finding).
     pub focus: Option<String>,
+    /// The last `.dive-ci` check (cleared when the figures change).
+    pub ci: Option<Result<Rc<CiChecked>, String>>,
+    /// The last analysis exported: its file name and size.
+    pub exported: Option<(String, f64)>,
 }
 
 /// What can happen.
@@ -178,6 +182,10 @@ pub enum Action {
     /// Long work ended with an answer kept elsewhere (the see-inside panel's): the progress
     /// bar goes.
     Idle,
+    /// A `.dive-ci` was evaluated.
+    CiChecked(Result<CiChecked, String>),
+    /// The analysis was exported (downloaded): name and size.
+    Exported(String, f64),
 }
 
 impl Reducible for AppState {
@@ -257,6 +265,8 @@ impl Reducible for AppState {
                     s.squash_all = squash_all;
                 }
                 s.waste = Some(Rc::from(w));
+                // A verdict on the previous figures no longer holds.
+                s.ci = None;
             }
             Action::Why(path) => s.why = WhyPane::Asked(path),
             Action::CloseWhy => s.why = WhyPane::Closed,
@@ -304,6 +314,8 @@ impl Reducible for AppState {
                 s.plan = None;
             }
             Action::ClearError => s.error = None,
+            Action::CiChecked(r) => s.ci = Some(r.map(Rc::new)),
+            Action::Exported(name, size) => s.exported = Some((name, size)),
         }
         Rc::new(s)
     }

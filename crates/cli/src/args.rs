@@ -7,6 +7,15 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::color::ColorWhen;
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the version and the commit built (`unknown` for a build
+/// outside git without `LAYERLENS_COMMIT`), as the page's footer shows them.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("LAYERLENS_COMMIT"),
+    ")"
+);
+
 /// Analyze, export and squash container image archives (`docker save`, `podman save`,
 /// oci-archive) and image directories (OCI layouts, `dir:` folders). Everything runs locally.
 ///
@@ -17,7 +26,7 @@ use crate::color::ColorWhen;
 /// file through a symlink, a hardlink or standard output) is refused before anything is
 /// written: write elsewhere, then rename. `-o -` writes to standard output (not a terminal).
 #[derive(Debug, Parser)]
-#[command(name = "layerlens", version, about)]
+#[command(name = "layerlens", version = VERSION, about)]
 pub struct Cli {
     /// When to colour text output: `auto` (a terminal, unless NO_COLOR is set), `always`,
     /// `never`.

@@ -8,8 +8,8 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use layerlens_core::archive::Recorded;
 use layerlens_core::folder::{FolderFiles, FolderSource, Item, ItemKind, TarView};
+use layerlens_core::image::Recorded;
 use layerlens_core::{Limits, SeekSource, Source};
 
 use crate::output::space;

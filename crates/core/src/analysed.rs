@@ -104,10 +104,10 @@ impl<S: Source> Indexed<S> {
 
 impl<S: Source> Indexed<S> {
     /// [`Indexed::open`] for an archive that can be read only once, front to back (a pipe):
-    /// the layers are indexed as they stream by ([`crate::archive::Piped`]). The analysis
+    /// the layers are indexed as they stream by ([`crate::image::Piped`]). The analysis
     /// then answers everything but what needs layer contents again (export, squash, the deep
     /// scan), which fails with a message saying a file is needed. `hold` wraps the kept
-    /// bytes ([`crate::archive::Recorded`]) in the host's source type.
+    /// bytes ([`crate::image::Recorded`]) in the host's source type.
     ///
     /// # Errors
     /// As [`Indexed::open`].
@@ -116,10 +116,10 @@ impl<S: Source> Indexed<S> {
         pick: &ImagePick,
         limits: Limits,
         progress: &mut dyn Progress,
-        hold: impl FnOnce(crate::archive::Recorded) -> S,
+        hold: impl FnOnce(crate::image::Recorded) -> S,
     ) -> Result<Self> {
         let options = IndexOptions { limits };
-        let crate::archive::Piped {
+        let crate::image::Piped {
             mut archive,
             mut indexes,
         } = Archive::read_piped(input, &options, progress, hold)?;

@@ -26,6 +26,7 @@
 //! cycles (checked by tests/module_graph.rs, which reads this diagram).
 //!
 //! ```text
+//!  document   the `analyze --json` document, written the same by the CLI and the page
 //!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
 //!  view       plain summaries for the page (layer table, file rows)
 //!  analysis   waste report, reclaim by cause, findings, timelines, the deep scan, CI rules
@@ -33,14 +34,15 @@
 //!  model      Model: image + union + change sets + hashes, borrowed; what the analyses take
 //!  dive       dive 0.13.1's figures, number formatting, YAML and sort order, exactly as dive
 //!  fs         union filesystem, whiteouts, change sets, final-filesystem summary
-//!  image      config, history, layers indexed; verify
+//!  image      config, history, layers indexed (from a file, or once from a pipe); verify
 //!  folder     an image directory read as the tar it would be (std)
 //!  layer      entries, paths, EntryRef, the layer index, its tar reader and header writer
 //!  archive    layouts, member table, image references
 //!  digest     sha256 digests, diff_ids, chain IDs
 //!  stream     blob encodings, decoders, tar header guard
 //!  error      Error = ErrorKind + Location
-//!  leaves     source, progress, limits, hashing, sanitize, present (words for people), json
+//!  leaves     source, progress, limits, hashing, sanitize, secrets (key and token rules,
+//!             masking), present (words for people), json
 //! ```
 //!
 //! ## Without std
@@ -79,6 +81,8 @@ pub mod analysis;
 pub mod archive;
 pub mod digest;
 pub mod dive;
+#[cfg(feature = "std")]
+pub mod document;
 mod error;
 pub mod folder;
 pub mod fs;
@@ -91,6 +95,7 @@ pub mod model;
 pub mod present;
 mod progress;
 pub mod sanitize;
+pub mod secrets;
 #[cfg(feature = "std")]
 mod source;
 pub mod squash;

@@ -11,6 +11,7 @@ use crate::fs::{ChangeSet, FsSummary, UnionFs};
 use crate::image::Image;
 use crate::layer::Entry;
 use crate::layer::EntryRef;
+use crate::secrets::Masked;
 
 /// An image and what its layers make of it, borrowed from whoever owns them (an
 /// `Analysis`, or a test). Cheap to copy.
@@ -65,13 +66,32 @@ pub struct Hashed {
     pub sha256: Digest,
 }
 
-/// Content hashes (sha256) of the scanned entries.
+/// A secret found in a file's contents by the deep scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentSecret {
+    /// Layer position of the file (the layer that added this copy).
+    pub layer: u32,
+    /// Entry index in the layer.
+    pub entry: u32,
+    /// 1-based line of the file the secret is on.
+    pub line: u64,
+    /// What it is, masked.
+    #[serde(flatten)]
+    pub secret: Masked,
+}
+
+/// What the deep scan read from contents: sha256 of the scanned entries, and the secrets in
+/// every file it could read as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentHashes {
     /// Sorted by (layer, entry).
     pub(crate) hashes: Vec<Hashed>,
     /// Content bytes hashed.
     pub bytes_hashed: u64,
+    /// Secrets in file contents, sorted by (layer, entry, line).
+    pub secrets: Vec<ContentSecret>,
+    /// Content bytes read for secrets.
+    pub bytes_scanned: u64,
 }
 
 impl ContentHashes {

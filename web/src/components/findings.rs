@@ -75,11 +75,19 @@ pub fn Findings(props: &FindingsProps) -> Html {
                     { " · " }<span class="mono">{ display_text(&step(&x.step)).chars().take(120).collect::<String>() }</span>
                 </div>
                 <p class="fix"><strong>{ "Fix: " }</strong>{ display_text(&x.fix) }</p>
-                <details>
-                    <summary>{ format!("{} path{}", x.evidence_count, if x.evidence_count == 1 { "" } else { "s" }) }</summary>
-                    <ul class="evidence">{ for evidence }</ul>
-                    if more > 0 { <p class="muted">{ format!("and {more} more") }</p> }
-                </details>
+                if !x.secrets.is_empty() {
+                    // Masked by the core: a prefix and the length, never the value.
+                    <ul class="secret-notes">
+                        { for x.secrets.iter().map(|n| html! { <li><span>{ n.kind.name() }</span>{ " " }<code>{ display_text(&n.masked) }</code>{ format!(" at {}", display_text(&n.at)) }</li> }) }
+                    </ul>
+                }
+                if x.evidence_count > 0 {
+                    <details>
+                        <summary>{ format!("{} path{}", x.evidence_count, if x.evidence_count == 1 { "" } else { "s" }) }</summary>
+                        <ul class="evidence">{ for evidence }</ul>
+                        if more > 0 { <p class="muted">{ format!("and {more} more") }</p> }
+                    </details>
+                }
             </li>
         }
     });
@@ -116,7 +124,7 @@ pub fn Findings(props: &FindingsProps) -> Html {
                         <dt>{ "hidden by opaque dirs" }</dt><dd>{ human_size(r.opaque) }</dd>
                     </dl>
                     if !w.deep {
-                        <button onclick={deep} disabled={props.busy} id="deep-scan" title="Hash the contents of files written more than once (reads those bytes once)">{ "Deep scan" }</button>
+                        <button onclick={deep} disabled={props.busy} id="deep-scan" title="Hash the contents of files written more than once and look for keys and tokens in every file's contents (reads the layers once)">{ "Deep scan" }</button>
                     } else {
                         <p class="muted">{ "Deep scan done: identical rewrites are told from real changes." }</p>
                     }

@@ -135,6 +135,16 @@ impl ImageWorker {
         self.send(&Request::Build { from, tags }, None);
     }
 
+    /// Asks for the analysis as `layerlens analyze --json` prints it (downloaded on arrival).
+    pub fn export_json(&self) {
+        self.send(&Request::ExportJson, None);
+    }
+
+    /// Evaluates a `.dive-ci` text on the image shown.
+    pub fn ci_check(&self, config: String) {
+        self.send(&Request::CiCheck { config }, None);
+    }
+
     /// Saves the last build again (the download link), if the input can still be read.
     pub fn save_again(&self) {
         save_checked(&self.0, None);
@@ -320,6 +330,27 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit((event, carried));
             }
         }
+        Event::Exported { name, size } => {
+            let bytes = carried.dyn_into::<js_sys::Uint8Array>().ok();
+            let blob = bytes.and_then(|b| {
+                let parts = js_sys::Array::of1(&b);
+                let options = web_sys::BlobPropertyBag::new();
+                options.set_type("application/json");
+                web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()
+            });
+            let url = blob.and_then(|b| Url::create_object_url_with_blob(&b).ok());
+            match url {
+                Some(url) => {
+                    download(&url, &name);
+                    revoke_later(url);
+                    dispatch.dispatch(Action::Exported(name, size));
+                }
+                None => dispatch.dispatch(Action::Failed(
+                    "cannot offer the analysis for download".into(),
+                )),
+            }
+        }
+        Event::CiChecked { result } => dispatch.dispatch(Action::CiChecked(result)),
         Event::Failed { failure } => {
             bridge.borrow_mut().busy = false;
             dispatch.dispatch(Action::Failed(failure))
@@ -360,6 +391,18 @@ fn save_checked(bridge: &Rc<RefCell<Bridge>>, fresh: Option<Built>) {
             }
         }
     });
+}
+
+/// Revokes an object URL once its download has surely started (a minute later): revoking it
+/// right after the click can cancel the download.
+fn revoke_later(url: String) {
+    let revoke = Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
 }
 
 /// Starts a download of `url` as `name`.

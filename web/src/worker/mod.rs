@@ -8,6 +8,8 @@ mod see;
 
 use std::cell::RefCell;
 
+use layerlens_core::analysis::ci::{check, CiConfig};
+use layerlens_core::document::analyze_json;
 use layerlens_core::squash::{SquashOptions, SquashPlan};
 use layerlens_core::view::{pack_rows, tree_at, SquashFigures};
 use layerlens_core::{Analysis, ImagePick, Limits, Progress, Stage};
@@ -16,7 +18,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 pub use blob_source::BlobSource;
 
-use crate::protocol::{decode, encode, Event, Failure, Request};
+use crate::protocol::{decode, encode, CiChecked, Event, Failure, Request};
 
 /// An opened file and its analysed image.
 pub(crate) struct Session {
@@ -178,6 +180,36 @@ fn handle(request: Request, carried: JsValue) {
             });
         }
         Request::See(request) => with_session(|s| see::answer(s, request)),
+        Request::ExportJson => with_session(|s| {
+            let waste = s.analysis.waste(None);
+            let file = layerlens_core::sanitize::display_text(&s.file.name());
+            let json = analyze_json(file, &s.analysis, None, Some(&waste))
+                .map_err(|e| format!("cannot write the analysis: {e}"))?;
+            let stem = s.file.name();
+            let stem = stem.strip_suffix(".tar").unwrap_or(&stem);
+            post(
+                &Event::Exported {
+                    name: format!("{stem}.analysis.json"),
+                    size: json.len() as f64,
+                },
+                Some(&js_sys::Uint8Array::from(json.as_slice())),
+            );
+            Ok(())
+        }),
+        Request::CiCheck { config } => with_session(|s| {
+            let result = CiConfig::parse(&config)
+                .map(|c| {
+                    let waste = s.analysis.waste(None);
+                    CiChecked {
+                        verdict: check(&c, &waste, s.analysis.image().tar_size()),
+                        notes: c.notes.clone(),
+                        deep: waste.deep,
+                    }
+                })
+                .map_err(|e| format!(".dive-ci: {e}"));
+            post(&Event::CiChecked { result }, None);
+            Ok(())
+        }),
         Request::Build { from, tags } => {
             let Some(session) = SESSION.with(|s| s.borrow_mut().take()) else {
                 return fail("open an image first");

@@ -5,15 +5,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use layerlens_core::dive::DiveTally;
+use layerlens_core::document::analyze_json;
 use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::AnalyzeArgs;
 use crate::input::Needs;
 use crate::open::{deep_scan, display, load_with};
 use crate::progress::Bar;
-use crate::render::json::{doc, AnalyzeDoc};
 use crate::render::table::{ellipsize, size, step};
-use crate::render::waste::{self, WasteDoc};
+use crate::render::waste;
 
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut bar = Bar::new();
@@ -41,12 +41,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        let d = doc(display(&args.image.image), l, verified.as_deref());
-        let d = WithWaste {
-            doc: d,
-            waste: report.as_ref().map(|report| WasteDoc { report }),
-        };
-        serde_json::to_writer(&mut out, &d).context("writing JSON")?;
+        let json = analyze_json(
+            display(&args.image.image),
+            l,
+            verified.as_deref(),
+            report.as_ref(),
+        )
+        .context("writing JSON")?;
+        out.write_all(&json)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -134,13 +136,4 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         waste::findings(&mut out, &report.findings, args.findings)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `analyze --json`: the v1 document plus the `waste` field (docs/json.md).
-#[derive(serde::Serialize)]
-struct WithWaste<'a> {
-    #[serde(flatten)]
-    doc: AnalyzeDoc<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    waste: Option<WasteDoc<'a>>,
 }

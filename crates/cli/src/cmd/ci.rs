@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::analysis::ci::{evaluate, CiConfig, CiInput, Outcome};
+use layerlens_core::analysis::ci::{check, CiConfig, Outcome};
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::dive::DiveTally;
 use layerlens_core::sanitize::{display_bytes, display_text};
@@ -102,16 +102,7 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
     bar.finish();
     let report = l.waste(Some(tally));
     let image_size: u64 = l.image().tar_size();
-    let security = report.security_findings();
-    let verdict = evaluate(
-        &config,
-        &CiInput {
-            dive: &report.dive,
-            reclaimable_bytes: report.reclaim.total,
-            image_size,
-            security_findings: &security,
-        },
-    );
+    let verdict = check(&config, &report, image_size);
     for note in &config.notes {
         eprintln!("layerlens: note: {}", display_text(note));
     }

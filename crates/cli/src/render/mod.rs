@@ -2,7 +2,6 @@
 //! the CI gate's JUnit report.
 
 pub mod ci_text;
-pub mod json;
 pub mod junit;
 pub mod table;
 pub mod waste;

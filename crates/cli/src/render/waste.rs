@@ -8,16 +8,8 @@ use layerlens_core::analysis::reclaim::Cause;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::dive::gofmt::{go_fixed, humanize_bytes};
 use layerlens_core::sanitize::display_bytes;
-use serde::Serialize;
 
 use super::table::{ellipsize, signed, size};
-
-/// The `waste` field of `analyze --json` (docs/json.md, docs/waste.md).
-#[derive(Serialize)]
-pub struct WasteDoc<'a> {
-    #[serde(flatten)]
-    pub report: &'a WasteReport,
-}
 
 fn percent(ratio: f64) -> String {
     format!("{} %", go_fixed(ratio * 100.0, 4))
@@ -166,8 +158,25 @@ pub fn findings(out: &mut dyn Write, all: &[Finding], max: usize) -> io::Result<
         let more = f.evidence_count.saturating_sub(shown.len());
         if more > 0 {
             writeln!(out, "      paths: {} and {more} more", shown.join(", "))?;
-        } else {
+        } else if !shown.is_empty() {
             writeln!(out, "      paths: {}", shown.join(", "))?;
+        }
+        // Secrets are masked by the core; only what it kept is printed.
+        for n in f.secrets.iter().take(5) {
+            writeln!(
+                out,
+                "      secret: {} {} at {}",
+                n.kind.name(),
+                display_bytes(n.masked.as_bytes()),
+                display_bytes(n.at.as_bytes())
+            )?;
+        }
+        if f.secrets.len() > 5 {
+            writeln!(
+                out,
+                "      and {} more secrets (see --json)",
+                f.secrets.len() - 5
+            )?;
         }
         writeln!(out, "      fix: {}", f.fix)?;
     }

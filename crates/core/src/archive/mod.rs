@@ -15,8 +15,6 @@ mod gunzip;
 #[cfg(feature = "std")]
 mod members;
 #[cfg(feature = "std")]
-mod piped;
-#[cfg(feature = "std")]
 mod reader;
 mod refs;
 
@@ -25,7 +23,7 @@ pub use gunzip::GunzipSource;
 #[cfg(feature = "std")]
 pub use members::{Member, MemberKind, Members};
 #[cfg(feature = "std")]
-pub use piped::{Piped, Recorded, StreamedIndexes};
+pub(crate) use reader::{check_tar_start, is_tar_header};
 #[cfg(feature = "std")]
 pub use reader::{Archive, ArchiveSource};
 pub use refs::{BlobRef, Format, ImageRef, LayerRef, Selector};

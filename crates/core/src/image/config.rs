@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
 use crate::error::{Error, Result};
+use crate::secrets::{mask_env, mask_text, Masked, Rules};
 
 /// Runtime settings from the config's `config` object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +114,59 @@ pub struct ImageConfig {
     pub diff_ids: Vec<Digest>,
     /// Every history entry, empty-layer ones included.
     pub history: Vec<History>,
+    /// Secrets found in the history's `created_by` and in `Env`; those texts above hold them
+    /// masked (only [`super::Image::config_bytes`] has them as written).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ConfigSecret>,
+}
+
+/// Where in the config a secret was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigPlace {
+    /// `history[i].created_by` (`i` counts empty-layer entries too).
+    History(usize),
+    /// `config.Env[i]`.
+    Env(usize),
+}
+
+/// A secret in the config's text, masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigSecret {
+    /// Where it is.
+    pub place: ConfigPlace,
+    /// What it is, masked.
+    #[serde(flatten)]
+    pub secret: Masked,
+}
+
+/// Masks the secrets in the history's steps and in `Env`, and lists them: the parsed config
+/// is what every output shows, so no output can show them.
+fn mask_secrets(history: &mut [History], env: &mut [String]) -> Vec<ConfigSecret> {
+    let mut found = Vec::new();
+    for (i, h) in history.iter_mut().enumerate() {
+        if let Some(text) = h.created_by.as_mut() {
+            let (masked, hits) = mask_text(text, Rules::STEP);
+            if !hits.is_empty() {
+                *text = masked;
+                found.extend(hits.into_iter().map(|secret| ConfigSecret {
+                    place: ConfigPlace::History(i),
+                    secret,
+                }));
+            }
+        }
+    }
+    for (i, e) in env.iter_mut().enumerate() {
+        let (masked, hits) = mask_env(e);
+        if !hits.is_empty() {
+            *e = masked;
+            found.extend(hits.into_iter().map(|secret| ConfigSecret {
+                place: ConfigPlace::Env(i),
+                secret,
+            }));
+        }
+    }
+    found
 }
 
 impl ImageConfig {
@@ -121,11 +175,12 @@ impl ImageConfig {
     /// # Errors
     /// Invalid JSON, no `rootfs`, or a malformed digest.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let raw: RawConfig = serde_json::from_slice(bytes)
+        let mut raw: RawConfig = serde_json::from_slice(bytes)
             .map_err(|e| Error::json(alloc::format!("image config is not valid: {e}")))?;
-        let rootfs = raw.rootfs.ok_or_else(|| {
+        let rootfs = raw.rootfs.take().ok_or_else(|| {
             Error::json("image config has no `rootfs` (is this an image config?)")
         })?;
+        let secrets = mask_secrets(&mut raw.history, &mut raw.config.env);
         Ok(ImageConfig {
             architecture: raw.architecture,
             os: raw.os,
@@ -135,6 +190,7 @@ impl ImageConfig {
             runtime: raw.config,
             diff_ids: rootfs.diff_ids,
             history: raw.history,
+            secrets,
         })
     }
 
@@ -201,6 +257,33 @@ mod tests {
         assert!(h[2].is_none());
         assert_eq!(c.runtime.labels.get("a").map(String::as_str), Some("b"));
         assert!(c.runtime.env.is_empty());
+    }
+
+    #[test]
+    fn secrets_in_steps_and_env_are_masked_and_listed() {
+        let json = br#"{"rootfs":{"type":"layers","diff_ids":[]},"history":[
+            {"created_by":"/bin/sh -c echo password=hunter2hunter2 > /etc/app.conf"},
+            {"created_by":"ENV AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","empty_layer":true}],
+            "config":{"Env":["PATH=/bin","API_TOKEN=tok-0123456789abcdef"]}}"#;
+        let c = ImageConfig::parse(json).unwrap();
+        assert_eq!(
+            c.history[0].created_by.as_deref(),
+            Some("/bin/sh -c echo password=hu…(14 chars) > /etc/app.conf")
+        );
+        assert_eq!(
+            c.history[1].created_by.as_deref(),
+            Some("ENV AWS_SECRET_ACCESS_KEY=wJal…(40 chars)")
+        );
+        assert_eq!(c.runtime.env, ["PATH=/bin", "API_TOKEN=tok-…(20 chars)"]);
+        let places: Vec<_> = c.secrets.iter().map(|s| s.place).collect();
+        assert_eq!(
+            places,
+            [
+                ConfigPlace::History(0),
+                ConfigPlace::History(1),
+                ConfigPlace::Env(1)
+            ]
+        );
     }
 
     #[test]

@@ -5,11 +5,15 @@ mod config;
 #[cfg(feature = "std")]
 mod content;
 #[cfg(feature = "std")]
+mod piped;
+#[cfg(feature = "std")]
 mod verify;
 
-pub use config::{step, History, ImageConfig, RuntimeConfig};
+pub use config::{step, ConfigPlace, ConfigSecret, History, ImageConfig, RuntimeConfig};
 #[cfg(feature = "std")]
 pub use content::{open_content, read_content, WithProgress};
+#[cfg(feature = "std")]
+pub use piped::{Piped, Recorded, StreamedIndexes};
 #[cfg(feature = "std")]
 pub use verify::{verify, LayerDigests};
 
@@ -111,7 +115,7 @@ impl Image {
 
     #[cfg(feature = "std")]
     /// [`Image::load`] for an archive read once from a pipe: the layers were indexed as they
-    /// streamed by ([`crate::archive::Piped`]), keyed by where their bytes start.
+    /// streamed by ([`Piped`]), keyed by where their bytes start.
     ///
     /// # Errors
     /// As [`Image::load`]; a layer blob that did not read as a layer while streaming.
@@ -119,7 +123,7 @@ impl Image {
         archive: &mut Archive<S>,
         which: usize,
         options: &IndexOptions,
-        indexes: &mut crate::archive::StreamedIndexes,
+        indexes: &mut StreamedIndexes,
     ) -> Result<Self> {
         Self::load_with(archive, which, options, &mut |_, _, blob| {
             indexes.take(blob)

@@ -119,6 +119,92 @@ pub struct CiInput<'a> {
     pub security_findings: &'a [String],
 }
 
+/// Evaluates `config` on an image's waste report and uncompressed size (every layer's tar):
+/// the one call `layerlens ci` and the page's `.dive-ci` check both make.
+pub fn check(config: &CiConfig, report: &super::WasteReport, image_size: u64) -> Verdict {
+    let security = report.security_findings();
+    evaluate(
+        config,
+        &CiInput {
+            dive: &report.dive,
+            reclaimable_bytes: report.reclaim.total,
+            image_size,
+            security_findings: &security,
+        },
+    )
+}
+
+/// Whose figures a rule gates on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureSource {
+    /// dive 0.13.1's figures, computed as dive does (a file in several layers counts every
+    /// copy as waste, the final one too).
+    Dive,
+    /// layerlens' own figures (bytes the final image cannot see, the squash plan, findings).
+    Layerlens,
+}
+
+/// Which figure a rule compares with its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleFigure {
+    /// The rule's key, as in [`RuleResult::key`].
+    pub key: &'static str,
+    /// Whose figure.
+    pub source: FigureSource,
+    /// The figure, in words.
+    pub figure: &'static str,
+}
+
+/// Every rule and the figure it uses, in the order the verdict lists them.
+pub const RULE_FIGURES: &[RuleFigure] = &[
+    RuleFigure {
+        key: "highestUserWastedPercent",
+        source: FigureSource::Dive,
+        figure: "dive's user wasted ratio: dive's wasted bytes above the base layer / bytes above the base layer",
+    },
+    RuleFigure {
+        key: "highestWastedBytes",
+        source: FigureSource::Dive,
+        figure: "dive's wasted bytes: every copy of each file found in more than one layer, the final copy included",
+    },
+    RuleFigure {
+        key: "lowestEfficiency",
+        source: FigureSource::Dive,
+        figure: "dive's efficiency score: 1 - dive's wasted bytes / all bytes",
+    },
+    RuleFigure {
+        key: "layerlens.failAboveSize",
+        source: FigureSource::Layerlens,
+        figure: "uncompressed image size: the sum of every layer's tar",
+    },
+    RuleFigure {
+        key: "layerlens.failOnSecurityFinding",
+        source: FigureSource::Layerlens,
+        figure: "security findings: secret-looking files, secrets in file contents (with the deep scan), in the history and in Env",
+    },
+    RuleFigure {
+        key: "layerlens.maxReclaimableBytes",
+        source: FigureSource::Layerlens,
+        figure: "bytes a full squash reclaims (the squash plan's net savings: dead copies minus tar overhead)",
+    },
+    RuleFigure {
+        key: "layerlens.maxReclaimablePercent",
+        source: FigureSource::Layerlens,
+        figure: "bytes a full squash reclaims / uncompressed image size",
+    },
+    RuleFigure {
+        key: "layerlens.warnAboveSize",
+        source: FigureSource::Layerlens,
+        figure: "uncompressed image size: the sum of every layer's tar",
+    },
+];
+
+/// The figure rule `key` uses.
+pub fn rule_figure(key: &str) -> Option<&'static RuleFigure> {
+    RULE_FIGURES.iter().find(|f| f.key == key)
+}
+
 /// Evaluates `config` on `input`.
 pub fn evaluate(config: &CiConfig, input: &CiInput<'_>) -> Verdict {
     let dive = evaluate_dive(&config.dive, input.dive);
@@ -402,4 +488,46 @@ fn evaluate_layerlens(rules: &LayerlensRules, input: &CiInput<'_>) -> RuleSet {
             &fail_check
         ),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::findings::FindingOptions;
+    use crate::analysis::WasteReport;
+    use crate::fs::UnionFs;
+    use crate::model::Model;
+    use crate::testing::{docker_archive, load, LayerBuilder as L};
+
+    /// Every rule a verdict lists says whose figure it compares, and dive's three rules
+    /// compare dive's.
+    #[test]
+    fn every_rule_names_its_figure() {
+        let bytes = docker_archive(&[L::new().file("a", b"x").build()]);
+        let (_, img) = load(&bytes);
+        let (fs, cs) = UnionFs::build(img.indexes());
+        let w = WasteReport::new(Model::new(&img, &fs, &cs), &FindingOptions::default());
+        let v = check(&CiConfig::default(), &w, img.tar_size());
+        let keys: Vec<&str> = v
+            .dive
+            .results
+            .iter()
+            .chain(&v.layerlens.results)
+            .map(|r| r.key.as_str())
+            .collect();
+        let listed: Vec<&str> = RULE_FIGURES.iter().map(|f| f.key).collect();
+        assert_eq!(keys, listed);
+        for r in &v.dive.results {
+            assert_eq!(
+                rule_figure(&r.key).map(|f| f.source),
+                Some(FigureSource::Dive)
+            );
+        }
+        for r in &v.layerlens.results {
+            assert_eq!(
+                rule_figure(&r.key).map(|f| f.source),
+                Some(FigureSource::Layerlens)
+            );
+        }
+    }
 }

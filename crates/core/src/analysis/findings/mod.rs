@@ -6,6 +6,7 @@
 //! and rank first; the rest rank by bytes.
 
 mod content;
+mod exposed;
 mod patterns;
 
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -77,6 +78,11 @@ pub enum FindingKind {
     BuildContextJunk,
     /// Large data-like files (datasets, databases, model weights) in the image.
     LargeDataFile,
+    /// Keys or tokens in the contents of files a layer adds (deep scan), whether or not a
+    /// later layer overwrites or deletes them.
+    SecretInContent,
+    /// Keys, tokens or passwords in the build history (`created_by`) or the config's `Env`.
+    SecretInConfig,
 }
 
 /// A path that shows the finding.
@@ -113,6 +119,23 @@ pub struct Finding {
     pub evidence_count: usize,
     /// What to change.
     pub fix: String,
+    /// The secrets behind a secret finding, masked (absent for the others).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretNote>,
+}
+
+/// One secret a finding is about, masked: never its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretNote {
+    /// What it is.
+    pub kind: crate::secrets::SecretKind,
+    /// The value masked (`AKIA…(20 chars)`).
+    pub masked: String,
+    /// Where: a file's path with its line (`app/config.ini:3`), `history[4] created_by`, or
+    /// `Env[2]`.
+    pub at: String,
+    /// The layer holding it (for a config, the layer of its step).
+    pub layer: usize,
 }
 
 /// Thresholds.
@@ -191,6 +214,7 @@ impl Ctx<'_> {
             evidence,
             evidence_count: count,
             fix,
+            secrets: Vec::new(),
         })
     }
 }
@@ -222,6 +246,8 @@ pub fn find_with_dead(m: Model<'_>, dead: &[DeadCopy], options: &FindingOptions)
     // Paths a specific finding explains; the generic ones leave them out.
     let mut explained: BTreeSet<EntryRef> = BTreeSet::new();
     secrets(&cx, dead, &mut out, &mut explained);
+    exposed::in_contents(&cx, m, dead, &mut out);
+    exposed::in_config(&cx, &mut out);
     caches(&cx, &mut out, &mut explained);
     removed_and_overwritten(&cx, dead, &explained, &mut out);
     rewrites(&cx, changes, dead, &mut out);

@@ -1,14 +1,25 @@
 //! The `analyze --json` document (schema `layerlens.analyze/v1`, documented in docs/json.md).
 //! Field names and meanings are stable within a schema version; new fields may be added.
+//!
+//! Built here, not in the CLI, so the page exports the very document `layerlens analyze
+//! --json` prints for the same image: [`analyze_json`] is what both write.
 
-use layerlens_core::archive::{Format, ImageRef};
-use layerlens_core::fs::{Change, ChangeCounts, FsSummary};
-use layerlens_core::image::{History, LayerDigests, RuntimeConfig};
-use layerlens_core::layer::{Entry, Notice};
-use layerlens_core::Compression;
-use layerlens_core::{Analysis, Source};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
 use serde::Serialize;
 
+use crate::analysed::Analysis;
+use crate::analysis::WasteReport;
+use crate::archive::{Format, ImageRef};
+use crate::fs::{Change, ChangeCounts, FsSummary};
+use crate::image::{History, LayerDigests, RuntimeConfig};
+use crate::layer::{Entry, Notice};
+use crate::source::Source;
+use crate::stream::Compression;
+
+/// The document: the archive, the image, every layer with its entries and changes.
+#[allow(missing_docs)]
 #[derive(Serialize)]
 pub struct AnalyzeDoc<'a> {
     pub schema: &'static str,
@@ -17,6 +28,7 @@ pub struct AnalyzeDoc<'a> {
     pub image: ImageDoc<'a>,
 }
 
+#[allow(missing_docs)]
 #[derive(Serialize)]
 pub struct ArchiveDoc<'a> {
     pub format: Format,
@@ -25,6 +37,7 @@ pub struct ArchiveDoc<'a> {
     pub images: &'a [ImageRef],
 }
 
+#[allow(missing_docs)]
 #[derive(Serialize)]
 pub struct ImageDoc<'a> {
     pub index: usize,
@@ -42,6 +55,7 @@ pub struct ImageDoc<'a> {
     pub layers: Vec<LayerDoc<'a>>,
 }
 
+#[allow(missing_docs)]
 #[derive(Serialize)]
 pub struct LayerDoc<'a> {
     pub position: usize,
@@ -68,6 +82,7 @@ pub struct LayerDoc<'a> {
     pub changes: &'a [Change],
 }
 
+/// The document for `analysis` of the archive named `file`, with the digests `verify` found.
 pub fn doc<'a, S: Source>(
     file: String,
     analysis: &'a Analysis<S>,
@@ -124,4 +139,40 @@ pub fn doc<'a, S: Source>(
             layers,
         },
     }
+}
+
+/// `analyze --json`: the v1 document plus the `waste` field (docs/json.md).
+#[derive(Serialize)]
+pub struct WithWaste<'a> {
+    /// The v1 document.
+    #[serde(flatten)]
+    pub doc: AnalyzeDoc<'a>,
+    /// The waste report (absent with `--no-waste`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waste: Option<WasteDoc<'a>>,
+}
+
+/// The `waste` field of `analyze --json` (docs/json.md, docs/waste.md).
+#[derive(Serialize)]
+pub struct WasteDoc<'a> {
+    /// The report.
+    #[serde(flatten)]
+    pub report: &'a WasteReport,
+}
+
+/// The `analyze --json` document as written (without the final newline the CLI adds).
+///
+/// # Errors
+/// None in practice (every field serialises); serde_json's error otherwise.
+pub fn analyze_json<S: Source>(
+    file: String,
+    analysis: &Analysis<S>,
+    verified: Option<&[LayerDigests]>,
+    waste: Option<&WasteReport>,
+) -> serde_json::Result<Vec<u8>> {
+    let d = WithWaste {
+        doc: doc(file, analysis, verified),
+        waste: waste.map(|report| WasteDoc { report }),
+    };
+    serde_json::to_vec(&d)
 }

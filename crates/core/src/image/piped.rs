@@ -1,4 +1,4 @@
-//! An archive read once, front to back, from a pipe (`docker save app | layerlens ci -`).
+//! An image archive read once, front to back, from a pipe (`docker save app | layerlens ci -`).
 //!
 //! A pipe cannot seek, and the parts arrive in any order (`docker save` writes
 //! `manifest.json` last; an oci-archive may put `index.json` anywhere). So everything is taken
@@ -22,8 +22,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use std::io::{self, Read};
 
-use super::reader::{check_tar_start, is_tar_header, Archive, ArchiveSource};
-use super::refs::BlobRef;
+use crate::archive::{check_tar_start, is_tar_header, Archive, ArchiveSource, BlobRef};
 use crate::error::{Error, Result};
 use crate::layer::{index_layer_stream, IndexOptions, LayerIndex};
 use crate::limits::LimitKind;
@@ -98,7 +97,7 @@ impl StreamedIndexes {
 pub struct Piped<S: Source> {
     /// The opened archive over the kept bytes (as the host holds them).
     pub archive: Archive<S>,
-    /// The layer indexes, for [`crate::image::Image::load_piped`].
+    /// The layer indexes, for [`super::Image::load_piped`].
     pub indexes: StreamedIndexes,
 }
 
@@ -169,7 +168,7 @@ impl<S: Source> Archive<S> {
     /// type (a host whose inputs are one enum wraps them in it).
     ///
     /// # Errors
-    /// As [`Archive::open`] and [`crate::image::Image::load`]; a read failure of the pipe;
+    /// As [`Archive::open`] and [`super::Image::load`]; a read failure of the pipe;
     /// metadata over [`crate::Limits::max_json`] in all.
     pub fn read_piped(
         input: impl Read,

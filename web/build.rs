@@ -1,0 +1,6 @@
+// Build script: embeds the commit, as the CLI does (see ../crates/cli/build_commit.rs).
+include!("../crates/cli/build_commit.rs");
+
+fn main() {
+    emit_commit();
+}
