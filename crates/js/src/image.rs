@@ -79,9 +79,19 @@ impl Image {
     /// A layer by position or digest, as the CLI's `--from` and `--layer` take it.
     fn layer(&self, what: &str, spec: options::Spec) -> Result<usize, JsError> {
         let spec = spec.text();
-        self.analysis
+        let i = self
+            .analysis
             .layer(&spec)
-            .map_err(|e| JsError::new(&format!("{what} {spec}: {e}")))
+            .map_err(|e| JsError::new(&format!("{what} {spec}: {e}")))?;
+        // A position is taken as given; the layer must exist.
+        let count = self.analysis.changes().len();
+        if i >= count {
+            return Err(JsError::new(&format!(
+                "{what} {spec}: the image has layers 0 to {}",
+                count.saturating_sub(1)
+            )));
+        }
+        Ok(i)
     }
 
     fn plan(&self, options: &JsValue) -> Result<SquashPlan, JsError> {
@@ -127,7 +137,8 @@ impl Image {
             _ => return Err(JsError::new("changes: expected a layer position or digest")),
         };
         let i = self.layer("layer", spec)?;
-        to_js(&self.analysis.changes()[i].changes)
+        let changes = self.analysis.changes().get(i).map(|cs| &cs.changes);
+        to_js(&changes)
     }
 
     /// The waste report: dive-compatible figures, layerlens' figures, what a squash of every
