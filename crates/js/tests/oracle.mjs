@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 
 export const root = resolve(fileURLToPath(import.meta.url), "../../../..");
-export const pkg = join(root, "target/js/pkg");
+/** The built package: target/js/pkg (scripts/build-js), or $LAYERLENS_PKG. */
+export const pkg = resolve(root, process.env.LAYERLENS_PKG ?? "target/js/pkg");
 export const fixturesDir = join(root, "tests/fixtures");
 const cli = process.env.LAYERLENS ?? join(root, "target/debug/layerlens");
 
