@@ -19,6 +19,7 @@ mod image;
 mod input;
 mod options;
 mod squash;
+mod types;
 
 // Linked for its `memcmp` and `bcmp` symbols, which replace compiler-builtins' in the wasm.
 use layerlens_memcmp as _;

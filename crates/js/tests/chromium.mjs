@@ -15,6 +15,9 @@ import { compare, expected, fixtures, fixturesDir, pkg, root } from "./oracle.mj
 
 const MOUNTS = {
   "/pkg/": pkg,
+  // The browser example imports the package from where scripts/build-js writes it.
+  "/target/js/pkg/": pkg,
+  "/crates/js/examples/": join(root, "crates/js/examples"),
   "/fixtures/": fixturesDir,
   "/test/": join(root, "crates/js/tests"),
 };
@@ -29,7 +32,8 @@ const MIME = {
 function serve() {
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      let path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      if (path.endsWith("/")) path += "index.html";
       const mount = Object.keys(MOUNTS).find((m) => path.startsWith(m));
       const dir = MOUNTS[mount];
       const file = normalize(join(dir, path.slice(mount.length)));
@@ -128,6 +132,26 @@ try {
   });
   if (/Worker/.test(refused)) console.log("ok      a Blob on the page is refused: " + refused);
   else fail("a Blob on the page", [refused]);
+
+  // The browser example: choose a file, see the summary and findings, download the squash.
+  const example = await context.newPage();
+  example.on("pageerror", (e) => errors.push(String(e)));
+  await example.goto(`${base}/crates/js/examples/browser/`);
+  const fixture = "built/whiteouts.docker.tar";
+  const want = expected(fixture);
+  await example.setInputFiles("#file", join(fixturesDir, fixture));
+  await example.waitForFunction(() => /layers,/.test(document.getElementById("out").textContent), null, { timeout: 20000 });
+  const shown = await example.textContent("#out");
+  const firstFinding = want.doc.waste.findings[0].title;
+  await example.click("#squash");
+  await example.waitForSelector("#download:not([hidden])", { timeout: 20000 });
+  const link = await example.textContent("#download");
+  const size = await example.evaluate(async () => (await (await fetch(document.getElementById("download").href)).blob()).size);
+  if (shown.includes(want.doc.image.id) && shown.includes(firstFinding) && size === want.squash.size && link.includes(String(size))) {
+    console.log(`ok      browser example: summary, findings and a ${size}-byte squashed.tar`);
+  } else {
+    fail("browser example", [shown, link, `squash ${size} bytes, CLI ${want.squash.size}`]);
+  }
 
   if (errors.length) fail("page errors", errors);
   if (offsite.length) fail("requests off this machine", offsite);

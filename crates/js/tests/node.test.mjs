@@ -4,12 +4,13 @@
 // the same results; bad input is a clear error.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { compare, expected, fixtures, fixturesDir, invalidFixtures, pkg, sha256 } from "./oracle.mjs";
+import { compare, expected, fixtures, fixturesDir, invalidFixtures, pkg, root, sha256 } from "./oracle.mjs";
 import { results } from "./results.mjs";
 
 const { open } = await import(join(pkg, "node.js"));
@@ -44,6 +45,19 @@ for (const fixture of fixtures()) {
     }
   });
 }
+
+test("the Node example prints the summary and findings and writes the squash", () => {
+  const fixture = "built/whiteouts.docker.tar";
+  const want = expected(fixture);
+  const out = join(work, "example.tar");
+  const printed = execFileSync(process.execPath, [join(root, "crates/js/examples/node.mjs"), join(fixturesDir, fixture), out], {
+    encoding: "utf8",
+    env: { ...process.env, LAYERLENS_PKG: pkg },
+  });
+  assert.match(printed, new RegExp(`${want.doc.image.layers.length} layers`));
+  assert.ok(printed.includes(want.doc.waste.findings[0].title), printed);
+  assert.ok(readFileSync(out).equals(want.bytes));
+});
 
 test("squash writes the file whole or not at all", () => {
   const image = open(join(fixturesDir, "built/tiny.docker.tar"));
