@@ -15,7 +15,9 @@ use web_sys::{Blob, FileReaderSync};
 extern "C" {
     /// Node's `fs` module. The package's Node entry hands it in; this module never imports
     /// it, so the one wasm build runs in browsers as well.
-    #[wasm_bindgen(typescript_type = "typeof import('node:fs')")]
+    #[wasm_bindgen(
+        typescript_type = "{ readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number; fstatSync(fd: number): { size: number; isFile(): boolean }; closeSync(fd: number): void }"
+    )]
     pub type NodeFs;
 
     #[wasm_bindgen(method, catch, js_name = readSync)]
