@@ -33,7 +33,7 @@ use wasm_bindgen::prelude::*;
 /// no OS randomness, and predictable keys would let a crafted archive put every path in one
 /// hash bucket (see the core's `hashing`). Browsers, workers and Node ≥ 19 all have
 /// `globalThis.crypto`.
-#[wasm_bindgen(start)]
+#[wasm_bindgen(start, skip_typescript)]
 fn start() {
     let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
         .ok()
