@@ -8,7 +8,11 @@ let ready;
 
 /** Loads the wasm; `open` calls it. Pass a URL, Response or bytes to load it from elsewhere. */
 export function load(wasm) {
-  ready ??= init(wasm === undefined ? undefined : { module_or_path: wasm });
+  // A failed load (offline, a wrong URL) is not remembered: the next call tries again.
+  ready ??= init(wasm === undefined ? undefined : { module_or_path: wasm }).catch((e) => {
+    ready = undefined;
+    throw e;
+  });
   return ready;
 }
 
