@@ -223,7 +223,7 @@ async function loadByInput(page, file) {
  * and drop on an element inside <main class="app"> (the page takes drops anywhere). The File is
  * made by a throwaway hidden input outside the app. Returns whether the drop overlay showed.
  */
-async function loadByDrop(page, file, target = "main.app") {
+async function loadByDrop(page, file, target = ".app") {
   await markStale(page);
   await page.evaluate(() => {
     const input = document.createElement("input");
@@ -244,7 +244,7 @@ async function loadByDrop(page, file, target = "main.app") {
     fire("dragenter");
     fire("dragover");
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    const shown = !!document.querySelector(".drop-overlay") && document.querySelector("main.app").classList.contains("dragging");
+    const shown = !!document.querySelector(".drop-overlay") && document.querySelector(".app").classList.contains("dragging");
     fire("drop");
     return shown;
   }, target);
@@ -262,7 +262,7 @@ async function loadFolderByDrop(page, dir) {
   const cdp = await page.context().newCDPSession(page);
   // CDP takes viewport coordinates: drop on the part of the page in view.
   await page.evaluate(() => window.scrollTo(0, 0));
-  const box = await page.locator("main.app").boundingBox();
+  const box = await page.locator(".app").boundingBox();
   const at = { x: Math.round(box.x + box.width / 2), y: Math.round(box.y + Math.min(box.height, 600) / 2) };
   const data = { items: [], files: [dir], dragOperationsMask: 1 };
   for (const type of ["dragEnter", "dragOver", "drop"]) {
@@ -459,7 +459,7 @@ async function main() {
     if (opts.drop) {
       // Dropped on the layer table of the image already shown: "anywhere on the page".
       await test(`${label}: dropped on the page, shows the CLI's figures`, async (p) => {
-        const target = (await page.$("#layer-table")) ? "#layer-table" : "main.app";
+        const target = (await page.$("#layer-table")) ? "#layer-table" : ".app";
         const r = await loadByDrop(page, file, target);
         if (r.error) throw new Error(`#error: ${r.error}`);
         if (!r.overlay) p.push("dragging over the page did not show the drop overlay");
