@@ -60,7 +60,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
     });
     html! {
         <section class="overview" aria-label="Overview" id="overview">
-            <h1 id="image-title" tabindex="-1"><span class="visually-hidden">{ "Image " }</span>{ &tags }</h1>
+            <h1 id="image-title" tabindex="-1">{ &tags }</h1>
             { picker }
             <dl class="facts">
                 <dt>{ "File" }</dt><dd>{ display_text(&props.file_name) }</dd>
