@@ -1023,10 +1023,15 @@ async function productChecks(browser, context, url, origin) {
     if (end.node === home.node) p.push("End and Home land on the same row");
     const rows0 = await treeRows(page);
     expectEq(p, "Home is the first row", home.path, rows0[0]?.path);
-    // Find a closed directory and open it with ArrowRight.
+    // Find a directory (the top level is open), close it with ArrowLeft, open it with ArrowRight.
     let opened = false;
     for (let i = 0; i < 40 && !opened; i++) {
-      const a = await focused(page);
+      let a = await focused(page);
+      if (a.expanded === "true") {
+        await page.keyboard.press("ArrowLeft");
+        a = await focused(page);
+        expectEq(p, `ArrowLeft closes the open ${a.path}`, a.expanded, "false");
+      }
       if (a.expanded === "false") {
         await page.keyboard.press("ArrowRight");
         const b = await focused(page);

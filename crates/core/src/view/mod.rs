@@ -483,6 +483,13 @@ mod tests {
                 ("d/b", Mark::Modified)
             ]
         );
+        // A removed row names the layer that removed it; a kept row the one that wrote it.
+        let layers: Vec<u32> = rows.iter().map(|r| r.layer).collect();
+        assert_eq!(layers, [1, 0, 1, 1]);
+        // The exact path bytes come in the same order.
+        let (same, paths) = tree_with_paths_at(Model::new(&img, &fs, &cs), 1);
+        assert_eq!(same, rows);
+        assert_eq!(paths, [&b"c"[..], b"d", b"d/a", b"d/b"]);
         let base = tree_at(Model::new(&img, &fs, &cs), 0);
         assert!(base.iter().all(|r| r.mark == Mark::Added));
         assert_eq!(unpack_rows(&pack_rows(&rows)).unwrap(), rows);
