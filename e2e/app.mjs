@@ -1197,7 +1197,7 @@ async function productChecks(browser, context, url, origin) {
     const r = await loadByKeyboard(page, odd);
     if (r.error) throw new Error(`#error: ${r.error}`);
     await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
-    for (const [typed, shown, raw] of [["li", "odd/line\\nbreak.txt", "/odd/line\nbreak.txt"], ["ca", "odd/caf\ufffd.txt", Buffer.from("/odd/caf\xe9.txt", "latin1")]]) {
+    for (const [typed, shown, raw] of [["li", "odd/line\\nbreak.txt", "$'/odd/line\\nbreak.txt'"], ["ca", "odd/caf\ufffd.txt", "$'/odd/caf\\xe9.txt'"]]) {
       await page.evaluate(() => document.activeElement?.blur());
       await tabTo(page, (a) => a?.getAttribute?.("role") === "treeitem");
       await page.keyboard.type(typed, { delay: 50 });
@@ -1206,7 +1206,8 @@ async function productChecks(browser, context, url, origin) {
       await page.waitForSelector("#timeline ol.timeline li, #timeline p.muted", { timeout: TIMEOUT_MS });
       const events = await page.$$eval("#timeline ol.timeline li", (l) => l.map((x) => x.textContent));
       if (events.length === 0) p.push(`${shown}: ${await page.textContent("#timeline")}`);
-      const why = await run(cli, ["why", odd, raw.toString("latin1")], { encoding: "utf8" });
+      // The CLI gets the name's exact bytes (argv is bytes; a JS string would be UTF-8).
+      const why = await run("bash", ["-c", `"$0" why "$1" ${raw}`, cli, odd]);
       const cliEvents = why.stdout.split("\n")[1] ?? "";
       if (why.code !== 0) p.push(`CLI why ${shown}: ${why.stderr}`);
       else if (!events[0]?.includes("added")) p.push(`${shown}: first event ${events[0]} (CLI: ${cliEvents})`);

@@ -128,8 +128,10 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
                 <td class="num" data-bytes={l.superseded_size.to_string()}>{ human_size(l.superseded_size) }{ if l.superseded_size > 0 { html! { <span class="muted">{ format!(" ({wasted_pct:.0} %)") }</span> } } else { html! {} } }</td>
                 <td class="num">
                     if f.count > 0 {
-                        <button class={classes!("badge", f.worst.map(|w| severity(w).0))} tabindex={tab} onclick={to_findings} aria-label={format!("{} finding{} for layer {i}{}: show", f.count, if f.count == 1 { "" } else { "s" }, f.worst.map(|w| format!(", most severe: {}", severity(w).0)).unwrap_or_default())}>
-                            { format!("{} {}", f.worst.map(|w| severity(w).1.split(' ').next().unwrap_or("")).unwrap_or(""), f.count) }
+                        <button class={classes!("badge", f.worst.map(|w| severity(w).0))} tabindex={tab} onclick={to_findings} title="Show this layer's findings">
+                            <span aria-hidden="true">{ f.worst.map(|w| severity(w).1.split(' ').next().unwrap_or("")).unwrap_or("") }{ " " }</span>
+                            { f.count }
+                            <span class="visually-hidden">{ format!(" finding{} in layer {i}{}", if f.count == 1 { "" } else { "s" }, f.worst.map(|w| format!(", most severe {}", severity(w).0)).unwrap_or_default()) }</span>
                         </button>
                     }
                 </td>
@@ -140,7 +142,7 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
                         <button class="link" tabindex={tab} onclick={toggle} aria-expanded={full.to_string()}>{ if full { "less" } else { "more" } }</button>
                     }
                 </td>
-                <td><button class="link" tabindex={tab} onclick={from} aria-label={format!("Squash from layer {i}: squash this layer and everything above it")}>{ "squash from here" }</button></td>
+                <td><button class="link" tabindex={tab} onclick={from} title="Squash this layer and everything above it">{ "squash from here" }<span class="visually-hidden">{ format!(" (layer {i} and above)") }</span></button></td>
             </tr>
         }
     });

@@ -70,7 +70,7 @@ pub fn SquashPanel(props: &SquashPanelProps) -> Html {
     };
     let figures = match props.figures {
         Some(f) => html! {
-            <table class="figures" id="squash-figures">
+            <div class="table-wrap"><table class="figures" id="squash-figures">
                 <caption class="visually-hidden">{ "Squash figures" }</caption><tr><th scope="row">{ "New layer" }</th><td class="num" id="plan-layer-size" data-bytes={f.layer_size.to_string()}>{ human_size(f.layer_size) }</td><td class="muted">{ format!("{} entries, {} whiteouts", f.entries, f.whiteouts) }</td></tr>
                 <tr><th scope="row">{ "Output archive" }</th><td class="num" id="plan-archive-size" data-bytes={f.archive_size.to_string()}>{ human_size(f.archive_size) }</td><td class="muted">{ format!("{} bytes exactly; input {}", f.archive_size, human_size(f.input_archive_size)) }</td></tr>
                 <tr><th scope="row">{ "Deleted in a later layer" }</th><td class="num part" data-part="deleted" data-bytes={f.deleted.to_string()}>{ human_size(f.deleted) }</td><td></td></tr>
@@ -81,7 +81,7 @@ pub fn SquashPanel(props: &SquashPanelProps) -> Html {
                 <tr><th scope="row">{ "Whiteout markers" }</th><td class="num part" data-part="whiteout_markers" data-bytes={f.whiteout_markers.to_string()}>{ human_size(f.whiteout_markers) }</td><td></td></tr>
                 <tr><th scope="row">{ "Tar overhead" }</th><td class="num part" data-part="overhead" data-bytes={f.overhead.to_string()}>{ signed(f.overhead) }</td><td class="muted">{ "headers, padding and end blocks, net of new headers" }</td></tr>
                 <tr class="total"><th scope="row">{ "Saved" }</th><td class="num" id="plan-saved" data-bytes={f.total.to_string()}>{ signed(f.total) }</td><td class="muted">{ format!("of {} in the squashed layers", human_size(f.input_layers_size)) }</td></tr>
-            </table>
+            </table></div>
         },
         None => html! { <p class="muted">{ "Planning…" }</p> },
     };
