@@ -450,13 +450,12 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
         let name = shown_name(&node.name);
         let size_text = if size > 0 || !is_dir { human_size(size) } else { String::new() };
         let from = row.map(|r| if r.mark == Mark::Removed { format!("removed by layer {}", r.layer) } else { format!("from layer {}", r.layer) }).unwrap_or_default();
-        let aria = format!("{name}{}, {label}{}{}", if is_dir { " (directory)" } else { "" }, if size_text.is_empty() { String::new() } else { format!(", {size_text}") }, if from.is_empty() { String::new() } else { format!(", {from}") });
         html! {
-            <div class={classes!("tree-row", class)} style={format!("top:{top}px;height:{row_h}px;line-height:{row_h}px")} role="treeitem"
+            <div key={id} class={classes!("tree-row", class)} style={format!("top:{top}px;height:{row_h}px;line-height:{row_h}px")} role="treeitem"
                 aria-expanded={is_dir.then(|| open.to_string())} aria-level={(node.depth + 1).to_string()}
-                aria-label={aria} aria-selected={(Some(id) == active_id).to_string()}
+                aria-selected={(Some(id) == active_id).to_string()}
                 tabindex={if Some(id) == active_id { "0" } else { "-1" }} data-path={node.path.clone()} data-node={id.to_string()} {onfocus}>
-                <span class="mark" aria-hidden="true" title={label}>{ sym }</span>
+                <span class="mark" title={label}><span aria-hidden="true">{ sym }</span><span class="visually-hidden">{ if from.is_empty() { format!("{label}: ") } else { format!("{label}, {from}: ") } }</span></span>
                 <span class="name" style={format!("padding-left:{}em", (node.depth as f64 * 1.1).min(20.0))}>
                     if !node.children.is_empty() {
                         <button class="toggle" tabindex="-1" onclick={toggle} aria-label={if open { "collapse" } else { "expand" }}>{ if open { "▾" } else { "▸" } }</button>
@@ -471,7 +470,7 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
                 <span class="size num">{ size_text }</span>
                 <span class="perm mono">{ row.map(|r| mode_string(r.kind, r.mode)).unwrap_or_default() }</span>
                 <span class="owner mono">{ row.map(|r| format!("{}:{}", r.uid, r.gid)).unwrap_or_default() }</span>
-                <span class="from num" title={if row.is_some_and(|r| r.mark == Mark::Removed) { "layer that removed it" } else { "layer that last wrote it" }}>{ row.map(|r| format!("L{}", r.layer)).unwrap_or_default() }</span>
+                <span class="from num" title={from.clone()} aria-hidden="true">{ row.map(|r| format!("L{}", r.layer)).unwrap_or_default() }</span>
             </div>
         }
     });

@@ -237,7 +237,7 @@ pub fn Findings(props: &FindingsProps) -> Html {
         let (class, label) = severity(worst);
         let key = kind_key(k);
         Some(html! {
-            <section class={classes!("finding-group", class)} aria-labelledby={format!("group-{key}")} data-kind={key.clone()}>
+            <section key={key.clone()} class={classes!("finding-group", class)} aria-labelledby={format!("group-{key}")} data-kind={key.clone()}>
                 <details open={items.len() <= 6}>
                     <summary>
                         <h4 id={format!("group-{key}")}>
@@ -309,12 +309,14 @@ pub fn Findings(props: &FindingsProps) -> Html {
                             { for kinds.iter().map(|k| html! { <option value={kind_key(*k)} selected={filter.kind == Some(*k)}>{ kind_label(*k) }</option> }) }
                         </select>
                     </label>
-                    if let Some(l) = filter.layer {
-                        <span>{ format!("Layer {l} only ") }<button id="findings-all-layers" onclick={clear_layer}>{ "show all layers" }</button></span>
-                    }
+                    <span class="layer-only">
+                        if let Some(l) = filter.layer {
+                            { format!("Layer {l} only ") }<button id="findings-all-layers" onclick={clear_layer}>{ "show all layers" }</button>
+                        }
+                    </span>
                     <span class="muted" id="findings-shown" aria-live="polite">{ format!("{} shown", kept.len()) }</span>
                 </div>
-                { for groups }
+                <div class="finding-groups">{ for groups }</div>
             }
         </section>
     }
