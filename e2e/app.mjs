@@ -1087,7 +1087,7 @@ async function productChecks(browser, context, url, origin) {
     // "squash from here" of the selected layer: Tab from the row reaches it; it focuses the squash choice.
     await tabTo(page, (a) => a?.matches?.("#layer-table tr.layer-row[aria-selected=true]"), null, { back: true });
     const sel = (await focused(page)).layer;
-    await tabTo(page, (a) => a?.textContent === "squash from here");
+    await tabTo(page, (a) => a?.textContent?.startsWith("squash from here"));
     await page.keyboard.press("Enter");
     await page.waitForFunction((l) => document.activeElement?.id === "squash-from" && document.activeElement.value === l, sel, { timeout: TIMEOUT_MS }).catch(() => {});
     const sq = await focused(page);
@@ -1177,7 +1177,9 @@ async function productChecks(browser, context, url, origin) {
     await chooseByKeyboard(page, "findings-kind", kinds[0]);
     expectEq(p, "kind filter keeps one group", await page.$$eval("#findings .finding-group", (g) => g.map((x) => x.dataset.kind)), [kinds[0]]);
     await chooseByKeyboard(page, "findings-kind", "");
-    // A finding's "layer N" link moves the focus to that layer's row.
+    // A finding's "layer N" link moves the focus to that layer's row (its group opened by keyboard).
+    await tabTo(page, (a) => a?.matches?.(".finding-group > details > summary"));
+    if (!(await page.evaluate(() => document.activeElement.parentElement.open))) await page.keyboard.press("Enter");
     await tabTo(page, (a) => a?.matches?.("li.finding button.link") && /^layer \d+$/.test(a.textContent));
     const link = (await focused(page)).text.replace("layer ", "");
     await page.keyboard.press("Enter");
