@@ -329,7 +329,9 @@ async function shot(page, name) {
  */
 async function downloadName(file, image, tag, from) {
   const tags = tag ? [tag] : (await analyze(file, image)).image.tags;
-  const stem = tags[0] ?? basename(file).replace(/\.tar(\.gz)?$/, "");
+  // A tag without its `:tag` part means `:latest`, which the output carries.
+  const first = tags[0] && !/:[^/]*$|@/.test(tags[0]) ? `${tags[0]}:latest` : tags[0];
+  const stem = first ?? basename(file).replace(/\.tar(\.gz)?$/, "");
   let safe = [...stem].map((c) => (/[\p{L}\p{N}._-]/u.test(c) ? c : "-")).join("");
   if (!safe.replace(/[-.]/g, "")) safe = "image";
   return from === 0 ? `${safe}-squashed.tar` : `${safe}-squashed-from-${from}.tar`;
@@ -413,7 +415,7 @@ async function main() {
   const atSub = `${origin}${SUB_PATH}`;
 
   // The shell, at the root and under a sub-path; the bundled sample from the sub-path.
-  await test("app shell at / (worker ready, no CSP violation or error)", async (p) => {
+  await test("app shell at / (ready, no CSP violation or error)", async (p) => {
     const app = await openApp(context, atRoot);
     // Plain words in the header, not the app's plumbing ("worker ready").
     expectEq(p, "status", (await app.page.textContent("#worker-status"))?.trim(), "Ready — files stay in this tab");
