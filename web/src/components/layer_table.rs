@@ -136,7 +136,7 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
                     }
                 </td>
                 <td class="mono digest" title={l.diff_id.clone()}>{ short(&l.diff_id).trim_start_matches("sha256:").to_string() }</td>
-                <td class="step">
+                <td class={classes!("step", full.then_some("full"))} title={(!full).then(|| step_text.clone())}>
                     <span class="mono">{ shown }</span>
                     if step_text.chars().count() > 90 {
                         <button class="link" tabindex={tab} onclick={toggle} aria-expanded={full.to_string()}>{ if full { "less" } else { "more" } }</button>
