@@ -279,8 +279,8 @@ pub fn Findings(props: &FindingsProps) -> Html {
                     <dl class="facts" id="reclaim-parts">
                         <dt>{ "deleted later" }</dt><dd data-part="deleted" data-bytes={r.deleted.to_string()}>{ human_size(r.deleted) }</dd>
                         <dt>{ "overwritten" }</dt><dd data-part="overwritten" data-bytes={r.overwritten.to_string()}>{ human_size(r.overwritten) }</dd>
-                        <dt>{ "metadata-only changes" }</dt><dd data-part="metadata_only" data-bytes={r.metadata_only.to_string()}>{ human_size(r.metadata_only) }</dd>
-                        <dt>{ "identical rewrites" }</dt><dd data-part="identical" data-bytes={r.identical.to_string()}>{ if r.deep { human_size(r.identical) } else { "needs a deep scan".into() } }</dd>
+                        <dt>{ "re-shipped for a mode or owner change" }</dt><dd data-part="metadata_only" data-bytes={r.metadata_only.to_string()}>{ human_size(r.metadata_only) }</dd>
+                        <dt>{ "written again unchanged" }</dt><dd data-part="identical" data-bytes={r.identical.to_string()}>{ if r.deep { human_size(r.identical) } else { "needs a deep scan".into() } }</dd>
                         <dt>{ "hidden by opaque dirs" }</dt><dd data-part="opaque" data-bytes={r.opaque.to_string()}>{ human_size(r.opaque) }</dd>
                         <dt>{ "tar overhead" }</dt><dd data-part="overhead" data-bytes={r.overhead.to_string()}>{ signed_size(r.overhead, "−") }</dd>
                     </dl>
