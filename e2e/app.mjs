@@ -790,7 +790,7 @@ async function main() {
     checkHostileNames(p, context, atRoot),
   );
 
-  await productChecks(browser, context, atRoot, origin);
+  await productChecks(browser, context, atRoot, slow);
 
   await test("every request went to localhost (pages and workers)", async (p) => {
     const foreign = requests.filter((u) => !isLocal(u));
@@ -996,7 +996,7 @@ function phoneProblems(page) {
 }
 
 /** Checks the app as a product: keyboard, screen-reader structure, phone layout, the issue-19 bugs. */
-async function productChecks(browser, context, url, origin) {
+async function productChecks(browser, context, url, slow) {
   const many = join(scratch, "many-layers.tar");
   const odd = join(scratch, "odd-names.tar");
   const made = await run("python3", [join(root, "e2e", "odd_archive.py"), many, odd]);
@@ -1105,6 +1105,29 @@ async function productChecks(browser, context, url, origin) {
     if (!/^docker load -i \S+-squashed-from-\d+\.tar$/.test((await page.textContent("#docker-load")) ?? "")) p.push(`docker load hint: ${await page.textContent("#docker-load")}`);
     await shot(page, "keyboard-sample.png");
     p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+
+  await test("progress is announced politely and throttled (stage and tenths, not every update)", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    await page.evaluate(() => {
+      window.__spoken = [];
+      window.__shown = 0;
+      new MutationObserver(() => {
+        const live = document.querySelector("#progress-announce");
+        if (live && window.__spoken.at(-1) !== live.textContent) window.__spoken.push(live.textContent);
+        const bar = document.querySelector("#progress progress");
+        if (bar && bar.value !== window.__last) (window.__shown++, (window.__last = bar.value));
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    const r = await loadByInput(page, slow);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    const { spoken, shown } = await page.evaluate(() => ({ spoken: window.__spoken, shown: window.__shown }));
+    if (spoken.length === 0) p.push("nothing was announced");
+    if (spoken.length > 25) p.push(`${spoken.length} announcements for one analysis`);
+    if (spoken.length >= shown && shown > 5) p.push(`as many announcements (${spoken.length}) as progress updates (${shown})`);
+    console.log(`     (${shown} progress updates, ${spoken.length} announcements: ${spoken.slice(0, 4).join(" | ")} …)`);
     await page.close();
   });
 
