@@ -465,7 +465,7 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
                     <button class="link plain path" tabindex="-1" onclick={pick} title={format!("{} — show this path's history", display_text(&node.path))}>
                         { name }{ if is_dir { "/" } else { "" } }
                     </button>
-                    { row.and_then(|r| r.link.as_ref()).map(|l| html! { <span class="muted">{ format!(" → {}", display_text(l)) }</span> }) }
+                    { row.and_then(|r| r.link.as_ref()).map(|l| html! { <span class="muted target">{ format!(" → {}", display_text(l)) }</span> }) }
                 </span>
                 <span class="size num">{ size_text }</span>
                 <span class="perm mono">{ row.map(|r| mode_string(r.kind, r.mode)).unwrap_or_default() }</span>
