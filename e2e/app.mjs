@@ -228,7 +228,7 @@ async function loadByInput(page, file) {
  * and drop on an element inside <main class="app"> (the page takes drops anywhere). The File is
  * made by a throwaway hidden input outside the app. Returns whether the drop overlay showed.
  */
-async function loadByDrop(page, file, target = "main.app") {
+async function loadByDrop(page, file, target = ".app") {
   await markStale(page);
   await page.evaluate(() => {
     const input = document.createElement("input");
@@ -249,7 +249,7 @@ async function loadByDrop(page, file, target = "main.app") {
     fire("dragenter");
     fire("dragover");
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    const shown = !!document.querySelector(".drop-overlay") && document.querySelector("main.app").classList.contains("dragging");
+    const shown = !!document.querySelector(".drop-overlay") && document.querySelector(".app").classList.contains("dragging");
     fire("drop");
     return shown;
   }, target);
@@ -267,7 +267,7 @@ async function loadFolderByDrop(page, dir) {
   const cdp = await page.context().newCDPSession(page);
   // CDP takes viewport coordinates: drop on the part of the page in view.
   await page.evaluate(() => window.scrollTo(0, 0));
-  const box = await page.locator("main.app").boundingBox();
+  const box = await page.locator(".app").boundingBox();
   const at = { x: Math.round(box.x + box.width / 2), y: Math.round(box.y + Math.min(box.height, 600) / 2) };
   const data = { items: [], files: [dir], dragOperationsMask: 1 };
   for (const type of ["dragEnter", "dragOver", "drop"]) {
@@ -282,7 +282,7 @@ function readFigures(page) {
   return page.evaluate(() => {
     const num = (s) => Number(String(s).replace(/[^\d]/g, ""));
     return {
-      tags: document.querySelector("#overview h2")?.textContent,
+      tags: document.querySelector("#overview h1")?.textContent,
       id: document.querySelector("#overview dd.mono")?.title,
       layerCount: num(document.querySelector("#layer-count")?.textContent),
       totalSize: Number(document.querySelector("#total-size")?.dataset.bytes),
@@ -328,6 +328,21 @@ async function shot(page, name) {
 }
 
 /**
+ * The download's name: the output's first tag (the one given, else the input's first), else
+ * the input's name, with the first squashed layer; `app:1` from layer 2 is
+ * `app-1-squashed-from-2.tar`.
+ */
+async function downloadName(file, image, tag, from) {
+  const tags = tag ? [tag] : (await analyze(file, image)).image.tags;
+  // A tag without its `:tag` part means `:latest`, which the output carries.
+  const first = tags[0] && !/:[^/]*$|@/.test(tags[0]) ? `${tags[0]}:latest` : tags[0];
+  const stem = first ?? basename(file).replace(/\.tar(\.gz)?$/, "");
+  let safe = [...stem].map((c) => (/[\p{L}\p{N}._-]/u.test(c) ? c : "-")).join("");
+  if (!safe.replace(/[-.]/g, "")) safe = "image";
+  return from === 0 ? `${safe}-squashed.tar` : `${safe}-squashed-from-${from}.tar`;
+}
+
+/**
  * Squashes from layer `from` in the page (optionally with a tag), saves the download, and
  * checks it against the plan shown, the CLI's output and skopeo.
  */
@@ -356,9 +371,11 @@ async function checkSquash(problems, page, file, { from, layerCount, tag, image,
   const variant = `${image === undefined ? "" : `-image${image}`}-from${from}${tag ? "-tagged" : ""}`;
   const saved = join(downloads, `${stem}${variant}.tar`);
   await download.saveAs(saved);
-  expectEq(problems, "download name", download.suggestedFilename(), `${stem}-squashed.tar`);
+  const name = await downloadName(file, image, tag, from);
+  expectEq(problems, "download name", download.suggestedFilename(), name);
   await page.waitForSelector("#download-link", { timeout: TIMEOUT_MS });
-  expectEq(problems, "#download-link name", await page.getAttribute("#download-link", "download"), `${stem}-squashed.tar`);
+  expectEq(problems, "#download-link name", await page.getAttribute("#download-link", "download"), name);
+  expectEq(problems, "docker load hint", (await page.textContent("#docker-load"))?.trim(), `docker load -i ${name}`);
 
   const got = await readFile(saved);
   expectEq(problems, "download size vs #plan-archive-size", got.length, planned);
@@ -403,9 +420,10 @@ async function main() {
   const atSub = `${origin}${SUB_PATH}`;
 
   // The shell, at the root and under a sub-path; the bundled sample from the sub-path.
-  await test("app shell at / (worker ready, no CSP violation or error)", async (p) => {
+  await test("app shell at / (ready, no CSP violation or error)", async (p) => {
     const app = await openApp(context, atRoot);
-    expectEq(p, "worker status", (await app.page.textContent("#worker-status"))?.trim(), "worker ready");
+    // Plain words in the header, not the app's plumbing ("worker ready").
+    expectEq(p, "status", (await app.page.textContent("#worker-status"))?.trim(), "Ready — files stay in this tab");
     const h1 = (await app.page.textContent("h1"))?.trim();
     expectEq(p, "heading", h1, "Drop a docker save tarball anywhere on this page");
     await shot(app.page, "start.png");
@@ -467,7 +485,7 @@ async function main() {
     if (opts.drop) {
       // Dropped on the layer table of the image already shown: "anywhere on the page".
       await test(`${label}: dropped on the page, shows the CLI's figures`, async (p) => {
-        const target = (await page.$("#layer-table")) ? "#layer-table" : "main.app";
+        const target = (await page.$("#layer-table")) ? "#layer-table" : ".app";
         const r = await loadByDrop(page, file, target);
         if (r.error) throw new Error(`#error: ${r.error}`);
         if (!r.overlay) p.push("dragging over the page did not show the drop overlay");
@@ -781,6 +799,7 @@ async function main() {
   );
 
   await seeInsideChecks(context, atRoot);
+  await productChecks(browser, context, atRoot, slow);
 
   await test("every request went to localhost (pages and workers)", async (p) => {
     const foreign = requests.filter((u) => !isLocal(u));
@@ -829,6 +848,14 @@ async function treeChecks(page, file, stem) {
       expectEq(p, `rows marked ${mark}`, got, [...want[mark]].sort());
     }
     if (want.removed.size === 0) p.push("fixture has no removed path in this layer: pick another layer");
+    // Removed rows name the layer that removed them, and are struck through.
+    const removed = await page.$$eval("#files .tree-row.removed", (rs) =>
+      rs.map((r) => ({ path: r.dataset.path, from: r.querySelector(".from").textContent, line: getComputedStyle(r.querySelector(".name button.path")).textDecorationLine })),
+    );
+    for (const r of removed) {
+      if (r.from !== `L${layer}`) p.push(`removed row ${r.path} shows ${r.from}, not the layer that removed it (L${layer})`);
+      if (!r.line.includes("line-through")) p.push(`removed row ${r.path} is not struck through (text-decoration-line: ${r.line})`);
+    }
     const stats = await page.textContent("#tree-stats");
     const shown = Number(/(\d+) rows shown/.exec(stats)?.[1]);
     expectEq(p, "#tree-stats rows shown = rendered rows", shown, rows.length);
@@ -852,6 +879,526 @@ async function treeChecks(page, file, stem) {
     await page.fill("#tree-filter", "");
     await page.waitForFunction(() => document.querySelectorAll("#files .tree-row").length > 2, null, { timeout: TIMEOUT_MS });
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 19: layout, keyboard, screen readers, phone, and the bugs found trying the app
+
+const axeSource = readFile(join(root, "node_modules", "axe-core", "axe.min.js"), "utf8");
+
+/** WCAG 2.1 A/AA violations axe-core (from npm, evaluated in the page) finds, one line each. */
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(await axeSource);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.length} element(s), e.g. ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  });
+}
+
+/** What has the keyboard focus. */
+function focused(page) {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    return {
+      tag: a?.tagName,
+      id: a?.id,
+      role: a?.getAttribute("role"),
+      layer: a?.dataset?.layer,
+      node: a?.dataset?.node,
+      path: a?.dataset?.path,
+      expanded: a?.getAttribute("aria-expanded"),
+      selected: a?.getAttribute("aria-selected"),
+      text: a?.textContent?.trim().slice(0, 100),
+    };
+  });
+}
+
+/** Presses Tab (Shift+Tab with `back`) until `pred(document.activeElement, arg)` holds. */
+async function tabTo(page, pred, arg, { back = false, max = 250 } = {}) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(back ? "Shift+Tab" : "Tab");
+    if (await page.evaluate(([src, arg]) => new Function("a", "arg", `return (${src})(a, arg)`)(document.activeElement, arg), [pred.toString(), arg])) return;
+  }
+  throw new Error(`${max} presses of ${back ? "Shift+Tab" : "Tab"} never reached ${pred.toString().slice(0, 120)}`);
+}
+
+/** Chooses `value` in the <select> `#id` by keyboard: Tab to it, then arrow keys (each fires `change`). */
+async function chooseByKeyboard(page, id, value) {
+  if ((await focused(page)).id !== id) {
+    await page.evaluate(() => document.activeElement?.blur());
+    await tabTo(page, (a, id) => a?.id === id, id);
+  }
+  const options = await page.$eval(`#${id}`, (s) => [...s.options].map((o) => o.value));
+  const want = options.indexOf(value);
+  if (want < 0) throw new Error(`#${id} has no option ${value}`);
+  for (let i = 0; i < options.length * 2; i++) {
+    const at = options.indexOf(await page.$eval(`#${id}`, (s) => s.value));
+    if (at === want) return;
+    await page.keyboard.press(at < want ? "ArrowDown" : "ArrowUp");
+  }
+  throw new Error(`arrow keys did not reach ${value} in #${id}`);
+}
+
+/** Loads a file by the keyboard: the file input, reached with Tab, gets the file (a file chooser is the OS's). */
+async function loadByKeyboard(page, file) {
+  await markStale(page);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(() => document.activeElement?.blur());
+  await tabTo(page, (a) => a?.id === "file-input");
+  const [chooser] = await Promise.all([page.waitForEvent("filechooser", { timeout: TIMEOUT_MS }), page.keyboard.press("Space")]);
+  await chooser.setFiles(file);
+  return settle(page, basename(file));
+}
+
+/** Rows of the file tree as shown: path, node, depth, whether listed open, the toggle's glyph. */
+function treeRows(page) {
+  return page.$$eval("#files .tree-row", (rs) =>
+    rs
+      .map((r) => ({
+        path: r.dataset.path,
+        top: parseFloat(r.style.top),
+        level: Number(r.getAttribute("aria-level")),
+        expanded: r.getAttribute("aria-expanded"),
+        toggle: r.querySelector(".toggle")?.textContent ?? null,
+        from: r.querySelector(".from")?.textContent,
+        name: r.querySelector(".name button.path")?.textContent,
+      }))
+      .sort((a, b) => a.top - b.top),
+  );
+}
+
+/** Elements wider than a 390 px viewport (outside a scroll box that fits), and small touch targets. */
+function phoneProblems(page) {
+  return page.evaluate(() => {
+    const vw = document.documentElement.clientWidth;
+    const out = { wide: [], small: [], pageWidth: document.documentElement.scrollWidth, vw };
+    const name = (el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : ""}`;
+    const scroller = (el) => {
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(a).overflowX)) return a;
+      }
+      return null;
+    };
+    for (const el of document.querySelectorAll("body *")) {
+      const r = el.getBoundingClientRect();
+      if (r.width <= 1 || r.height === 0) continue;
+      if (r.right > vw + 0.5 || r.left < -0.5) {
+        const box = scroller(el);
+        const b = box?.getBoundingClientRect();
+        if (b && b.left >= -0.5 && b.right <= vw + 0.5) continue;
+        out.wide.push(`${name(el)} spans ${Math.round(r.left)}..${Math.round(r.right)} px`);
+      }
+    }
+    for (const el of document.querySelectorAll("button, a[href], select, input, summary, [role=treeitem], tr[tabindex]")) {
+      const r = el.getBoundingClientRect();
+      if (r.width <= 1 || r.height <= 1) continue; // visually hidden (a file input inside its label)
+      if (el.type === "checkbox") continue; // its label is the target
+      const target = el.type === "checkbox" ? el.closest("label") : el;
+      const t = target.getBoundingClientRect();
+      if (t.height < 44 || t.width < 44) out.small.push(`${name(el)} "${el.textContent.trim().slice(0, 30)}" ${Math.round(t.width)}×${Math.round(t.height)}`);
+    }
+    return out;
+  });
+}
+
+/** Checks the app as a product: keyboard, screen-reader structure, phone layout, the issue-19 bugs. */
+async function productChecks(browser, context, url, slow) {
+  const many = join(scratch, "many-layers.tar");
+  const odd = join(scratch, "odd-names.tar");
+  const made = await run("python3", [join(root, "e2e", "odd_archive.py"), many, odd]);
+  if (made.code !== 0) throw new Error(`e2e/odd_archive.py: ${made.stderr}`);
+
+  await test("keyboard only: skip link, sample, layer grid, file tree, history (Esc returns focus), squash from here, build", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    await page.keyboard.press("Tab");
+    const skip = await focused(page);
+    if (!/Skip to/.test(skip.text ?? "")) p.push(`the first Tab does not reach a skip link: ${JSON.stringify(skip)}`);
+    await tabTo(page, (a) => a?.id === "try-sample");
+    await markStale(page);
+    await page.keyboard.press("Enter");
+    const r = await settle(page, "sample.tar");
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    expectEq(p, "h1 once an image is shown", (await page.$$eval("h1", (h) => h.map((x) => x.id))), ["image-title"]);
+    // The layer table: one tab stop; arrows move focus and selection together.
+    await tabTo(page, (a) => a?.matches?.("#layer-table tr.layer-row"));
+    const n = (await analyze(join(dist, "sample.tar"))).image.layers.length;
+    let f = await focused(page);
+    expectEq(p, "the table's tab stop is the selected (top) layer", [f.layer, f.selected], [String(n - 1), "true"]);
+    await page.keyboard.press("ArrowUp");
+    await page.keyboard.press("ArrowUp");
+    f = await focused(page);
+    expectEq(p, "ArrowUp twice: focus and selection", [f.layer, f.selected], [String(n - 3), "true"]);
+    expectEq(p, "rows selected", await page.$$eval("#layer-table tr[aria-selected=true]", (r) => r.map((x) => x.dataset.layer)), [String(n - 3)]);
+    await page.keyboard.press("Home");
+    expectEq(p, "Home", (await focused(page)).layer, "0");
+    await page.keyboard.press("End");
+    expectEq(p, "End", (await focused(page)).layer, String(n - 1));
+    await page.keyboard.press("ArrowUp");
+    // The files of the selected layer follow.
+    await page.waitForFunction((l) => document.querySelector("#files-title")?.textContent.startsWith(`Files after layer ${l}`), n - 2, { timeout: TIMEOUT_MS });
+    // The file tree: one tab stop, arrows, Right opens a directory, Home/End, type-ahead.
+    await tabTo(page, (a) => a?.getAttribute?.("role") === "treeitem");
+    const first = await focused(page);
+    expectEq(p, "tree tab stop", first.selected, "true");
+    await page.keyboard.press("End");
+    const end = await focused(page);
+    await page.keyboard.press("Home");
+    const home = await focused(page);
+    if (end.node === home.node) p.push("End and Home land on the same row");
+    const rows0 = await treeRows(page);
+    expectEq(p, "Home is the first row", home.path, rows0[0]?.path);
+    // Find a directory (the top level is open), close it with ArrowLeft, open it with ArrowRight.
+    let opened = false;
+    for (let i = 0; i < 40 && !opened; i++) {
+      let a = await focused(page);
+      if (a.expanded === "true") {
+        await page.keyboard.press("ArrowLeft");
+        a = await focused(page);
+        expectEq(p, `ArrowLeft closes the open ${a.path}`, a.expanded, "false");
+      }
+      if (a.expanded === "false") {
+        await page.keyboard.press("ArrowRight");
+        const b = await focused(page);
+        if (b.expanded !== "true" || b.node !== a.node) p.push(`ArrowRight on ${a.path} did not open it: ${JSON.stringify(b)}`);
+        await page.keyboard.press("ArrowRight");
+        const c = await focused(page);
+        if (!c.path?.startsWith(`${a.path}/`)) p.push(`ArrowRight on the open ${a.path} did not move to its first child: ${c.path}`);
+        await page.keyboard.press("ArrowLeft");
+        expectEq(p, "ArrowLeft goes back to the parent", (await focused(page)).path, a.path);
+        await page.keyboard.press("ArrowLeft");
+        expectEq(p, "ArrowLeft closes it", (await focused(page)).expanded, "false");
+        opened = true;
+      } else {
+        await page.keyboard.press("ArrowDown");
+      }
+    }
+    if (!opened) p.push("no closed directory reached with ArrowDown");
+    // Type-ahead: the first letter of a top-level name.
+    await page.keyboard.press("Home");
+    const names = rows0.filter((r) => r.level === 1).map((r) => r.path);
+    const targetName = names.find((x) => x !== home.path) ?? names[0];
+    await page.keyboard.type(targetName.slice(0, 2), { delay: 50 });
+    expectEq(p, `type-ahead "${targetName.slice(0, 2)}"`, (await focused(page)).path, targetName);
+    // Rows far below the view: End scrolls there and the row has the focus (virtualised rows).
+    await page.keyboard.press("End");
+    const last = await focused(page);
+    expectEq(p, "End reaches the last row", last.role, "treeitem");
+    // Enter: the path's history, focused; Esc closes it and gives the focus back.
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#timeline ol.timeline li, #timeline p.muted", { timeout: TIMEOUT_MS });
+    expectEq(p, "focus after Enter on a path", (await focused(page)).id, "timeline-title");
+    await page.keyboard.press("Escape");
+    await page.waitForFunction(() => !document.querySelector("#timeline"), null, { timeout: TIMEOUT_MS });
+    const back = await focused(page);
+    expectEq(p, "focus after Esc", [back.role, back.path], ["treeitem", last.path]);
+    // "squash from here" of the selected layer: Tab from the row reaches it; it focuses the squash choice.
+    await tabTo(page, (a) => a?.matches?.("#layer-table tr.layer-row[aria-selected=true]"), null, { back: true });
+    const sel = (await focused(page)).layer;
+    await tabTo(page, (a) => a?.textContent?.startsWith("squash from here"));
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((l) => document.activeElement?.id === "squash-from" && document.activeElement.value === l, sel, { timeout: TIMEOUT_MS }).catch(() => {});
+    const sq = await focused(page);
+    expectEq(p, "focus after squash from here", sq.id, "squash-from");
+    expectEq(p, "squash choice", await page.$eval("#squash-from", (s) => s.value), sel);
+    // Build by keyboard: the download link gets the focus, with the docker load hint.
+    await page.waitForFunction(() => document.querySelector("#plan-archive-size") && !document.querySelector("#build").disabled, null, { timeout: TIMEOUT_MS });
+    await tabTo(page, (a) => a?.id === "build");
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: TIMEOUT_MS }), page.keyboard.press("Enter")]);
+    await download.delete();
+    await page.waitForFunction(() => document.activeElement?.id === "download-link", null, { timeout: TIMEOUT_MS }).catch(() => {});
+    expectEq(p, "focus after the build", (await focused(page)).id, "download-link");
+    if (!/^docker load -i \S+-squashed-from-\d+\.tar$/.test((await page.textContent("#docker-load")) ?? "")) p.push(`docker load hint: ${await page.textContent("#docker-load")}`);
+    await shot(page, "keyboard-sample.png");
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+
+  await test("progress is announced politely and throttled (stage and tenths, not every update)", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    await page.evaluate(() => {
+      window.__spoken = [];
+      window.__shown = 0;
+      new MutationObserver(() => {
+        const live = document.querySelector("#progress-announce");
+        if (live && window.__spoken.at(-1) !== live.textContent) window.__spoken.push(live.textContent);
+        const bar = document.querySelector("#progress progress");
+        if (bar && bar.value !== window.__last) (window.__shown++, (window.__last = bar.value));
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    const r = await loadByInput(page, slow);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    const { spoken, shown } = await page.evaluate(() => ({ spoken: window.__spoken, shown: window.__shown }));
+    if (spoken.length === 0) p.push("nothing was announced");
+    if (spoken.length > 25) p.push(`${spoken.length} announcements for one analysis`);
+    if (spoken.length >= shown && shown > 5) p.push(`as many announcements (${spoken.length}) as progress updates (${shown})`);
+    console.log(`     (${shown} progress updates, ${spoken.length} announcements: ${spoken.slice(0, 4).join(" | ")} …)`);
+    await page.close();
+  });
+
+  await test("accessibility (axe-core, WCAG 2.1 A/AA): start page, sample, 66-layer image, history open, error shown", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    for (const v of await axeViolations(page)) p.push(`start page: ${v}`);
+    const r = await loadByKeyboard(page, join(dist, "sample.tar"));
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#findings-summary, #no-findings", { timeout: TIMEOUT_MS });
+    await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
+    for (const v of await axeViolations(page)) p.push(`sample: ${v}`);
+    const m = await loadByKeyboard(page, many);
+    if (m.error) throw new Error(`#error: ${m.error}`);
+    await page.waitForSelector("#findings-summary", { timeout: TIMEOUT_MS });
+    await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
+    for (const v of await axeViolations(page)) p.push(`66 layers: ${v}`);
+    await tabTo(page, (a) => a?.getAttribute?.("role") === "treeitem");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#timeline", { timeout: TIMEOUT_MS });
+    for (const v of await axeViolations(page)) p.push(`66 layers, history open: ${v}`);
+    await markStale(page);
+    await page.setInputFiles("#file-input", join(fixtures, "real/ggcr/tarball__no_manifest.tar"));
+    await page.waitForSelector("#error:not([data-e2e-stale])", { timeout: TIMEOUT_MS });
+    for (const v of await axeViolations(page)) p.push(`error shown: ${v}`);
+    p.push(...(await pageProblems(app)).filter((x) => !x.startsWith("console error")));
+    await page.close();
+  });
+
+  await test("66 layers: the cake fits a screen, follows the table's order, hatches waste on tiny layers, hidden from AT", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const r = await loadByInput(page, many);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    const cake = await page.$eval(".cake", (c) => {
+      const svg = c.querySelector("svg").getBoundingClientRect();
+      const slabs = [...c.querySelectorAll("g.slab")].map((g) => {
+        const [live, wasted] = g.querySelectorAll("rect");
+        return { y: Number(live.getAttribute("y")), wasted: Number(wasted.getAttribute("width")) };
+      });
+      return { hidden: c.getAttribute("aria-hidden"), height: svg.height, slabs, caption: c.querySelector(".cake-caption").textContent };
+    });
+    expectEq(p, "cake aria-hidden", cake.hidden, "true");
+    if (cake.height > 400) p.push(`the cake is ${cake.height} px tall for 66 layers`);
+    expectEq(p, "slabs", cake.slabs.length, 66);
+    if (!cake.slabs.every((s, i) => i === 0 || s.y > cake.slabs[i - 1].y)) p.push("slabs are not in the table's order (base at the top)");
+    if (!/base \(layer 0\) at the top/.test(cake.caption) || !/√size/.test(cake.caption)) p.push(`the cake does not state its order and scale: ${cake.caption}`);
+    // The table carries the same figures (the cake is hidden from assistive technology).
+    const superseded = await page.$$eval("#layer-table tr.layer-row", (rs) => rs.map((r) => Number(r.querySelectorAll("td")[6].dataset.bytes)));
+    if (!superseded.some((x) => x > 0)) p.push("the table carries no superseded bytes");
+    for (const [i, bytes] of superseded.entries()) {
+      const hatch = cake.slabs[i]?.wasted ?? 0;
+      if (bytes > 0 && hatch < 2) p.push(`layer ${i}: ${bytes} superseded bytes, hatch ${hatch} px wide`);
+      if (bytes === 0 && hatch > 0) p.push(`layer ${i}: no superseded bytes, hatch ${hatch} px wide`);
+    }
+    // Findings: grouped by kind, summary line, filters, badges on layers.
+    const groups = await page.$$eval("#findings .finding-group", (g) => g.map((x) => x.dataset.kind));
+    if (new Set(groups).size !== groups.length) p.push(`a kind has several groups: ${groups}`);
+    const total = (await analyze(many)).waste.findings.length;
+    const summary = await page.textContent("#findings-summary");
+    if (!/^\d+ findings? of \d+ kinds? across \d+ layers?: /.test(summary)) p.push(`summary line: ${summary}`);
+    if (!summary.startsWith(`${total} finding`)) p.push(`summary says "${summary}", the CLI has ${total} findings`);
+    // The filters, by keyboard.
+    const all = await page.$$eval("#findings li.finding", (l) => l.length);
+    await chooseByKeyboard(page, "findings-severity", "low");
+    const low = await page.$$eval("#findings li.finding", (l) => l.length);
+    await chooseByKeyboard(page, "findings-severity", "security");
+    const sec = await page.$$eval("#findings li.finding", (l) => l.length);
+    if (!(low <= all && sec < all)) p.push(`severity filter: ${all} all, ${low} low, ${sec} security`);
+    await chooseByKeyboard(page, "findings-severity", "");
+    const kinds = await page.$$eval("#findings-kind option", (o) => o.map((x) => x.value).filter(Boolean));
+    await chooseByKeyboard(page, "findings-kind", kinds[0]);
+    expectEq(p, "kind filter keeps one group", await page.$$eval("#findings .finding-group", (g) => g.map((x) => x.dataset.kind)), [kinds[0]]);
+    await chooseByKeyboard(page, "findings-kind", "");
+    // A finding's "layer N" link moves the focus to that layer's row (its group opened by keyboard).
+    await tabTo(page, (a) => a?.matches?.(".finding-group > details > summary"));
+    if (!(await page.evaluate(() => document.activeElement.parentElement.open))) await page.keyboard.press("Enter");
+    await tabTo(page, (a) => a?.matches?.("li.finding button.link") && /^layer \d+$/.test(a.textContent));
+    const link = (await focused(page)).text.replace("layer ", "");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((l) => document.activeElement?.dataset?.layer === l, link, { timeout: 3000 }).catch(() => {});
+    const row = await focused(page);
+    expectEq(p, "focus after a finding's layer link", [row.layer, row.selected], [link, "true"]);
+    // A layer's badge shows that layer's findings.
+    await tabTo(page, (a) => a?.matches?.("#layer-table .badge"));
+    await page.keyboard.press("Enter");
+    const badgeLayer = await page.evaluate(() => document.querySelector("#layer-table tr[aria-selected=true]")?.dataset.layer);
+    await page.waitForSelector("#findings-all-layers", { timeout: 3000 }).catch(() => p.push("a badge does not filter the findings by its layer"));
+    const layersShown = await page.$$eval("#findings li.finding", (l) => l.map((x) => x.textContent));
+    if (!layersShown.every((t) => t.includes(`layer ${badgeLayer}`))) p.push(`the badge of layer ${badgeLayer} shows other layers' findings`);
+    const badges = await page.$$eval("#layer-table tr.layer-row td:nth-child(8) .badge", (b) => b.length);
+    if (badges === 0) p.push("no layer has a findings badge");
+    await shot(page, "many-layers.png");
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+
+  await test("bug: re-clicking a finding's path after clearing the filter shows it again", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const r = await loadByKeyboard(page, join(dist, "sample.tar"));
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#findings .evidence button", { state: "attached", timeout: TIMEOUT_MS });
+    // Open the first finding's paths and activate its first path, by keyboard.
+    await tabTo(page, (a) => a?.tagName === "SUMMARY" && a.closest("li.finding"));
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    const ev = await focused(page);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((t) => document.querySelector("#tree-filter")?.value === t, ev.text, { timeout: TIMEOUT_MS }).catch(() => {});
+    expectEq(p, "filter after the first click", await page.$eval("#tree-filter", (i) => i.value), ev.text);
+    await tabTo(page, (a) => a?.id === "tree-filter", null, { back: true });
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Backspace");
+    expectEq(p, "filter cleared", await page.$eval("#tree-filter", (i) => i.value), "");
+    await tabTo(page, (a, t) => a?.matches?.(".evidence button") && a.textContent === t, ev.text);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((t) => document.querySelector("#tree-filter")?.value === t, ev.text, { timeout: 3000 }).catch(() => {});
+    expectEq(p, "filter after clicking the same path again", await page.$eval("#tree-filter", (i) => i.value), ev.text);
+    await page.close();
+  });
+
+  await test("bug: history of names with a newline and with non-UTF-8 bytes (the CLI's `why` finds them)", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const r = await loadByKeyboard(page, odd);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
+    for (const [typed, shown, raw] of [["li", "odd/line\\nbreak.txt", "$'/odd/line\\nbreak.txt'"], ["ca", "odd/caf\ufffd.txt", null]]) {
+      await page.evaluate(() => document.activeElement?.blur());
+      await tabTo(page, (a) => a?.getAttribute?.("role") === "treeitem");
+      // Letters typed within 0.8 s make one prefix: let the last name's prefix expire.
+      await page.waitForTimeout(1000);
+      await page.keyboard.type(typed, { delay: 50 });
+      expectEq(p, `type-ahead ${typed}`, (await focused(page)).path, shown);
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("#timeline ol.timeline li, #timeline p.muted", { timeout: TIMEOUT_MS });
+      const events = await page.$$eval("#timeline ol.timeline li", (l) => l.map((x) => x.textContent));
+      if (events.length === 0) p.push(`${shown}: ${await page.textContent("#timeline")}`);
+      // The CLI gets the name's exact bytes from bash (a JS string would become UTF-8); its
+      // arguments must be UTF-8, so only the newline name has an oracle there.
+      const why = raw ? await run("bash", ["-c", `"$0" why "$1" ${raw}`, cli, odd]) : null;
+      const cliEvents = why?.stdout.split("\n")[1] ?? "";
+      if (why && why.code !== 0) p.push(`CLI why ${shown}: ${why.stderr}`);
+      if (why && !cliEvents.includes("added in L0")) p.push(`CLI why ${shown}: ${cliEvents}`);
+      if (!events[0]?.includes("added")) p.push(`${shown}: first event ${events[0]} (CLI: ${cliEvents})`);
+      await page.keyboard.press("Escape");
+    }
+    await page.close();
+  });
+
+  await test("bug: opening a broken file keeps the image already shown (and it still answers)", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const r = await loadByInput(page, odd);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    const bad = join(scratch, "broken-after-good.tar");
+    await writeFile(bad, randomBytes(4096));
+    const e = await loadByInput(page, bad);
+    if (!e.error) p.push("no error for random bytes");
+    expectEq(p, "file still shown", await page.evaluate(() => document.querySelector("#overview dl.facts dd")?.textContent), basename(odd));
+    await checkFigures(p, page, odd);
+    expectEq(p, "focus on the error", (await focused(page)).id, "error");
+    // The worker still has the image: another layer's files come.
+    await tabTo(page, (a) => a?.matches?.("#layer-table tr.layer-row"));
+    await page.keyboard.press("Home");
+    await page.waitForFunction(() => document.querySelector("#files-title")?.textContent.startsWith("Files after layer 0") && document.querySelector("#files .tree-row"), null, { timeout: TIMEOUT_MS })
+      .catch(() => p.push("the tree of layer 0 did not come after the failed open"));
+    p.push(...(await pageProblems(app)).filter((x) => !x.startsWith("console error")));
+    await page.close();
+  });
+
+  await test("bug: the path filter takes a leading / and globs; directories listed open show ▾", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const r = await loadByInput(page, many);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
+    for (const [text, re] of [["/app/step6", /^app\/step6/], ["/bin/base.bin", /^bin\/base\.bin$/], ["*6?.txt", /6.\.txt$/], ["/app/*5.txt", /^app\/.*5\.txt$/]]) {
+      await page.fill("#tree-filter", text);
+      await page.waitForTimeout(100);
+      const rows = await treeRows(page);
+      const files = rows.filter((x) => x.expanded === null).map((x) => x.path);
+      if (files.length === 0) p.push(`filter "${text}" shows no file`);
+      for (const f of files) if (!re.test(f)) p.push(`filter "${text}" shows ${f}`);
+      for (const [i, row] of rows.entries()) {
+        const listedOpen = rows[i + 1] && rows[i + 1].level > row.level;
+        if (row.expanded !== null && (row.expanded === "true") !== !!listedOpen) p.push(`filter "${text}": ${row.path} aria-expanded=${row.expanded} but its children are ${listedOpen ? "" : "not "}listed`);
+        if (row.toggle !== null && (row.toggle === "▾") !== !!listedOpen) p.push(`filter "${text}": ${row.path} shows ${row.toggle} but its children are ${listedOpen ? "" : "not "}listed`);
+      }
+    }
+    await page.fill("#tree-filter", "");
+    await page.close();
+  });
+
+  await test("savings: one set of figures (headline, reclaim card, squash panel) whose parts add up (dive's test image)", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    const r = await loadByInput(page, F.dockerLegacy);
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    await page.waitForSelector("#squash-figures", { timeout: TIMEOUT_MS });
+    await page.waitForSelector("#reclaim-parts", { timeout: TIMEOUT_MS });
+    const figs = await page.evaluate(() => {
+      const parts = (sel) => Object.fromEntries([...document.querySelectorAll(`${sel} [data-part]`)].map((e) => [e.dataset.part, Number(e.dataset.bytes)]));
+      return {
+        headline: Number(document.querySelector("#headline strong").dataset.bytes),
+        headlineText: document.querySelector("#headline").textContent,
+        card: Number(document.querySelector("#reclaim .headline-num").dataset.bytes),
+        cardParts: parts("#reclaim-parts"),
+        panel: Number(document.querySelector("#plan-saved").dataset.bytes),
+        panelParts: parts("#squash-figures"),
+      };
+    });
+    const reclaim = (await analyze(F.dockerLegacy)).waste.reclaim;
+    expectEq(p, "headline = card = panel", [figs.headline, figs.card], [figs.panel, figs.panel]);
+    const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+    expectEq(p, "card parts add up", sum(figs.cardParts), figs.card);
+    expectEq(p, "panel parts add up", sum(figs.panelParts), figs.panel);
+    for (const k of ["deleted", "overwritten", "metadata_only", "opaque"]) {
+      expectEq(p, `${k}: card vs panel`, figs.cardParts[k], figs.panelParts[k]);
+    }
+    if (figs.panelParts.metadata_only > 0 && !/re-shipped for a mode or owner change/.test(figs.headlineText)) p.push(`the headline does not name the metadata-only part: ${figs.headlineText}`);
+    if (!/tar overhead/.test(figs.headlineText)) p.push(`the headline leaves out the tar overhead: ${figs.headlineText}`);
+    expectEq(p, "card vs the CLI's reclaim", figs.card, reclaim.total);
+    for (const k of ["deleted", "overwritten", "metadata_only", "opaque"]) expectEq(p, `${k}: card vs the CLI`, figs.cardParts[k], reclaim[k]);
+    await page.close();
+  });
+
+  // Phone: 390×844, nothing wider than the screen, 44 px targets, long and blank names.
+  const phone = await newContext(browser, { width: 390, height: 844 });
+  await test("phone (390×844): no element wider than the viewport, 44 px touch targets, odd names wrap or ellipsize", async (p) => {
+    const app = await openApp(phone.context, url);
+    const page = app.page;
+    for (const file of [join(dist, "sample.tar"), odd, many]) {
+      const r = await loadByInput(page, file);
+      if (r.error) throw new Error(`${basename(file)}: #error: ${r.error}`);
+      await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
+      await page.waitForSelector("#findings-summary, #no-findings", { timeout: TIMEOUT_MS });
+      const out = await phoneProblems(page);
+      if (out.pageWidth > out.vw) p.push(`${basename(file)}: the page is ${out.pageWidth} px wide at ${out.vw} px`);
+      for (const w of out.wide.slice(0, 8)) p.push(`${basename(file)}: wider than the viewport: ${w}`);
+      if (out.small.length) p.push(`${basename(file)}: ${out.small.length} touch targets under 44 px, e.g. ${out.small.slice(0, 6).join("; ")}`);
+      await shot(page, `phone-${basename(file, ".tar")}.png`);
+    }
+    // The odd names in the tree: the 255-byte one is cut with an ellipsis (its full name in the
+    // title), the one-space name shows as such.
+    await loadByInput(page, odd);
+    await page.selectOption("#tree-layer", "0");
+    await page.waitForFunction(() => document.querySelector("#files-title")?.textContent.startsWith("Files after layer 0"), null, { timeout: TIMEOUT_MS });
+    await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
+    const rows = await treeRows(page);
+    const long = rows.find((r) => r.path.endsWith(".txt") && r.path.length > 200);
+    const space = rows.find((r) => r.path === "odd/ ");
+    if (!long || !long.name.startsWith("nnnn")) p.push(`the 255-byte name shows as ${JSON.stringify(long?.name)}`);
+    if (!space || !/“ ” \(1 space\)/.test(space.name)) p.push(`the one-space name shows as ${JSON.stringify(space?.name)}`);
+    const out = await phoneProblems(page);
+    if (out.pageWidth > out.vw) p.push(`odd names, layer 0: the page is ${out.pageWidth} px wide`);
+    await shot(page, "phone-odd-names-layer0.png");
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+  await phone.context.close();
 }
 
 /** The characters that make a name read as another, as "U+…" for each one in `text`. */
@@ -890,7 +1437,7 @@ async function checkHostileNames(p, context, url) {
   const r = await loadByInput(page, good);
   if (r.error) throw new Error(`#error: ${r.error}`);
   // Overview and layer table: the CLI's `Image` line and STEP column.
-  expectEq(p, "tags", await page.textContent("#overview h2"), /^Image\s+(.*)$/m.exec(text.stdout)?.[1]);
+  expectEq(p, "tags", await page.textContent("#overview h1"), /^Image\s+(.*)$/m.exec(text.stdout)?.[1]);
   const steps = await page.$$eval("#layer-table td.step .mono", (s) => s.map((x) => x.textContent));
   expectEq(p, "steps", steps, ["COPY app/evil\\u{202e}gnp.exe /app/", "RUN rm /tmp/zero\\u{200b}width.txt"]);
   for (const s of steps) if (!text.stdout.includes(`  ${s}\n`)) p.push(`step ${JSON.stringify(s)} is not the CLI's`);

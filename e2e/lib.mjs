@@ -73,12 +73,12 @@ export function launch() {
 }
 
 /**
- * A context (1280×800, downloads accepted) that records every request of its pages and
+ * A context (1280×800 unless `viewport` says otherwise, downloads accepted) that records every request of its pages and
  * workers in `requests` and aborts any that would leave localhost.
  */
-export async function newContext(browser) {
+export async function newContext(browser, viewport = { width: 1280, height: 800 }) {
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 },
+    viewport,
     acceptDownloads: true,
   });
   const requests = [];

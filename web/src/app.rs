@@ -1,5 +1,13 @@
 //! The root component: holds the state, talks to the worker, lays out the views. A file can be
 //! dropped anywhere on the page, and so can an image folder.
+//!
+//! Layout once an image is shown: the overview, then a sticky section navigation (Layers &
+//! files, Waste & findings, History, Squash, CI); under it the split people know from dive —
+//! layers on the left, the selected layer's files and a path's history on the right at
+//! desktop widths, stacked on a phone — then findings, squash and CI. Cross-links and actions
+//! move the focus to what they changed ([`Target`]), scrolled into view.
+
+use std::rc::Rc;
 
 use web_sys::{DragEvent, File};
 use yew::prelude::*;
@@ -10,15 +18,30 @@ use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
 use crate::components::findings::Findings;
 use crate::components::layer_cake::LayerCake;
-use crate::components::layer_table::LayerTable;
+use crate::components::layer_table::{LayerFindings, LayerTable};
 use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
 use crate::components::squash_panel::SquashPanel;
 use crate::components::timeline::TimelineView;
 use crate::components::viewer::SeePanel;
+use crate::focus::focus_selector;
 use crate::folder;
 use crate::hooks::use_image_worker::use_image_worker;
-use crate::state::{Action, AppState, WhyPane};
+use crate::protocol::RowRef;
+use crate::state::{Action, AppState, Target, WhyPane, WorkerStatus};
+
+/// The CSS selector a focus target lives at.
+fn selector(t: Target) -> String {
+    match t {
+        Target::Layer(i) => format!("#layer-table tr.layer-row[data-layer=\"{i}\"]"),
+        Target::Files => "#files [role=treeitem][tabindex=\"0\"]".into(),
+        Target::History => "#timeline-title".into(),
+        Target::SquashFrom => "#squash-from".into(),
+        Target::Error => "#error".into(),
+        Target::Progress => "#progress".into(),
+        Target::Built => "#download-link".into(),
+    }
+}
 
 /// The whole app.
 #[component]
@@ -26,17 +49,29 @@ pub fn App() -> Html {
     let state = use_reducer(AppState::default);
     let worker = use_image_worker(state.dispatcher());
     let dragging = use_state(|| false);
+    // Findings shown for one layer (from its badge), with a counter so a repeat is new.
+    let findings_layer = use_state(|| None::<(usize, u32)>);
 
+    // Move the focus where the last action asked (after the DOM has it).
+    use_effect_with(state.jump, move |jump| {
+        if let Some(j) = jump {
+            if !focus_selector(&selector(j.target)) && j.target == Target::Files {
+                focus_selector("#files-title");
+            }
+        }
+    });
     // Ask for the selected layer's files whenever the selection or the image changes.
     {
         let worker = worker.clone();
+        let shown = state.shown();
         let (summary_id, selected, tree_layer) = (
-            state.summary.as_ref().map(|s| s.id.clone()),
-            state.selected,
-            state.tree.as_ref().map(|t| t.layer),
+            shown.map(|s| s.summary.id.clone()),
+            shown.map_or(0, |s| s.selected),
+            shown.and_then(|s| s.tree.as_ref().map(|t| t.layer)),
         );
-        use_effect_with((summary_id.clone(), selected), move |_| {
-            if summary_id.is_some() && tree_layer != Some(selected) {
+        let opened = shown.map(|s| Rc::as_ptr(&s.summary) as usize);
+        use_effect_with((summary_id, opened, selected), move |_| {
+            if opened.is_some() && tree_layer != Some(selected) {
                 worker.tree(selected);
             }
         });
@@ -44,16 +79,30 @@ pub fn App() -> Html {
     // Plan a partial squash when its first layer changes.
     {
         let worker = worker.clone();
-        let (from, has) = (state.from, state.summary.is_some());
-        use_effect_with(
-            (state.summary.as_ref().map(|s| s.id.clone()), from),
-            move |_| {
-                if has && from > 0 {
-                    worker.plan(from);
-                }
-            },
-        );
+        let shown = state.shown();
+        let from = shown.map_or(0, |s| s.from);
+        let opened = shown.map(|s| Rc::as_ptr(&s.summary) as usize);
+        use_effect_with((opened, from), move |_| {
+            if opened.is_some() && from > 0 {
+                worker.plan(from);
+            }
+        });
     }
+    // Badges: findings per layer.
+    let per_layer = {
+        let report = state.shown().and_then(|s| s.report().cloned());
+        let layers = state.shown().map_or(0, |s| s.summary.layers.len());
+        use_memo((report, layers), |(report, layers)| {
+            let mut v = vec![LayerFindings::default(); *layers];
+            for f in report.iter().flat_map(|r| r.findings.iter()) {
+                if let Some(x) = v.get_mut(f.layer) {
+                    x.count += 1;
+                    x.worst = Some(x.worst.map_or(f.severity, |w| w.min(f.severity)));
+                }
+            }
+            Rc::new(v)
+        })
+    };
 
     let open = {
         let worker = worker.clone();
@@ -102,14 +151,24 @@ pub fn App() -> Html {
     let d = state.dispatcher().to_callback();
     let onerror = d.reform(|message: String| Action::Failed(message.into()));
     let onselect = d.reform(Action::Select);
+    let ongoto = d.reform(Action::GoToLayer);
     let onfrom = d.reform(Action::SetFrom);
-    let dismiss = d.reform(|_| Action::ClearError);
+    let onsquashfrom = d.reform(Action::SquashFrom);
+    let dismiss = {
+        let d = d.clone();
+        Callback::from(move |_| {
+            d.emit(Action::ClearError);
+            // The banner is gone: back to where files are opened.
+            focus_selector("#file-input");
+        })
+    };
     let cancel = {
         let worker = worker.clone();
         Callback::from(move |_| worker.cancel())
     };
+    let busy = state.busy().is_some();
     let onbuild = {
-        let (worker, from) = (worker.clone(), state.from);
+        let (worker, from) = (worker.clone(), state.shown().map_or(0, |s| s.from));
         Callback::from(move |tags: Vec<String>| worker.build(from, tags))
     };
     let onsave = {
@@ -128,7 +187,13 @@ pub fn App() -> Html {
     };
     let onpath = {
         let worker = worker.clone();
-        Callback::from(move |path: String| worker.why(path))
+        let layer = state.shown().and_then(|s| s.tree.as_ref().map(|t| t.layer));
+        Callback::from(
+            move |(path, row): (String, Option<u32>)| match (layer, row) {
+                (Some(layer), Some(row)) => worker.why_row(path, RowRef { layer, row }),
+                _ => worker.why(path),
+            },
+        )
     };
     let ondeep = {
         let worker = worker.clone();
@@ -147,48 +212,88 @@ pub fn App() -> Html {
         let worker = worker.clone();
         Callback::from(move |i: usize| worker.reopen_image(i))
     };
+    let onfindings = {
+        let findings_layer = findings_layer.clone();
+        Callback::from(move |layer: usize| {
+            let seq = findings_layer.map_or(1, |(_, s)| s + 1);
+            findings_layer.set(Some((layer, seq)));
+            focus_selector("#findings-title");
+        })
+    };
 
-    let body = match state.summary.clone() {
+    let body = match state.shown() {
         None => html! {},
-        Some(summary) => {
-            let figures = if state.from == 0 {
-                state.squash_all
-            } else {
-                state.plan
+        Some(shown) => {
+            let summary = shown.summary.clone();
+            let history = match &shown.why {
+                WhyPane::Closed => html! {
+                    <p class="muted" id="history-empty">{ "Choose a path in the file tree (Enter, or click its name) or in a finding to see each layer that added, changed or removed it." }</p>
+                },
+                why => html! {
+                    <TimelineView path={why.path().unwrap_or_default().to_string()} loaded={matches!(why, WhyPane::Answered(..))} timeline={match why { WhyPane::Answered(_, t) => t.clone(), _ => None }} onclose={close_why} onselect={ongoto.clone()} />
+                },
             };
             html! {
                 <>
-                    <div class="two-col">
-                        <Overview summary={summary.clone()} squash_all={state.squash_all} file_name={state.file_name.clone().unwrap_or_default()} millis={state.analyze_millis} {onpick} />
-                        <LayerCake summary={summary.clone()} selected={state.selected} onselect={onselect.clone()} />
-                    </div>
-                    <LayerTable summary={summary.clone()} selected={state.selected} onselect={onselect.clone()} onsquashfrom={onfrom.clone()} />
-                    if let Some(waste) = state.waste.clone() {
-                        <Findings {waste} onfocus={onfocus} onselect={onselect.clone()} {ondeep} busy={state.busy.is_some()} />
+                    <Overview summary={summary.clone()} squash_all={shown.squash_all()} file_name={shown.file_name.clone()} millis={shown.millis} {onpick} />
+                    <nav class="sections" aria-label="Sections">
+                        <ul>
+                            <li><a href="#layers-files">{ "Layers & files" }</a></li>
+                            <li><a href="#findings">{ "Waste & findings" }</a></li>
+                            <li><a href="#history">{ "History" }</a></li>
+                            <li><a href="#squash">{ "Squash" }</a></li>
+                            <li><a href="#ci">{ "CI" }</a></li>
+                        </ul>
+                    </nav>
+                    <section id="layers-files" class="split" aria-labelledby="layers-files-title">
+                        <h2 id="layers-files-title" class="visually-hidden">{ "Layers and files" }</h2>
+                        <div class="split-left">
+                            <LayerCake summary={summary.clone()} selected={shown.selected} onselect={onselect.clone()} />
+                            <LayerTable summary={summary.clone()} selected={shown.selected} onselect={onselect.clone()} onsquashfrom={onsquashfrom} findings={(*per_layer).clone()} {onfindings} />
+                        </div>
+                        <div class="split-right">
+                            <FileTreeView tree={shown.tree.as_ref().filter(|t| t.layer == shown.selected).map(|t| t.tree.clone())} layer={Some(shown.selected)} layer_count={summary.layers.len()} onlayer={onselect.clone()} focus={shown.focus.clone()} {onpath} />
+                            <section id="history" class="history" aria-labelledby="history-title">
+                                <h2 id="history-title" class="visually-hidden">{ "Path history" }</h2>
+                                { history }
+                            </section>
+                            // See inside: the chosen path's contents, diffs, the Dockerfile.
+                            <SeePanel worker={worker.clone()} layers={summary.layers.len()} selected={shown.selected} path={shown.why.path().map(|p| AttrValue::from(p.to_string()))} onselect={ongoto.clone()} image={AttrValue::from(summary.id.clone())} />
+                        </div>
+                    </section>
+                    if let Some(waste) = shown.report().cloned() {
+                        <Findings {waste} onfocus={onfocus} onselect={ongoto.clone()} {ondeep} {busy} layer_filter={*findings_layer} />
+                    } else {
+                        <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
                     }
-                    <SquashPanel summary={summary.clone()} from={state.from} {figures} onfrom={onfrom} {onbuild} {onsave} busy={state.busy.is_some()} built={state.built.clone()} />
-                    if let Some(path) = state.why.path() {
-                        <TimelineView path={path.to_string()} loaded={matches!(state.why, WhyPane::Answered(..))} timeline={match &state.why { WhyPane::Answered(_, t) => t.clone(), _ => None }} onclose={close_why} onselect={onselect.clone()} />
-                    }
-                    <FileTreeView tree={state.tree.as_ref().filter(|t| t.layer == state.selected).map(|t| t.tree.clone())} layer={Some(state.selected)} layer_count={summary.layers.len()} onlayer={onselect.clone()} focus={state.focus.clone().map(AttrValue::from)} {onpath} />
-                    <SeePanel worker={worker.clone()} layers={summary.layers.len()} selected={state.selected} path={state.why.path().map(|p| AttrValue::from(p.to_string()))} onselect={onselect.clone()} image={AttrValue::from(summary.id.clone())} />
-                    <CiBridge file_name={state.file_name.clone().unwrap_or_default()} image={summary.index} images={summary.images.len()} deep={state.waste.as_ref().is_some_and(|w| w.deep)} ci={state.ci.clone()} exported={state.exported.clone()} {onexport} {oncheck} />
+                    <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()} />
+                    <section id="ci" class="ci" aria-labelledby="ci-title">
+                        <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>
+                        <CiBridge file_name={shown.file_name.clone()} image={summary.index} images={summary.images.len()} deep={shown.report().is_some_and(|w| w.deep)} ci={shown.ci.clone()} exported={shown.exported.clone()} {onexport} {oncheck} />
+                    </section>
                 </>
             }
         }
     };
+    let (status_class, status_text) = match state.worker {
+        WorkerStatus::Ready => ("status ready", "Ready — files stay in this tab"),
+        WorkerStatus::Starting => ("status starting", "Starting…"),
+    };
     html! {
-        <main class={classes!("app", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
+        <div class={classes!("app", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
+            <a class="skip-link" href={if state.shown().is_some() { "#image-title" } else { "#main" }}>{ if state.shown().is_some() { "Skip to the image" } else { "Skip to the content" } }</a>
             <header class="top">
                 <span class="brand">{ "layerlens" }</span>
-                <span class="muted">{ "container image layers, in your browser — nothing is uploaded" }</span>
-                <span id="worker-status" class={if state.worker_ready { "status ready" } else { "status starting" }}>{ if state.worker_ready { "worker ready" } else { "worker starting…" } }</span>
+                <span class="muted tagline">{ "container image layers, in your browser — nothing is uploaded" }</span>
+                <span id="worker-status" class={status_class} role="status">{ status_text }</span>
             </header>
-            <DropZone onfile={open} {onerror} compact={state.summary.is_some()} />
-            if let Some(f) = state.error.clone() { <ErrorBanner message={f.message} kind={f.kind} ondismiss={dismiss} /> }
-            if let Some(b) = state.busy.clone() { <ProgressBar busy={b} oncancel={cancel} /> }
-            { body }
+            <main id="main" class="main" tabindex="-1">
+                <DropZone onfile={open} {onerror} compact={state.shown().is_some()} />
+                if let Some(f) = state.error.clone() { <ErrorBanner message={f.message} kind={f.kind} ondismiss={dismiss} /> }
+                if let Some(b) = state.busy().cloned() { <ProgressBar busy={b} oncancel={cancel} /> }
+                { body }
+            </main>
             if *dragging { <div class="drop-overlay" aria-hidden="true">{ "Drop the image to analyse it" }</div> }
-        </main>
+        </div>
     }
 }

@@ -18,6 +18,7 @@
 
 mod app;
 pub mod components;
+pub mod focus;
 pub mod folder;
 pub mod hash_keys;
 pub mod hooks;

@@ -39,8 +39,11 @@ pub enum Request {
     },
     /// One path's history across the layers.
     Why {
-        /// The path.
+        /// The path as displayed (answered with it).
         path: String,
+        /// The row of a file tree it was picked from, which names its exact bytes.
+        #[serde(default)]
+        row: Option<RowRef>,
     },
     /// Hash file contents (streams the layers once) to tell identical rewrites from changes.
     DeepScan,
@@ -64,6 +67,15 @@ pub enum Request {
         /// Tags for the output; empty keeps the input's.
         tags: Vec<String>,
     },
+}
+
+/// A row of the file tree of a layer, as [`Event::Tree`] sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowRef {
+    /// The layer of the tree.
+    pub layer: usize,
+    /// The row's position in it.
+    pub row: u32,
 }
 
 /// Worker → page.

@@ -26,6 +26,17 @@ pub struct Busy {
 }
 
 impl Busy {
+    /// Work that just started.
+    pub fn new(what: String, now: f64) -> Self {
+        Busy {
+            what,
+            stage: "Starting".into(),
+            done: 0.0,
+            total: 0.0,
+            started: now,
+        }
+    }
+
     /// Fraction done, 0..=1.
     pub fn fraction(&self) -> f64 {
         if self.total > 0.0 {
@@ -85,43 +96,214 @@ pub struct LayerTree {
     pub tree: Rc<FileTree>,
 }
 
-/// Everything the page shows.
+/// Whether the worker takes requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkerStatus {
+    /// Starting (or restarting after a crash).
+    #[default]
+    Starting,
+    /// Its handler is installed.
+    Ready,
+}
+
+/// The waste report: it follows the layer table.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct AppState {
-    /// The worker answered and takes requests.
-    pub worker_ready: bool,
-    /// The file being shown.
-    pub file_name: Option<String>,
-    /// Long work in progress.
-    pub busy: Option<Busy>,
-    /// The last failure: its message in plain words, its kind and location.
-    pub error: Option<Failure>,
+pub enum Waste {
+    /// Being computed.
+    #[default]
+    Pending,
+    /// Computed, with what squashing everything saves.
+    Ready {
+        /// The report (replaced after a deep scan).
+        report: Rc<WasteReport>,
+        /// The full squash's figures.
+        squash_all: SquashFigures,
+    },
+}
+
+/// Something a cross-link or an action moves the focus to (scrolled into view first). The
+/// sequence number makes a second jump to the same target a new request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A layer's row in the layer table.
+    Layer(usize),
+    /// The file tree (its active row).
+    Files,
+    /// The path-history pane.
+    History,
+    /// The squash panel's first-layer choice.
+    SquashFrom,
+    /// The error banner.
+    Error,
+    /// The progress of long work.
+    Progress,
+    /// The download link of a build.
+    Built,
+}
+
+/// A request to move the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Jump {
+    /// Where to.
+    pub target: Target,
+    /// Increases with each jump.
+    pub seq: u32,
+}
+
+/// A path to show in the file view (from a finding); `seq` tells a repeat from the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathFocus {
+    /// The path, as displayed.
+    pub path: String,
+    /// Increases with each request.
+    pub seq: u32,
+}
+
+/// An analysed image on screen and what was asked about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    /// The file it came from.
+    pub file_name: String,
     /// The analysed image.
-    pub summary: Option<Rc<ImageSummary>>,
-    /// What squashing everything saves.
-    pub squash_all: Option<SquashFigures>,
+    pub summary: Rc<ImageSummary>,
     /// Worker time for the analysis (ms).
-    pub analyze_millis: f64,
+    pub millis: f64,
     /// Selected layer.
     pub selected: usize,
     /// The last file tree received, and the layer it shows.
     pub tree: Option<LayerTree>,
+    /// Waste figures and findings.
+    pub waste: Waste,
     /// First layer to squash.
     pub from: usize,
-    /// Plan for `from` (when not 0).
+    /// Plan for `from` when it is not 0 (0 uses the waste report's full-squash figures).
     pub plan: Option<SquashFigures>,
+    /// Long work on this image (a deep scan, a build).
+    pub work: Option<Busy>,
     /// The built download.
     pub built: Option<Built>,
-    /// Waste figures and findings.
-    pub waste: Option<Rc<WasteReport>>,
     /// The path-history pane.
     pub why: WhyPane,
     /// A path to show in the file view (from a finding).
-    pub focus: Option<String>,
+    pub focus: Option<PathFocus>,
     /// The last `.dive-ci` check (cleared when the figures change).
     pub ci: Option<Result<Rc<CiChecked>, String>>,
     /// The last analysis exported: its file name and size.
     pub exported: Option<(String, f64)>,
+}
+
+impl Shown {
+    fn new(file_name: String, summary: Box<ImageSummary>, millis: f64) -> Self {
+        Shown {
+            file_name,
+            selected: summary.layers.len().saturating_sub(1),
+            summary: Rc::from(summary),
+            millis,
+            tree: None,
+            waste: Waste::Pending,
+            from: 0,
+            plan: None,
+            work: None,
+            built: None,
+            why: WhyPane::Closed,
+            focus: None,
+            ci: None,
+            exported: None,
+        }
+    }
+
+    /// The squash figures for the chosen first layer, once known.
+    pub fn figures(&self) -> Option<SquashFigures> {
+        match (&self.waste, self.from) {
+            (Waste::Ready { squash_all, .. }, 0) => Some(*squash_all),
+            (_, 0) => None,
+            _ => self.plan,
+        }
+    }
+
+    /// What squashing every layer saves, once computed.
+    pub fn squash_all(&self) -> Option<SquashFigures> {
+        match &self.waste {
+            Waste::Ready { squash_all, .. } => Some(*squash_all),
+            Waste::Pending => None,
+        }
+    }
+
+    /// The waste report, once computed.
+    pub fn report(&self) -> Option<&Rc<WasteReport>> {
+        match &self.waste {
+            Waste::Ready { report, .. } => Some(report),
+            Waste::Pending => None,
+        }
+    }
+}
+
+/// What the page is doing with images: one phase at a time, so "loading" and "shown" can
+/// never both be claimed by separate fields.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Phase {
+    /// Nothing opened yet (or the last open failed or was cancelled with nothing to keep).
+    #[default]
+    Empty,
+    /// Analysing a file; the image shown before, if any, comes back if this one fails.
+    Opening {
+        /// The file being analysed.
+        file_name: String,
+        /// Its progress.
+        busy: Busy,
+        /// The image shown before.
+        previous: Option<Box<Shown>>,
+    },
+    /// An image is shown.
+    Shown(Box<Shown>),
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppState {
+    /// The worker.
+    pub worker: WorkerStatus,
+    /// What is opened.
+    pub phase: Phase,
+    /// The last failure: its message in plain words, its kind and location.
+    pub error: Option<Failure>,
+    /// Where the focus goes next.
+    pub jump: Option<Jump>,
+}
+
+impl AppState {
+    /// The image shown, if any.
+    pub fn shown(&self) -> Option<&Shown> {
+        match &self.phase {
+            Phase::Shown(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn shown_mut(&mut self) -> Option<&mut Shown> {
+        match &mut self.phase {
+            Phase::Shown(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Long work in progress (an analysis, a deep scan, a build).
+    pub fn busy(&self) -> Option<&Busy> {
+        match &self.phase {
+            Phase::Opening { busy, .. } => Some(busy),
+            Phase::Shown(s) => s.work.as_ref(),
+            Phase::Empty => None,
+        }
+    }
+
+    fn busy_mut(&mut self) -> Option<&mut Option<Busy>> {
+        self.shown_mut().map(|s| &mut s.work)
+    }
+
+    fn jump_to(&mut self, target: Target) {
+        let seq = self.jump.map_or(1, |j| j.seq.wrapping_add(1));
+        self.jump = Some(Jump { target, seq });
+    }
 }
 
 /// What can happen.
@@ -130,7 +312,7 @@ pub enum Action {
     WorkerReady,
     /// The worker died (it is restarted); pending work is lost.
     WorkerLost(String),
-    /// Long work started.
+    /// Long work on the shown image started.
     Start(String),
     /// It advanced.
     Progress {
@@ -139,8 +321,8 @@ pub enum Action {
         total: f64,
         now: f64,
     },
-    /// A new file is being opened: forget the old one.
-    Opening(String, f64),
+    /// A new file is being opened; `keep` keeps the image shown to come back to if it fails.
+    Opening { name: String, now: f64, keep: bool },
     /// Analysis finished.
     Analyzed {
         summary: Box<ImageSummary>,
@@ -175,8 +357,14 @@ pub enum Action {
     },
     /// Select a layer.
     Select(usize),
+    /// Select a layer and move the focus to its row (a "layer N" link).
+    GoToLayer(usize),
     /// Choose the first layer to squash.
     SetFrom(usize),
+    /// Choose the first layer to squash and move the focus there ("squash from here").
+    SquashFrom(usize),
+    /// Move the focus.
+    JumpTo(Target),
     /// Dismiss the error.
     ClearError,
     /// Long work ended with an answer kept elsewhere (the see-inside panel's): the progress
@@ -194,21 +382,26 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::WorkerReady => s.worker_ready = true,
+            Action::WorkerReady => s.worker = WorkerStatus::Ready,
             Action::WorkerLost(why) => {
-                s.worker_ready = false;
-                s.busy = None;
+                s.worker = WorkerStatus::Starting;
+                s.phase = match s.phase {
+                    Phase::Opening { previous, .. } => previous.map_or(Phase::Empty, Phase::Shown),
+                    Phase::Shown(mut shown) => {
+                        shown.work = None;
+                        Phase::Shown(shown)
+                    }
+                    Phase::Empty => Phase::Empty,
+                };
                 s.error = Some(why.into());
+                s.jump_to(Target::Error);
             }
             Action::Start(what) => {
-                s.busy = Some(Busy {
-                    what,
-                    stage: "Starting".into(),
-                    done: 0.0,
-                    total: 0.0,
-                    started: js_now(),
-                });
-                s.error = None;
+                if let Some(work) = s.busy_mut() {
+                    *work = Some(Busy::new(what, js_now()));
+                    s.error = None;
+                    s.jump_to(Target::Progress);
+                }
             }
             Action::Progress {
                 stage,
@@ -216,106 +409,185 @@ impl Reducible for AppState {
                 total,
                 now,
             } => {
-                if let Some(b) = s.busy.as_mut() {
+                let busy = match &mut s.phase {
+                    Phase::Opening { busy, .. } => Some(busy),
+                    Phase::Shown(shown) => Some(
+                        shown
+                            .work
+                            .get_or_insert_with(|| Busy::new("Working".into(), now)),
+                    ),
+                    Phase::Empty => None,
+                };
+                if let Some(b) = busy {
                     b.stage = stage;
                     b.done = done;
                     b.total = total;
-                } else {
-                    s.busy = Some(Busy {
-                        what: "Working".into(),
-                        stage,
-                        done,
-                        total,
-                        started: now,
-                    });
                 }
             }
-            Action::Opening(name, now) => {
-                s = AppState {
-                    worker_ready: s.worker_ready,
-                    ..Default::default()
+            Action::Opening { name, now, keep } => {
+                let previous = match std::mem::take(&mut s.phase) {
+                    Phase::Shown(mut shown) if keep => {
+                        shown.work = None;
+                        Some(shown)
+                    }
+                    Phase::Opening { previous, .. } if keep => previous,
+                    _ => None,
                 };
-                s.busy = Some(Busy {
-                    what: format!("Analysing {name}"),
-                    stage: "Starting".into(),
-                    done: 0.0,
-                    total: 0.0,
-                    started: now,
-                });
-                s.file_name = Some(name);
+                s.phase = Phase::Opening {
+                    busy: Busy::new(format!("Analysing {name}"), now),
+                    file_name: name,
+                    previous,
+                };
+                s.error = None;
             }
             Action::Analyzed { summary, millis } => {
-                s.busy = None;
-                // The waste report and the squash figures follow (Action::Waste).
-                s.waste = None;
-                s.selected = summary.layers.len().saturating_sub(1);
-                s.summary = Some(Rc::from(summary));
-                s.squash_all = None;
-                s.analyze_millis = millis;
-                s.from = 0;
-                s.plan = None;
+                let file_name = match &s.phase {
+                    Phase::Opening { file_name, .. } => file_name.clone(),
+                    Phase::Shown(shown) => shown.file_name.clone(),
+                    Phase::Empty => String::new(),
+                };
+                s.phase = Phase::Shown(Box::new(Shown::new(file_name, summary, millis)));
             }
             Action::Tree { layer, tree } => {
-                s.tree = Some(LayerTree { layer, tree });
-            }
-            Action::Planned(f) => s.plan = Some(f),
-            Action::Waste(w, squash_all) => {
-                s.busy = None;
-                if squash_all.is_some() {
-                    s.squash_all = squash_all;
+                if let Some(shown) = s.shown_mut() {
+                    shown.tree = Some(LayerTree { layer, tree });
                 }
-                s.waste = Some(Rc::from(w));
-                // A verdict on the previous figures no longer holds.
-                s.ci = None;
             }
-            Action::Why(path) => s.why = WhyPane::Asked(path),
-            Action::CloseWhy => s.why = WhyPane::Closed,
+            Action::Planned(f) => {
+                if let Some(shown) = s.shown_mut() {
+                    if f.from == shown.from {
+                        shown.plan = Some(f);
+                    }
+                }
+            }
+            Action::Waste(w, squash_all) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.work = None;
+                    let squash_all = match (&shown.waste, squash_all) {
+                        (_, Some(f)) => Some(f),
+                        (Waste::Ready { squash_all, .. }, None) => Some(*squash_all),
+                        (Waste::Pending, None) => None,
+                    };
+                    if let Some(squash_all) = squash_all {
+                        shown.waste = Waste::Ready {
+                            report: Rc::from(w),
+                            squash_all,
+                        };
+                        // A verdict on the previous figures no longer holds.
+                        shown.ci = None;
+                    }
+                }
+            }
+            Action::Why(path) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.why = WhyPane::Asked(path);
+                    s.jump_to(Target::History);
+                }
+            }
+            Action::CloseWhy => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.why = WhyPane::Closed;
+                    s.jump_to(Target::Files);
+                }
+            }
             Action::Timeline(path, t) => {
-                if s.why.path() == Some(path.as_str()) {
-                    s.why = WhyPane::Answered(path, t.map(Rc::from));
+                if let Some(shown) = s.shown_mut() {
+                    if shown.why.path() == Some(path.as_str()) {
+                        shown.why = WhyPane::Answered(path, t.map(Rc::from));
+                    }
                 }
             }
             Action::Focus { layer, path } => {
-                if s.summary.as_ref().is_some_and(|x| layer < x.layers.len()) {
-                    s.selected = layer;
+                if let Some(shown) = s.shown_mut() {
+                    if layer < shown.summary.layers.len() {
+                        shown.selected = layer;
+                    }
+                    let seq = shown.focus.as_ref().map_or(1, |f| f.seq.wrapping_add(1));
+                    shown.focus = Some(PathFocus { path, seq });
                 }
-                s.focus = Some(path);
             }
             Action::Built(b) => {
-                s.busy = None;
-                s.built = Some(b);
-            }
-            Action::Failed(failure) => {
-                s.busy = None;
-                s.error = Some(failure);
-            }
-            Action::DownloadFailed(message) => {
-                s.busy = None;
-                s.built = None;
-                s.error = Some(message.into());
-            }
-            Action::Idle => s.busy = None,
-            Action::Cancelled { keep_image } => {
-                s.busy = None;
-                if !keep_image {
-                    s = AppState {
-                        worker_ready: s.worker_ready,
-                        ..Default::default()
-                    };
+                if let Some(shown) = s.shown_mut() {
+                    shown.work = None;
+                    shown.built = Some(b);
+                    s.jump_to(Target::Built);
                 }
             }
+            Action::Failed(failure) => {
+                s.phase = match s.phase {
+                    // The new file failed: the image shown before stays.
+                    Phase::Opening { previous, .. } => previous.map_or(Phase::Empty, Phase::Shown),
+                    Phase::Shown(mut shown) => {
+                        shown.work = None;
+                        Phase::Shown(shown)
+                    }
+                    Phase::Empty => Phase::Empty,
+                };
+                s.error = Some(failure);
+                s.jump_to(Target::Error);
+            }
+            Action::DownloadFailed(message) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.work = None;
+                    shown.built = None;
+                }
+                s.error = Some(message.into());
+                s.jump_to(Target::Error);
+            }
+            Action::Cancelled { keep_image } => {
+                s.phase = match s.phase {
+                    Phase::Shown(mut shown) if keep_image => {
+                        shown.work = None;
+                        Phase::Shown(shown)
+                    }
+                    _ => Phase::Empty,
+                };
+            }
             Action::Select(i) => {
-                if s.summary.as_ref().is_some_and(|x| i < x.layers.len()) {
-                    s.selected = i;
+                if let Some(shown) = s.shown_mut() {
+                    if i < shown.summary.layers.len() {
+                        shown.selected = i;
+                    }
+                }
+            }
+            Action::GoToLayer(i) => {
+                if let Some(shown) = s.shown_mut() {
+                    if i < shown.summary.layers.len() {
+                        shown.selected = i;
+                        s.jump_to(Target::Layer(i));
+                    }
                 }
             }
             Action::SetFrom(i) => {
-                s.from = i;
-                s.plan = None;
+                if let Some(shown) = s.shown_mut() {
+                    shown.from = i;
+                    shown.plan = None;
+                }
             }
+            Action::SquashFrom(i) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.from = i;
+                    shown.plan = None;
+                    s.jump_to(Target::SquashFrom);
+                }
+            }
+            Action::JumpTo(t) => s.jump_to(t),
             Action::ClearError => s.error = None,
-            Action::CiChecked(r) => s.ci = Some(r.map(Rc::new)),
-            Action::Exported(name, size) => s.exported = Some((name, size)),
+            Action::Idle => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.work = None;
+                }
+            }
+            Action::CiChecked(r) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.ci = Some(r.map(Rc::new));
+                }
+            }
+            Action::Exported(name, size) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.exported = Some((name, size));
+                }
+            }
         }
         Rc::new(s)
     }
@@ -377,6 +649,8 @@ mod tests {
             whiteouts: 0,
             deleted: 0,
             overwritten: 0,
+            metadata_only: 0,
+            identical: 0,
             opaque: 0,
             whiteout_markers: 0,
             overhead: 0,
@@ -428,11 +702,23 @@ mod tests {
         s.reduce(a)
     }
 
+    fn opening(name: &str, now: f64) -> Action {
+        Action::Opening {
+            name: name.into(),
+            now,
+            keep: true,
+        }
+    }
+
+    fn shown(s: &AppState) -> &Shown {
+        s.shown().expect("an image is shown")
+    }
+
     #[wasm_bindgen_test]
-    fn opening_a_file_forgets_the_previous_one_and_shows_progress() {
+    fn opening_a_file_hides_the_previous_one_and_shows_progress() {
         let mut s = Rc::new(AppState::default());
         s = apply(s, Action::WorkerReady);
-        s = apply(s, Action::Opening("a.tar".into(), 0.0));
+        s = apply(s, opening("a.tar", 0.0));
         s = apply(
             s,
             Action::Analyzed {
@@ -441,21 +727,10 @@ mod tests {
             },
         );
         s = apply(s, Action::SetFrom(2));
-        s = apply(s, Action::Opening("b.tar".into(), 5.0));
-        assert!(s.worker_ready);
-        assert!(s.summary.is_none());
-        assert_eq!(s.from, 0);
-        assert_eq!(s.file_name.as_deref(), Some("b.tar"));
-        assert_eq!(
-            s.busy.as_ref().map(|b| b.what.as_str()),
-            Some("Analysing b.tar")
-        );
-    }
-
-    #[wasm_bindgen_test]
-    fn squash_figures_follow_the_table_with_the_waste_and_survive_a_deep_scan() {
-        let mut s = Rc::new(AppState::default());
-        s = apply(s, Action::Opening("a.tar".into(), 0.0));
+        s = apply(s, opening("b.tar", 5.0));
+        assert_eq!(s.worker, WorkerStatus::Ready);
+        assert!(s.shown().is_none());
+        assert_eq!(s.busy().map(|b| b.what.as_str()), Some("Analysing b.tar"));
         s = apply(
             s,
             Action::Analyzed {
@@ -463,19 +738,68 @@ mod tests {
                 millis: 1.0,
             },
         );
-        assert!(s.summary.is_some() && s.squash_all.is_none());
+        assert_eq!(shown(&s).from, 0);
+        assert_eq!(shown(&s).file_name, "b.tar");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_broken_file_keeps_the_image_already_shown() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(s, opening("good.tar", 0.0));
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(3),
+                millis: 1.0,
+            },
+        );
+        s = apply(s, Action::Select(1));
+        s = apply(s, opening("bad.tar", 1.0));
+        s = apply(s, Action::Failed("bad.tar: not a tar archive".into()));
+        assert_eq!(shown(&s).file_name, "good.tar");
+        assert_eq!(shown(&s).selected, 1);
+        assert!(s.error.is_some() && s.busy().is_none());
+        assert_eq!(s.jump.map(|j| j.target), Some(Target::Error));
+        // Without an image to keep (the worker was replaced), nothing comes back.
+        s = apply(
+            s,
+            Action::Opening {
+                name: "bad.tar".into(),
+                now: 2.0,
+                keep: false,
+            },
+        );
+        s = apply(s, Action::Failed("bad.tar: not a tar archive".into()));
+        assert_eq!(s.phase, Phase::Empty);
+    }
+
+    #[wasm_bindgen_test]
+    fn squash_figures_follow_the_table_with_the_waste_and_survive_a_deep_scan() {
+        let mut s = Rc::new(AppState::default());
+        s = apply(s, opening("a.tar", 0.0));
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(2),
+                millis: 1.0,
+            },
+        );
+        assert!(shown(&s).figures().is_none());
         s = apply(s, Action::Waste(waste(), Some(figures())));
-        assert_eq!(s.squash_all, Some(figures()));
-        assert!(s.waste.is_some());
+        assert_eq!(shown(&s).figures(), Some(figures()));
+        assert!(shown(&s).report().is_some());
         // A deep scan's report comes without them: the figures stay.
+        s = apply(s, Action::Start("Deep scan".into()));
+        assert!(s.busy().is_some());
         s = apply(s, Action::Waste(waste(), None));
-        assert_eq!(s.squash_all, Some(figures()));
+        assert_eq!(shown(&s).figures(), Some(figures()));
+        assert!(s.busy().is_none());
     }
 
     #[wasm_bindgen_test]
     fn analysis_selects_the_top_layer_and_ends_the_progress() {
         let mut s = Rc::new(AppState::default());
-        s = apply(s, Action::Opening("a.tar".into(), 0.0));
+        s = apply(s, opening("a.tar", 0.0));
         s = apply(
             s,
             Action::Progress {
@@ -485,7 +809,7 @@ mod tests {
                 now: 1.0,
             },
         );
-        assert_eq!(s.busy.as_ref().map(Busy::fraction), Some(0.5));
+        assert_eq!(s.busy().map(Busy::fraction), Some(0.5));
         s = apply(
             s,
             Action::Analyzed {
@@ -493,12 +817,13 @@ mod tests {
                 millis: 1.0,
             },
         );
-        assert!(s.busy.is_none());
-        assert_eq!(s.selected, 3);
+        assert!(s.busy().is_none());
+        assert_eq!(shown(&s).selected, 3);
         s = apply(s, Action::Select(9));
-        assert_eq!(s.selected, 3, "out-of-range selection is ignored");
-        s = apply(s, Action::Select(1));
-        assert_eq!(s.selected, 1);
+        assert_eq!(shown(&s).selected, 3, "out-of-range selection is ignored");
+        s = apply(s, Action::GoToLayer(1));
+        assert_eq!(shown(&s).selected, 1);
+        assert_eq!(s.jump.map(|j| j.target), Some(Target::Layer(1)));
     }
 
     #[wasm_bindgen_test]
@@ -509,7 +834,7 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn a_finding_focuses_its_layer_and_path() {
+    fn a_finding_focuses_its_layer_and_path_again_and_again() {
         let mut s = Rc::new(AppState::default());
         s = apply(
             s,
@@ -518,32 +843,37 @@ mod tests {
                 millis: 1.0,
             },
         );
-        s = apply(
-            s,
-            Action::Focus {
-                layer: 1,
-                path: "etc/passwd".into(),
-            },
-        );
-        assert_eq!(s.selected, 1);
-        assert_eq!(s.focus.as_deref(), Some("etc/passwd"));
+        let focus = |layer| Action::Focus {
+            layer,
+            path: "etc/passwd".into(),
+        };
+        s = apply(s, focus(1));
+        assert_eq!(shown(&s).selected, 1);
+        let first = shown(&s).focus.clone().unwrap();
+        assert_eq!(first.path, "etc/passwd");
+        // The same path again is a new request (the filter may have been cleared since).
+        s = apply(s, focus(1));
+        assert_ne!(shown(&s).focus.as_ref().unwrap().seq, first.seq);
         s = apply(s, Action::Why("a".into()));
         s = apply(s, Action::Timeline("b".into(), None));
         assert_eq!(
-            s.why,
+            shown(&s).why,
             WhyPane::Asked("a".into()),
             "a stale answer does not replace the question"
         );
+        s = apply(s, Action::CloseWhy);
+        assert_eq!(s.jump.map(|j| j.target), Some(Target::Files));
     }
 
     #[wasm_bindgen_test]
     fn a_failure_keeps_the_app_usable() {
         let mut s = Rc::new(AppState::default());
-        s = apply(s, Action::Opening("bad.tar".into(), 0.0));
+        s = apply(s, opening("bad.tar", 0.0));
         s = apply(s, Action::Failed("bad.tar: not a tar archive".into()));
-        assert!(s.busy.is_none());
+        assert!(s.busy().is_none());
         assert!(s.error.is_some());
-        s = apply(s, Action::Opening("good.tar".into(), 1.0));
+        s = apply(s, opening("good.tar", 1.0));
+        assert!(s.error.is_none(), "a new file clears the old error");
         s = apply(
             s,
             Action::Analyzed {
@@ -553,7 +883,7 @@ mod tests {
         );
         s = apply(s, Action::ClearError);
         assert!(s.error.is_none());
-        assert!(s.summary.is_some());
+        assert!(s.shown().is_some());
     }
 
     #[wasm_bindgen_test]
@@ -567,16 +897,39 @@ mod tests {
             },
         );
         s = apply(s, Action::SetFrom(1));
-        s = apply(s, Action::Planned(figures()));
-        assert!(s.plan.is_some());
-        s = apply(s, Action::SetFrom(2));
-        assert!(s.plan.is_none());
-        assert_eq!(s.from, 2);
+        s = apply(
+            s,
+            Action::Planned(SquashFigures {
+                from: 1,
+                ..figures()
+            }),
+        );
+        assert!(shown(&s).figures().is_some());
+        s = apply(s, Action::SquashFrom(2));
+        assert!(shown(&s).figures().is_none());
+        assert_eq!(shown(&s).from, 2);
+        assert_eq!(s.jump.map(|j| j.target), Some(Target::SquashFrom));
+        // A late plan for another first layer is not shown as this one's.
+        s = apply(
+            s,
+            Action::Planned(SquashFigures {
+                from: 1,
+                ..figures()
+            }),
+        );
+        assert!(shown(&s).figures().is_none());
     }
 
     #[wasm_bindgen_test]
     fn a_download_that_cannot_complete_is_withdrawn_and_explained() {
         let mut s = Rc::new(AppState::default());
+        s = apply(
+            s,
+            Action::Analyzed {
+                summary: summary(3),
+                millis: 1.0,
+            },
+        );
         s = apply(
             s,
             Action::Built(Built {
@@ -588,13 +941,16 @@ mod tests {
                 millis: 1.0,
             }),
         );
-        assert!(s.built.is_some());
+        assert!(shown(&s).built.is_some());
         s = apply(s, Action::DownloadFailed("a.tar changed".into()));
-        assert!(s.built.is_none(), "the download is no longer offered");
+        assert!(
+            shown(&s).built.is_none(),
+            "the download is no longer offered"
+        );
         assert_eq!(
             s.error.as_ref().map(|f| f.message.as_str()),
             Some("a.tar changed")
         );
-        assert!(s.busy.is_none());
+        assert!(s.busy().is_none());
     }
 }

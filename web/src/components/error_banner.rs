@@ -21,7 +21,7 @@ pub struct ErrorBannerProps {
 pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
     let dismiss = props.ondismiss.reform(|_: MouseEvent| ());
     html! {
-        <div class="error-banner" role="alert" id="error" data-kind={props.kind.clone()}>
+        <div class="error-banner" role="alert" id="error" tabindex="-1" data-kind={props.kind.clone()}>
             <strong>{ "⚠ Could not do that: " }</strong>
             <span class="error-text">{ display_text(&props.message) }</span>
             <button class="link" onclick={dismiss} aria-label="Dismiss the error">{ "Dismiss" }</button>

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use layerlens_core::present::{human_size, label};
+use layerlens_core::present::{human_size, label, signed_size};
 use layerlens_core::sanitize::display_text;
 use layerlens_core::view::{ImageSummary, SquashFigures};
 use yew::prelude::*;
@@ -29,12 +29,12 @@ pub fn Overview(props: &OverviewProps) -> Html {
     let tags = display_text(&label(&s.tags));
     let headline = props.squash_all.map(|f| {
         let pct = if f.input_layers_size > 0 { f.total as f64 * 100.0 / f.input_layers_size as f64 } else { 0.0 };
-        let saved = if f.total >= 0 { human_size(f.total as u64) } else { format!("−{}", human_size(f.total.unsigned_abs())) };
         html! {
             <p class="headline" id="headline">
-                { "Squashing all layers saves " }<strong>{ saved }</strong>
-                { format!(" ({pct:.1}% of the layers' {})", human_size(f.input_layers_size)) }
-                { format!(": {} deleted later, {} overwritten, {} hidden by opaque directories.", human_size(f.deleted), human_size(f.overwritten), human_size(f.opaque)) }
+                { "Squashing all layers saves " }<strong data-bytes={f.total.to_string()}>{ signed_size(f.total, "−") }</strong>
+                { format!(" ({pct:.1}% of the layers' {}): ", human_size(f.input_layers_size)) }
+                { savings_parts(&f) }
+                { "." }
             </p>
         }
     });
@@ -60,7 +60,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
     });
     html! {
         <section class="overview" aria-label="Overview" id="overview">
-            <h2>{ &tags }</h2>
+            <h1 id="image-title" tabindex="-1">{ &tags }</h1>
             { picker }
             <dl class="facts">
                 <dt>{ "File" }</dt><dd>{ display_text(&props.file_name) }</dd>
@@ -81,4 +81,26 @@ pub fn Overview(props: &OverviewProps) -> Html {
 pub fn short(digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     format!("sha256:{}", &hex[..hex.len().min(12)])
+}
+
+/// The parts of a squash's savings that add up to its total, as text: "1 MB deleted later,
+/// … and 3 kB tar overhead" (zero parts left out, tar overhead always shown).
+pub fn savings_parts(f: &SquashFigures) -> String {
+    let mut parts: Vec<String> = [
+        (f.deleted, "deleted later"),
+        (f.overwritten, "overwritten"),
+        (f.metadata_only, "re-shipped for a mode or owner change"),
+        (f.identical, "written again unchanged"),
+        (f.opaque, "hidden by opaque directories"),
+        (f.whiteout_markers, "whiteout markers"),
+    ]
+    .iter()
+    .filter(|(b, _)| *b > 0)
+    .map(|(b, what)| format!("{} {what}", human_size(*b)))
+    .collect();
+    parts.push(format!("{} tar overhead", signed_size(f.overhead, "−")));
+    match parts.len() {
+        1 => parts.remove(0),
+        n => format!("{} and {}", parts[..n - 1].join(", "), parts[n - 1]),
+    }
 }

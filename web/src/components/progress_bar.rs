@@ -43,13 +43,26 @@ pub fn ProgressBar(props: &ProgressBarProps) -> Html {
         String::new()
     };
     let cancel = props.oncancel.reform(|_: MouseEvent| ());
+    // What a screen reader hears: the stage and every tenth of the way, not each update
+    // (the worker reports ten times a second).
+    let spoken = format!(
+        "{}: {}{}",
+        display_text(&b.what),
+        &b.stage,
+        if b.total > 0.0 {
+            format!(", {} %", (pct / 10.0).floor() * 10.0)
+        } else {
+            String::new()
+        }
+    );
     html! {
-        <div class="progress" role="status" aria-live="polite" id="progress">
+        <div class="progress" id="progress" tabindex="-1" aria-labelledby="progress-title">
+            <span class="visually-hidden" role="status" aria-live="polite" aria-atomic="true" id="progress-announce">{ spoken }</span>
             <div class="progress-head">
-                <span><strong>{ display_text(&b.what) }</strong>{ " — " }{ &b.stage }</span>
-                <button onclick={cancel}>{ "Cancel" }</button>
+                <span id="progress-title"><strong>{ display_text(&b.what) }</strong>{ " — " }{ &b.stage }</span>
+                <button onclick={cancel} id="cancel">{ "Cancel" }</button>
             </div>
-            <progress max="100" value={format!("{pct:.1}")} aria-label="progress"></progress>
+            <progress max="100" value={format!("{pct:.1}")} aria-labelledby="progress-title"></progress>
             <div class="muted">{ detail }</div>
         </div>
     }

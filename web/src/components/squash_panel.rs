@@ -70,16 +70,18 @@ pub fn SquashPanel(props: &SquashPanelProps) -> Html {
     };
     let figures = match props.figures {
         Some(f) => html! {
-            <table class="figures" id="squash-figures">
-                <tr><th>{ "New layer" }</th><td class="num" id="plan-layer-size" data-bytes={f.layer_size.to_string()}>{ human_size(f.layer_size) }</td><td class="muted">{ format!("{} entries, {} whiteouts", f.entries, f.whiteouts) }</td></tr>
-                <tr><th>{ "Output archive" }</th><td class="num" id="plan-archive-size" data-bytes={f.archive_size.to_string()}>{ human_size(f.archive_size) }</td><td class="muted">{ format!("{} bytes exactly; input {}", f.archive_size, human_size(f.input_archive_size)) }</td></tr>
-                <tr><th>{ "Deleted in a later layer" }</th><td class="num">{ human_size(f.deleted) }</td><td></td></tr>
-                <tr><th>{ "Overwritten by a later layer" }</th><td class="num">{ human_size(f.overwritten) }</td><td></td></tr>
-                <tr><th>{ "Hidden by an opaque directory" }</th><td class="num">{ human_size(f.opaque) }</td><td></td></tr>
-                <tr><th>{ "Whiteout markers" }</th><td class="num">{ human_size(f.whiteout_markers) }</td><td></td></tr>
-                <tr><th>{ "Tar overhead" }</th><td class="num">{ signed(f.overhead) }</td><td class="muted">{ "headers, padding and end blocks, net of new headers" }</td></tr>
-                <tr class="total"><th>{ "Saved" }</th><td class="num" id="plan-saved" data-bytes={f.total.to_string()}>{ signed(f.total) }</td><td class="muted">{ format!("of {} in the squashed layers", human_size(f.input_layers_size)) }</td></tr>
-            </table>
+            <div class="table-wrap"><table class="figures" id="squash-figures">
+                <caption class="visually-hidden">{ "Squash figures" }</caption><tr><th scope="row">{ "New layer" }</th><td class="num" id="plan-layer-size" data-bytes={f.layer_size.to_string()}>{ human_size(f.layer_size) }</td><td class="muted">{ format!("{} entries, {} whiteouts", f.entries, f.whiteouts) }</td></tr>
+                <tr><th scope="row">{ "Output archive" }</th><td class="num" id="plan-archive-size" data-bytes={f.archive_size.to_string()}>{ human_size(f.archive_size) }</td><td class="muted">{ format!("{} bytes exactly; input {}", f.archive_size, human_size(f.input_archive_size)) }</td></tr>
+                <tr><th scope="row">{ "Deleted in a later layer" }</th><td class="num part" data-part="deleted" data-bytes={f.deleted.to_string()}>{ human_size(f.deleted) }</td><td></td></tr>
+                <tr><th scope="row">{ "Overwritten by a later layer" }</th><td class="num part" data-part="overwritten" data-bytes={f.overwritten.to_string()}>{ human_size(f.overwritten) }</td><td></td></tr>
+                <tr><th scope="row">{ "Re-shipped for a mode or owner change" }</th><td class="num part" data-part="metadata_only" data-bytes={f.metadata_only.to_string()}>{ human_size(f.metadata_only) }</td><td class="muted">{ "metadata-only changes" }</td></tr>
+                <tr><th scope="row">{ "Written again unchanged" }</th><td class="num part" data-part="identical" data-bytes={f.identical.to_string()}>{ human_size(f.identical) }</td><td class="muted">{ "found by a deep scan" }</td></tr>
+                <tr><th scope="row">{ "Hidden by an opaque directory" }</th><td class="num part" data-part="opaque" data-bytes={f.opaque.to_string()}>{ human_size(f.opaque) }</td><td></td></tr>
+                <tr><th scope="row">{ "Whiteout markers" }</th><td class="num part" data-part="whiteout_markers" data-bytes={f.whiteout_markers.to_string()}>{ human_size(f.whiteout_markers) }</td><td></td></tr>
+                <tr><th scope="row">{ "Tar overhead" }</th><td class="num part" data-part="overhead" data-bytes={f.overhead.to_string()}>{ signed(f.overhead) }</td><td class="muted">{ "headers, padding and end blocks, net of new headers" }</td></tr>
+                <tr class="total"><th scope="row">{ "Saved" }</th><td class="num" id="plan-saved" data-bytes={f.total.to_string()}>{ signed(f.total) }</td><td class="muted">{ format!("of {} in the squashed layers", human_size(f.input_layers_size)) }</td></tr>
+            </table></div>
         },
         None => html! { <p class="muted">{ "Planning…" }</p> },
     };
@@ -96,12 +98,13 @@ pub fn SquashPanel(props: &SquashPanelProps) -> Html {
                 { "Built " }<a href={b.url.clone()} download={b.name.clone()} id="download-link" onclick={on_save.clone()}>{ display_text(&b.name) }</a>
                 { format!(" ({}, {:.1} s): image {}", human_size(b.size as u64), b.millis / 1000.0, b.image_id) }
                 <br /><span class="muted">{ format!("new layer {}", b.diff_id) }</span>
+                <br />{ "Load it with " }<code id="docker-load">{ format!("docker load -i {}", display_text(&b.name)) }</code>{ " (or " }<code>{ format!("podman load -i {}", display_text(&b.name)) }</code>{ ")." }
             </p>
         }
     });
     html! {
-        <section class="squash" aria-label="Squash" id="squash">
-            <h3>{ "Squash" }</h3>
+        <section class="squash" aria-labelledby="squash-title" id="squash">
+            <h2 id="squash-title" tabindex="-1">{ "Squash" }</h2>
             <div class="controls">
                 <label>{ "Squash " }
                     <select onchange={on_from} id="squash-from">

@@ -20,7 +20,7 @@ pub struct TimelineProps {
     pub loaded: bool,
     /// Close the panel.
     pub onclose: Callback<()>,
-    /// Select a layer.
+    /// Select a layer and go to its row.
     pub onselect: Callback<usize>,
 }
 
@@ -47,7 +47,7 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
                         { format!(": {}", display_text(&what)) }
                         { if e.size > 0 { format!(" — {}", human_size(e.size)) } else { String::new() } }
                         { e.same_content.map(|same| if same { " (same bytes)" } else { " (new bytes)" }).unwrap_or("") }
-                        <span class="muted mono">{ format!("  {}", display_text(&e.step)) }</span>
+                        <span class="muted mono step-text">{ format!("  {}", display_text(&e.step)) }</span>
                     </li>
                 }
             });
@@ -62,13 +62,23 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
             }
         }
     };
+    // Esc anywhere in the pane closes it (the focus goes back to the file tree).
+    let onkeydown = {
+        let onclose = props.onclose.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.prevent_default();
+                onclose.emit(());
+            }
+        })
+    };
     html! {
-        <section class="timeline-panel" aria-label="Path history" id="timeline">
+        <section class="timeline-panel" aria-labelledby="timeline-title" id="timeline" {onkeydown}>
             <div class="progress-head">
-                <h3>{ "History of " }<span class="mono">{ display_text(&props.path) }</span></h3>
-                <button onclick={close}>{ "Close" }</button>
+                <h3 id="timeline-title" tabindex="-1">{ "History of " }<span class="mono path">{ display_text(&props.path) }</span></h3>
+                <button onclick={close} aria-keyshortcuts="Escape" id="timeline-close">{ "Close" }</button>
             </div>
-            { body }
+            <div aria-live="polite">{ body }</div>
         </section>
     }
 }

@@ -11,7 +11,7 @@ use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
 use crate::input_check;
-use crate::protocol::{decode, encode, Event, Request, SeeEvent, SeeRequest, WORKER_URL};
+use crate::protocol::{decode, encode, Event, Request, RowRef, SeeEvent, SeeRequest, WORKER_URL};
 use crate::state::{js_now, Action, AppState, Built};
 
 /// A worker's message and error handlers.
@@ -36,6 +36,9 @@ struct Bridge {
     busy: bool,
     /// Where answers of the "see inside" views go (the viewer, which keeps its own state).
     see: Option<Callback<(SeeEvent, JsValue)>>,
+    /// The file shown before the one being opened, which the worker keeps until the new one
+    /// has opened (it comes back if the new one fails).
+    previous: Option<(File, Option<usize>)>,
     _onmessage: Option<Closure<dyn FnMut(MessageEvent)>>,
     _onerror: Option<Closure<dyn FnMut(ErrorEvent)>>,
     /// Handlers of terminated workers. `spawn` may run inside one of them (after a crash),
@@ -81,14 +84,22 @@ impl ImageWorker {
         {
             let mut b = self.0.borrow_mut();
             b.queue.clear();
+            // A fresh worker has no session to fall back on.
+            let keep = !busy && b.analyzed;
+            b.previous = if keep {
+                b.file.clone().map(|f| (f, b.image))
+            } else {
+                None
+            };
             b.busy = true;
             b.analyzed = false;
             b.file = Some(file.clone());
             b.image = image;
-            if let Some(url) = b.built_url.take() {
-                let _ = Url::revoke_object_url(&url);
-            }
-            b.dispatch.dispatch(Action::Opening(file.name(), js_now()));
+            b.dispatch.dispatch(Action::Opening {
+                name: file.name(),
+                now: js_now(),
+                keep,
+            });
         }
         self.send(&Request::Open { image }, Some(&file.into()));
     }
@@ -109,7 +120,20 @@ impl ImageWorker {
     /// Asks for a path's history.
     pub fn why(&self, path: String) {
         self.0.borrow().dispatch.dispatch(Action::Why(path.clone()));
-        self.send(&Request::Why { path }, None);
+        self.send(&Request::Why { path, row: None }, None);
+    }
+
+    /// Asks for the history of a row of a layer's file tree: by position, since the row's
+    /// path is display text that cannot be turned back into every name.
+    pub fn why_row(&self, path: String, row: RowRef) {
+        self.0.borrow().dispatch.dispatch(Action::Why(path.clone()));
+        self.send(
+            &Request::Why {
+                path,
+                row: Some(row),
+            },
+            None,
+        );
     }
 
     /// Runs the deep scan (content hashes).
@@ -199,6 +223,7 @@ fn spawn(bridge: &Rc<RefCell<Bridge>>) {
     b.retired.push(old);
     b.ready = false;
     b.busy = false;
+    b.previous = None;
     b.queue.clear();
     let dispatch = b.dispatch.clone();
     let worker = match Worker::new(WORKER_URL) {
@@ -261,6 +286,10 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
         Event::Analyzed { summary, millis } => {
             let mut b = bridge.borrow_mut();
             b.analyzed = true;
+            b.previous = None;
+            if let Some(url) = b.built_url.take() {
+                let _ = Url::revoke_object_url(&url);
+            }
             // Still busy until the waste report that follows has arrived.
             b.busy = true;
             drop(b);
@@ -352,7 +381,15 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
         }
         Event::CiChecked { result } => dispatch.dispatch(Action::CiChecked(result)),
         Event::Failed { failure } => {
-            bridge.borrow_mut().busy = false;
+            let mut b = bridge.borrow_mut();
+            b.busy = false;
+            // A file that failed to open: the worker went back to the previous one.
+            if let Some((file, image)) = b.previous.take() {
+                b.file = Some(file);
+                b.image = image;
+                b.analyzed = true;
+            }
+            drop(b);
             dispatch.dispatch(Action::Failed(failure))
         }
     }
@@ -435,6 +472,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             analyzed: false,
             busy: false,
             see: None,
+            previous: None,
             _onmessage: None,
             _onerror: None,
             retired: Vec::new(),

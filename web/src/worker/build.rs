@@ -220,9 +220,7 @@ async fn assemble(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(),
     // (`build` turns this into the message).
     crate::input_check::still_readable(&sink.file).await?;
     progress.send("Writing", plan.archive_size, plan.archive_size, true);
-    let base = s.file.name();
-    let stem = base.strip_suffix(".tar").unwrap_or(&base);
-    let name = format!("{stem}-squashed.tar");
+    let name = download_name(plan.tags.first(), &s.file.name(), from);
     post(
         &Event::Built {
             name,
@@ -234,6 +232,36 @@ async fn assemble(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(),
         Some(&blob),
     );
     Ok(())
+}
+
+/// The download's file name: the output's first tag (else the input's name) with the layer
+/// the squash starts at, e.g. `app-latest-squashed.tar`, `app-latest-squashed-from-3.tar`.
+/// Characters a file name should not carry (`/`, `:`, `@`, controls) become `-`.
+pub(crate) fn download_name(tag: Option<&String>, input: &str, from: usize) -> String {
+    let stem = match tag {
+        Some(t) => t.as_str(),
+        None => input
+            .strip_suffix(".tar")
+            .or_else(|| input.strip_suffix(".tar.gz"))
+            .unwrap_or(input),
+    };
+    let mut safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if safe.trim_matches(['-', '.']).is_empty() {
+        safe = "image".into();
+    }
+    match from {
+        0 => format!("{safe}-squashed.tar"),
+        n => format!("{safe}-squashed-from-{n}.tar"),
+    }
 }
 
 /// SHA-256 of a Blob, read in `READ`-sized chunks with `AHEAD` reads in flight: the browser
@@ -276,4 +304,24 @@ async fn hash_blob(blob: &Blob, progress: &mut PostProgress, total: u64) -> Resu
         progress.send("Hashing the new layer", done, total, false);
     }
     Ok(hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::download_name;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn download_names_come_from_the_tag_and_the_first_layer() {
+        let tag = String::from("registry.example/app:latest");
+        assert_eq!(
+            download_name(Some(&tag), "x.tar", 3),
+            "registry.example-app-latest-squashed-from-3.tar"
+        );
+        assert_eq!(
+            download_name(None, "my image.tar", 0),
+            "my-image-squashed.tar"
+        );
+        assert_eq!(download_name(None, "..", 0), "image-squashed.tar");
+    }
 }

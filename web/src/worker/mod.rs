@@ -9,9 +9,10 @@ mod see;
 use std::cell::RefCell;
 
 use layerlens_core::analysis::ci::{check, CiConfig};
+use layerlens_core::analysis::reclaim::Reclaim;
 use layerlens_core::document::analyze_json;
 use layerlens_core::squash::{SquashOptions, SquashPlan};
-use layerlens_core::view::{pack_rows, tree_at, SquashFigures};
+use layerlens_core::view::{pack_rows, tree_with_paths_at, SquashFigures};
 use layerlens_core::{Analysis, ImagePick, Limits, Progress, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
@@ -24,6 +25,8 @@ use crate::protocol::{decode, encode, CiChecked, Event, Failure, Request};
 pub(crate) struct Session {
     pub file: File,
     pub analysis: Analysis<BlobSource>,
+    /// The exact path bytes of the rows of the last tree sent, and its layer.
+    pub tree_paths: Option<(usize, Vec<Vec<u8>>)>,
 }
 
 thread_local! {
@@ -115,16 +118,22 @@ fn handle(request: Request, carried: JsValue) {
     match request {
         Request::Open { image } => match carried.dyn_into::<File>() {
             Ok(file) => {
-                SESSION.with(|s| s.borrow_mut().take());
+                // The image shown keeps its session until the new file has opened: a file
+                // that fails to open leaves the page with the image it had.
+                let previous = SESSION.with(|s| s.borrow_mut().take());
                 match open(file, image) {
                     Ok(session) => SESSION.with(|s| *s.borrow_mut() = Some(session)),
-                    Err(e) => fail(e),
+                    Err(e) => {
+                        SESSION.with(|s| *s.borrow_mut() = previous);
+                        fail(e)
+                    }
                 }
             }
             Err(_) => fail("no file came with the request"),
         },
         Request::Tree { layer } => with_session(|s| {
-            let rows = tree_at(s.analysis.model(), layer);
+            let (rows, paths) = tree_with_paths_at(s.analysis.model(), layer);
+            s.tree_paths = Some((layer, paths));
             let packed = js_sys::Uint8Array::from(pack_rows(&rows).as_slice());
             post(
                 &Event::Tree {
@@ -136,18 +145,22 @@ fn handle(request: Request, carried: JsValue) {
             Ok(())
         }),
         Request::Plan { from } => with_session(|s| {
-            let plan = plan(s, from, Vec::new())?;
-            post(
-                &Event::Planned {
-                    figures: SquashFigures::new(&plan),
-                },
-                None,
-            );
+            let figures = figures(s, from)?;
+            post(&Event::Planned { figures }, None);
             Ok(())
         }),
         Request::Crash => std::process::abort(),
-        Request::Why { path } => with_session(|s| {
-            let timeline = s.analysis.timeline(path.as_bytes()).map(Box::new);
+        Request::Why { path, row } => with_session(|s| {
+            let raw = match (&s.tree_paths, row) {
+                (Some((layer, paths)), Some(r)) if *layer == r.layer => {
+                    paths.get(r.row as usize).map(Vec::as_slice)
+                }
+                _ => None,
+            };
+            let timeline = s
+                .analysis
+                .timeline(raw.unwrap_or(path.as_bytes()))
+                .map(Box::new);
             post(&Event::Timeline { timeline, path }, None);
             Ok(())
         }),
@@ -155,10 +168,12 @@ fn handle(request: Request, carried: JsValue) {
             let mut progress = PostProgress::new();
             s.analysis.deep_scan(&mut progress)?;
             let waste = s.analysis.waste(None);
+            // Identical rewrites are now told apart: the squash figures say so too.
+            let squash_all = figures(s, 0)?;
             post(
                 &Event::Waste {
                     waste: Box::new(waste),
-                    squash_all: None,
+                    squash_all: Some(squash_all),
                 },
                 None,
             );
@@ -244,6 +259,13 @@ pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<Squash
     Ok(s.analysis.squash_plan(&options)?)
 }
 
+/// The squash figures from `from`, split by cause like the waste report's.
+fn figures(s: &Session, from: usize) -> Result<SquashFigures, Failure> {
+    let plan = plan(s, from, Vec::new())?;
+    let causes = Reclaim::new(s.analysis.model(), from);
+    Ok(SquashFigures::with_causes(&plan, &causes))
+}
+
 fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     let started = js_sys::Date::now();
     let name = file.name();
@@ -257,7 +279,11 @@ fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     let analysis =
         Analysis::open(source, &pick, Limits::default(), &mut progress).map_err(context)?;
     let summary = analysis.summary();
-    let session = Session { file, analysis };
+    let session = Session {
+        file,
+        analysis,
+        tree_paths: None,
+    };
     // The layer table first; the squash plan and the waste analysis (a few hundred ms on
     // 100,000 files) follow.
     post(
@@ -267,8 +293,8 @@ fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
         },
         None,
     );
-    let squash_all = SquashFigures::new(&plan(&session, 0, Vec::new())?);
     let waste = session.analysis.waste(None);
+    let squash_all = SquashFigures::with_causes(&plan(&session, 0, Vec::new())?, &waste.reclaim);
     post(
         &Event::Waste {
             waste: Box::new(waste),

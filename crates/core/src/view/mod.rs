@@ -205,17 +205,24 @@ pub struct TreeRow {
     pub link: Option<String>,
     /// Change against the layers below.
     pub mark: Mark,
-    /// Layer that last wrote this path.
+    /// Layer that last wrote this path; for a removed path, the layer that removed it.
     pub layer: u32,
 }
 
 /// The filesystem as it stands after `layer`, with that layer's changes marked; removed paths
 /// are included (marked) so a diff view can show them.
 pub fn tree_at(m: Model<'_>, layer: usize) -> Vec<TreeRow> {
+    tree_with_paths_at(m, layer).0
+}
+
+/// [`tree_at`], with each row's exact path bytes (same order): a row's `path` is escaped
+/// display text, which cannot be turned back into the name (a newline, invalid UTF-8), so a
+/// front end that asks about a row again refers to it by position and its host keeps these.
+pub fn tree_with_paths_at(m: Model<'_>, layer: usize) -> (Vec<TreeRow>, Vec<Vec<u8>>) {
     let (image, changes) = (m.image, m.changes);
     let upto = layer.min(image.layers.len().saturating_sub(1));
     let (fs, _) = UnionFs::build(image.indexes().take(upto + 1));
-    let mut rows: Vec<TreeRow> = Vec::with_capacity(fs.len());
+    let mut rows: Vec<(TreeRow, Vec<u8>)> = Vec::with_capacity(fs.len());
     let cs = changes.get(upto);
     let mut marks = alloc::collections::BTreeMap::new();
     if let Some(cs) = cs {
@@ -227,10 +234,16 @@ pub fn tree_at(m: Model<'_>, layer: usize) -> Vec<TreeRow> {
                r: EntryRef,
                inode: EntryRef,
                mark: Mark|
-     -> Option<TreeRow> {
+     -> Option<(TreeRow, Vec<u8>)> {
         let e = image.entry(r)?;
         let meta = image.entry(inode).unwrap_or(e);
-        Some(TreeRow {
+        // A removed row belongs to the layer that removed it, not to the one that wrote it.
+        let layer = if mark == Mark::Removed {
+            upto as u32
+        } else {
+            r.layer
+        };
+        let row = TreeRow {
             path: path.display(),
             kind: e.kind.letter(),
             size: if meta.is_file() { meta.size } else { 0 },
@@ -239,8 +252,9 @@ pub fn tree_at(m: Model<'_>, layer: usize) -> Vec<TreeRow> {
             gid: meta.gid,
             link: e.link.as_deref().map(crate::sanitize::display_bytes),
             mark,
-            layer: r.layer,
-        })
+            layer,
+        };
+        Some((row, path.as_bytes().to_vec()))
     };
     for (path, n) in fs.iter() {
         let mark = Mark::of(marks.get(path.as_bytes()).map(|c| c.kind));
@@ -257,8 +271,8 @@ pub fn tree_at(m: Model<'_>, layer: usize) -> Vec<TreeRow> {
             }
         }
     }
-    rows.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-    rows
+    rows.sort_by(|a, b| a.0.path.as_bytes().cmp(b.0.path.as_bytes()));
+    rows.into_iter().unzip()
 }
 
 /// Packs rows into a compact binary form (little-endian, length-prefixed strings): the
@@ -375,20 +389,44 @@ pub struct SquashFigures {
     pub whiteouts: u64,
     /// Content deleted in a later layer.
     pub deleted: u64,
-    /// Content overwritten by a later layer.
+    /// Content overwritten with other bytes by a later layer (or not compared: without a
+    /// deep scan, rewrites of the same bytes count here).
     pub overwritten: u64,
+    /// Content a later layer ships again only to change its mode or owner.
+    pub metadata_only: u64,
+    /// Content a later layer writes again with the same bytes (deep scan only).
+    pub identical: u64,
     /// Content hidden by an opaque directory.
     pub opaque: u64,
     /// Whiteout markers dropped.
     pub whiteout_markers: u64,
     /// Tar overhead (headers, padding, trailers) net of new headers.
     pub overhead: i64,
-    /// Net bytes saved on the squashed layers.
+    /// Net bytes saved on the squashed layers: the sum of the parts above (deleted,
+    /// overwritten, metadata-only, identical, opaque, whiteout markers, overhead).
     pub total: i64,
 }
 
 impl SquashFigures {
-    /// From a plan.
+    /// From a plan, with the overwritten content split by cause as the waste report's
+    /// [`Reclaim`](crate::analysis::reclaim::Reclaim) for the same first layer splits it, so
+    /// the page's headline, reclaim card and squash panel tell the same story.
+    pub fn with_causes(
+        plan: &crate::squash::SquashPlan,
+        causes: &crate::analysis::reclaim::Reclaim,
+    ) -> Self {
+        let mut f = Self::new(plan);
+        if causes.from == f.from
+            && causes.overwritten + causes.metadata_only + causes.identical == f.overwritten
+        {
+            f.overwritten = causes.overwritten;
+            f.metadata_only = causes.metadata_only;
+            f.identical = causes.identical;
+        }
+        f
+    }
+
+    /// From a plan, every rewrite counted as overwritten.
     pub fn new(plan: &crate::squash::SquashPlan) -> Self {
         let s: Savings = plan.savings;
         SquashFigures {
@@ -401,6 +439,8 @@ impl SquashFigures {
             whiteouts: plan.layer.whiteouts,
             deleted: s.deleted,
             overwritten: s.overwritten,
+            metadata_only: 0,
+            identical: 0,
             opaque: s.opaque,
             whiteout_markers: s.whiteout_markers,
             overhead: s.overhead(),
@@ -445,6 +485,13 @@ mod tests {
                 ("d/b", Mark::Modified)
             ]
         );
+        // A removed row names the layer that removed it; a kept row the one that wrote it.
+        let layers: Vec<u32> = rows.iter().map(|r| r.layer).collect();
+        assert_eq!(layers, [1, 0, 1, 1]);
+        // The exact path bytes come in the same order.
+        let (same, paths) = tree_with_paths_at(Model::new(&img, &fs, &cs), 1);
+        assert_eq!(same, rows);
+        assert_eq!(paths, [&b"c"[..], b"d", b"d/a", b"d/b"]);
         let base = tree_at(Model::new(&img, &fs, &cs), 0);
         assert!(base.iter().all(|r| r.mark == Mark::Added));
         assert_eq!(unpack_rows(&pack_rows(&rows)).unwrap(), rows);

@@ -42,7 +42,10 @@ pub enum SortBy {
 /// What to show.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TreeFilter {
-    /// Only paths containing this text (case-insensitive), with their ancestors.
+    /// Only paths matching this text (case-insensitive), with their ancestors: paths that
+    /// contain it, or with `*` (any characters) or `?` (one character), paths that it
+    /// matches whole or from a component on (`*.so` finds `usr/lib/x.so`). A leading `/`
+    /// is the image root (paths are shown without it).
     pub text: String,
     /// Only changed paths (and ancestors of changed paths).
     pub changed_only: bool,
@@ -157,24 +160,41 @@ impl FileTree {
             .collect()
     }
 
-    /// Nodes to display, in order: children of expanded nodes follow their parent. A text
-    /// filter shows matches with their ancestors, expanded.
-    pub fn visible(&self, expanded: &BTreeSet<u32>, filter: &TreeFilter) -> Vec<u32> {
-        let needle = filter.text.to_lowercase();
-        // keep[i]: shown under the filters (itself or a descendant matches).
+    /// Which nodes the filters keep (a node matches, or one below it does), and which of
+    /// them have a kept node below them.
+    fn kept(&self, filter: &TreeFilter) -> (Vec<bool>, Vec<bool>) {
+        let needle = Needle::new(&filter.text);
         let mut keep = alloc::vec![true; self.nodes.len()];
-        let mut forced = alloc::vec![false; self.nodes.len()];
-        if !needle.is_empty() || filter.changed_only {
+        let mut has_kept_child = alloc::vec![false; self.nodes.len()];
+        if needle.is_some() || filter.changed_only {
             for id in (0..self.nodes.len()).rev() {
                 let n = &self.nodes[id];
-                let text_ok = needle.is_empty() || n.path.to_lowercase().contains(&needle);
+                let text_ok = needle.as_ref().is_none_or(|x| x.matches(&n.path));
                 let change_ok = !filter.changed_only || n.changed;
-                let own = text_ok && change_ok;
                 let kid = n.children.iter().any(|&k| keep[k as usize]);
-                keep[id] = own || kid;
-                forced[id] = kid && !needle.is_empty();
+                keep[id] = (text_ok && change_ok) || kid;
+                has_kept_child[id] = kid;
             }
         }
+        (keep, has_kept_child)
+    }
+
+    /// Directories to open so that every match of the text filter shows (none without one).
+    pub fn match_ancestors(&self, filter: &TreeFilter) -> BTreeSet<u32> {
+        if Needle::new(&filter.text).is_none() {
+            return BTreeSet::new();
+        }
+        let (_, has_kept_child) = self.kept(filter);
+        (0..self.nodes.len() as u32)
+            .filter(|&i| has_kept_child[i as usize])
+            .collect()
+    }
+
+    /// Nodes to display, in order: children of expanded nodes follow their parent; the
+    /// filters hide nodes without a match at or below them (open [`Self::match_ancestors`]
+    /// to show every match).
+    pub fn visible(&self, expanded: &BTreeSet<u32>, filter: &TreeFilter) -> Vec<u32> {
+        let (keep, _) = self.kept(filter);
         let mut out = Vec::new();
         let mut stack: Vec<u32> = self.sorted(&self.roots, filter.sort);
         stack.reverse();
@@ -183,7 +203,7 @@ impl FileTree {
                 continue;
             }
             out.push(id);
-            if expanded.contains(&id) || forced[id as usize] {
+            if expanded.contains(&id) {
                 let mut kids = self.sorted(&self.nodes[id as usize].children, filter.sort);
                 kids.reverse();
                 stack.extend(kids);
@@ -213,6 +233,72 @@ impl FileTree {
         }
         v
     }
+}
+
+/// The text filter, lower-cased: a substring, or a glob.
+enum Needle {
+    Text(String),
+    Glob(Vec<char>),
+}
+
+impl Needle {
+    fn new(text: &str) -> Option<Self> {
+        let t = text.trim().trim_start_matches('/').to_lowercase();
+        if t.is_empty() {
+            None
+        } else if t.contains(['*', '?']) {
+            Some(Needle::Glob(t.chars().collect()))
+        } else {
+            Some(Needle::Text(t))
+        }
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        let path = path.to_lowercase();
+        match self {
+            Needle::Text(t) => path.contains(t.as_str()),
+            Needle::Glob(g) => {
+                let p: Vec<char> = path.chars().collect();
+                // The whole path, or from any component on.
+                core::iter::once(0)
+                    .chain(
+                        p.iter()
+                            .enumerate()
+                            .filter(|(_, &c)| c == '/')
+                            .map(|(i, _)| i + 1),
+                    )
+                    .any(|start| glob(g, &p[start..]))
+            }
+        }
+    }
+}
+
+/// Whether `pattern` (`*`: any run of characters, `?`: one) matches all of `text`. Linear
+/// backtracking to the last `*`, so no input makes it exponential.
+fn glob(pattern: &[char], text: &[char]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]
@@ -297,8 +383,9 @@ mod tests {
             text: "BIN/B".into(),
             ..Default::default()
         };
+        assert_eq!(names(&t, &t.visible(&BTreeSet::new(), &f)), ["usr"]);
         assert_eq!(
-            names(&t, &t.visible(&BTreeSet::new(), &f)),
+            names(&t, &t.visible(&t.match_ancestors(&f), &f)),
             ["usr", "usr/bin", "usr/bin/b"]
         );
         let f = TreeFilter {
@@ -317,5 +404,26 @@ mod tests {
             names(&t, &t.visible(&t.dirs(), &f))[..4],
             ["usr", "usr/bin", "usr/bin/b", "usr/bin/a"]
         );
+    }
+
+    #[test]
+    fn a_leading_slash_is_the_root_and_globs_match_from_a_component() {
+        let t = sample();
+        let shown = |text: &str| {
+            let f = TreeFilter {
+                text: text.into(),
+                ..Default::default()
+            };
+            names(&t, &t.visible(&t.match_ancestors(&f), &f))
+        };
+        assert_eq!(shown("/usr/bin/a"), ["usr", "usr/bin", "usr/bin/a"]);
+        assert_eq!(shown("/etc"), ["etc", "etc/x"]);
+        assert_eq!(shown("*/B"), ["usr", "usr/bin", "usr/bin/b"]);
+        assert_eq!(shown("/usr/*/c"), ["usr", "usr/lib", "usr/lib/c"]);
+        assert_eq!(shown("usr-?ocal"), ["usr-local"]);
+        assert_eq!(shown("x*"), ["etc", "etc/x"]);
+        assert!(shown("*.so").is_empty());
+        assert!(glob(&['a', '*', 'b', '*'], &['a', 'x', 'b']));
+        assert!(!glob(&['a', '*', 'b'], &['a', 'x', 'c']));
     }
 }
