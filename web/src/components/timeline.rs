@@ -9,6 +9,8 @@ use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
 use yew::prelude::*;
 
+use crate::components::viewer::diff_link;
+
 /// Props of [`TimelineView`].
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
@@ -32,8 +34,15 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
         (_, false) => html! { <p class="muted">{ "Loading…" }</p> },
         (None, true) => html! { <p class="muted">{ "No layer has this path." }</p> },
         (Some(t), true) => {
+            // The layer whose version each event replaced, for its diff link.
+            let mut last_written: Option<usize> = None;
             let events = t.events.iter().map(|e| {
                 let layer = e.layer;
+                let rewrite = matches!(e.kind, ChangeKind::Modified(_)) || (e.kind == ChangeKind::Readded && e.same_content != Some(true));
+                let diff = last_written.filter(|_| rewrite && e.entry_kind == Some('-')).map(|from| {
+                    html! { <a class="diff-link" href={diff_link(&t.path, from, layer)} aria-label={format!("content diff of layer {from} and layer {layer}")}>{ "diff" }</a> }
+                });
+                last_written = if e.kind.is_removed() { None } else { Some(layer) };
                 let onclick = props.onselect.reform(move |_: MouseEvent| layer);
                 let what = match e.kind {
                     ChangeKind::Added => "added".to_string(),
@@ -47,6 +56,7 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
                         { format!(": {}", display_text(&what)) }
                         { if e.size > 0 { format!(" — {}", human_size(e.size)) } else { String::new() } }
                         { e.same_content.map(|same| if same { " (same bytes)" } else { " (new bytes)" }).unwrap_or("") }
+                        if let Some(link) = diff { { " " }{ link } }
                         <span class="muted mono step-text">{ format!("  {}", display_text(&e.step)) }</span>
                     </li>
                 }

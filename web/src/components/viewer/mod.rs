@@ -17,6 +17,7 @@ use layerlens_core::analysis::dockerfile::Instruction;
 use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
 use layerlens_core::view::FileInfo;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, BlobPropertyBag, HtmlInputElement, HtmlSelectElement, Url};
 use yew::prelude::*;
@@ -204,6 +205,19 @@ fn typed(blob: &Blob, mime: &str) -> Option<Blob> {
 }
 
 /// The "see inside" panel.
+/// The fragment that opens `path`'s content diff between the versions after layers `from` and
+/// `to` in the panel (a path history links each rewrite to it).
+pub fn diff_link(path: &str, from: usize, to: usize) -> String {
+    Link {
+        view: "diff".into(),
+        path: Some(format!("/{}", path.trim_start_matches('/'))),
+        from: Some(from),
+        to: Some(to),
+        ..Link::default()
+    }
+    .format()
+}
+
 #[component]
 pub fn SeePanel(props: &SeeProps) -> Html {
     let state = use_reducer(SeeState::default);
@@ -233,6 +247,41 @@ pub fn SeePanel(props: &SeeProps) -> Html {
         use_effect_with(props.image.clone(), move |_| {
             if let Some(l) = Link::current() {
                 apply_link(&dispatch, &send, &pending, &l);
+            }
+        });
+    }
+    // A link followed on the page (a path history's "diff") opens its view here, and the
+    // panel comes into sight with the focus on it.
+    {
+        let (dispatch, send, pending) = (state.dispatcher(), send.clone(), pending.clone());
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn FnMut()>::new(move || {
+                if let Some(l) = Link::current() {
+                    apply_link(&dispatch, &send, &pending, &l);
+                    if let Some(panel) = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.get_element_by_id("see-panel"))
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        panel.scroll_into_view();
+                        let _ = panel.focus();
+                    }
+                }
+            });
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
             }
         });
     }
@@ -440,7 +489,7 @@ pub fn SeePanel(props: &SeeProps) -> Html {
         },
     };
     html! {
-        <section class="see-panel" id="see-panel">
+        <section class="see-panel" id="see-panel" tabindex="-1">
             <h2>{ "See inside" }</h2>
             <nav class="tabs">
                 { tab(View::File, "File") }{ tab(View::Diff, "Diff") }{ tab(View::Range, "Range diff") }{ tab(View::History, "Dockerfile") }
