@@ -948,9 +948,18 @@ async function loadByKeyboard(page, file) {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.evaluate(() => document.activeElement?.blur());
   await tabTo(page, (a) => a?.id === "file-input");
-  const [chooser] = await Promise.all([page.waitForEvent("filechooser", { timeout: TIMEOUT_MS }), page.keyboard.press("Space")]);
-  await chooser.setFiles(file);
-  return settle(page, basename(file));
+  // Space (or Enter) on the focused input opens the chooser; a press right after the page
+  // settles is sometimes not taken as one, so it is tried again.
+  for (const key of ["Space", "Enter", "Space"]) {
+    const chooser = page.waitForEvent("filechooser", { timeout: 4000 }).catch(() => null);
+    await page.keyboard.press(key);
+    const c = await chooser;
+    if (c) {
+      await c.setFiles(file);
+      return settle(page, basename(file));
+    }
+  }
+  throw new Error("Space and Enter on #file-input opened no file chooser");
 }
 
 /** Rows of the file tree as shown: path, node, depth, whether listed open, the toggle's glyph. */
