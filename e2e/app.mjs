@@ -1762,6 +1762,22 @@ async function seeInsideChecks(context, url) {
     await shot(page, "see-diff.png");
   });
 
+  await test("see inside: a rewrite in a path's history links to its content diff", async (p) => {
+    await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
+    await page.locator('#files .tree-row[data-path="data/overwrite.txt"] .name button.link').click();
+    await page.waitForSelector("#timeline a.diff-link", { timeout: TIMEOUT_MS });
+    const links = await page.$$eval("#timeline a.diff-link", (as) => as.map((a) => a.getAttribute("href")));
+    const href = links[links.length - 1];
+    const m = /from=(\d+)&to=(\d+)/.exec(href);
+    if (!m) throw new Error(`diff link without layers: ${href}`);
+    await page.click(`#timeline a.diff-link[href="${href}"]`);
+    await page.waitForSelector("#diff-unified", { timeout: TIMEOUT_MS });
+    expectEq(p, "focus after the diff link", (await focused(page)).id, "see-panel");
+    const shown = await page.$$eval("#diff-unified .hunk, #diff-unified .line", (ls) => ls.map((l) => l.textContent));
+    const cli_ = await run(cli, ["diff", file, "--from", m[1], "--to", m[2], "/data/overwrite.txt"], { encoding: "buffer" });
+    expectEq(p, "unified hunks from the history's link", shown, cli_.stdout.toString("utf8").trimEnd().split("\n").slice(2));
+  });
+
   await test("see inside: the Dockerfile history is the CLI's, each step linked to its layer", async (p) => {
     await page.click("#see-tab-history");
     await page.waitForSelector("#dockerfile li", { timeout: TIMEOUT_MS });
