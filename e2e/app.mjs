@@ -1292,6 +1292,14 @@ async function productChecks(browser, context, url, slow) {
       if (why && why.code !== 0) p.push(`CLI why ${shown}: ${why.stderr}`);
       if (why && !cliEvents.includes("added in L0")) p.push(`CLI why ${shown}: ${cliEvents}`);
       if (!events[0]?.includes("added")) p.push(`${shown}: first event ${events[0]} (CLI: ${cliEvents})`);
+      // The see-inside panel opens the same name (its bytes found from the name as shown).
+      await page.waitForFunction((want) => document.querySelector("#meta-path")?.textContent === want || document.querySelector("#error"), `/${shown}`, { timeout: TIMEOUT_MS }).catch(() => {});
+      const meta = await page.evaluate(() => document.querySelector("#meta-path")?.textContent);
+      if (meta !== `/${shown}`) p.push(`${shown}: the viewer shows ${meta} (#error: ${await page.evaluate(() => document.querySelector("#error")?.textContent)})`);
+      if (raw) {
+        const cat = await run("bash", ["-c", `"$0" cat "$1" ${raw}`, cli, odd]);
+        expectEq(p, `${shown} in the viewer`, await page.textContent("#viewer-text"), cat.stdout);
+      }
       await page.keyboard.press("Escape");
     }
     await page.close();

@@ -386,6 +386,18 @@ impl<S: Source> Analysis<S> {
         resolve(fs, |r| self.image.entry(r), path, follow)
     }
 
+    /// The path bytes a path shown as `shown` names (`/etc/x`, or a name with escapes as the
+    /// page and the terminal show it: `bad\xff`), for requests that carry display text.
+    pub fn path_as_shown(&self, shown: &str) -> Vec<u8> {
+        let relative = shown.trim_start_matches('/');
+        match EntryPath::parse(relative.as_bytes()) {
+            Ok(p) => crate::fs::path_as_shown(&self.changes, p)
+                .as_bytes()
+                .to_vec(),
+            Err(_) => shown.as_bytes().to_vec(),
+        }
+    }
+
     /// The regular file at `path` after `layer` (the last by default), symlinks followed
     /// inside the image and a hardlink resolved to its inode: its real path and node.
     ///

@@ -85,7 +85,9 @@ pub(super) async fn download(s: &mut Session, request: SeeRequest) -> Result<(),
         }
         SeeRequest::DownloadTree { layer, path } => {
             let layer = layer.unwrap_or(last(s));
-            let (real, plan) = s.analysis.extract_plan(layer, path.as_bytes())?;
+            let (real, plan) = s
+                .analysis
+                .extract_plan(layer, &s.analysis.path_as_shown(path))?;
             let stem = match real.file_name() {
                 b"" => "rootfs".to_string(),
                 n => String::from_utf8_lossy(n).into_owned(),
@@ -134,10 +136,14 @@ fn file_info(
     path: &str,
 ) -> Result<(FileInfo, EntryRef), Failure> {
     let at = layer.unwrap_or(last(s));
-    let (real, node) = s.analysis.file_at(Some(at), path.as_bytes())?;
+    let (real, node) = s
+        .analysis
+        .file_at(Some(at), &s.analysis.path_as_shown(path))?;
     let fs = s.analysis.fs_after(at)?;
     // The link the path named, when it was one (the viewer shows it).
-    let asked = s.analysis.lookup(&fs, path.as_bytes(), Follow::Parents)?;
+    let asked = s
+        .analysis
+        .lookup(&fs, &s.analysis.path_as_shown(path), Follow::Parents)?;
     let link = asked
         .node
         .and_then(|n| s.analysis.entry(n.inode_entry))
@@ -154,7 +160,10 @@ fn file_info(
 fn version(s: &Session, layer: Option<usize>, path: &str) -> Result<Option<EntryRef>, Failure> {
     let Some(layer) = layer else { return Ok(None) };
     let fs = s.analysis.fs_after(layer)?;
-    let Ok(r) = s.analysis.lookup(&fs, path.as_bytes(), Follow::All) else {
+    let Ok(r) = s
+        .analysis
+        .lookup(&fs, &s.analysis.path_as_shown(path), Follow::All)
+    else {
         return Ok(None);
     };
     let Some(node) = r.node else {

@@ -181,7 +181,7 @@ impl Timeline {
         // Long on purpose: the events, the dead bytes and the final bytes are three views of
         // the same walk over the path's changes, which would otherwise be repeated.
         let (image, top, changes, hashes) = (m.image, m.fs, m.changes, m.hashes);
-        let p = resolve(changes, EntryPath::parse(path).ok()?);
+        let p = crate::fs::path_as_shown(changes, EntryPath::parse(path).ok()?);
         if p.is_root() {
             return None;
         }
@@ -277,24 +277,6 @@ impl Timeline {
             final_bytes,
         })
     }
-}
-
-/// `p` if a layer has it; otherwise the first path a layer has that is shown as `p` (a name
-/// with escaped characters, clicked on the page or copied from the terminal).
-fn resolve(changes: &[crate::fs::ChangeSet], p: EntryPath) -> EntryPath {
-    let has = |cs: &crate::fs::ChangeSet| {
-        cs.changes
-            .binary_search_by(|c| c.path.as_bytes().cmp(p.as_bytes()))
-            .is_ok()
-    };
-    if changes.iter().any(has) {
-        return p;
-    }
-    changes
-        .iter()
-        .flat_map(|cs| &cs.changes)
-        .find(|c| c.path.display().as_bytes() == p.as_bytes())
-        .map_or(p, |c| c.path.clone())
 }
 
 /// The ancestor (or the path itself, then `None`) whose removal in `layer` removed `p`.

@@ -275,3 +275,22 @@ impl ChangeSet {
         self.changes.iter().map(|c| c.hidden_size).sum()
     }
 }
+
+/// `p` if a layer of `changes` has it; otherwise the first path a layer has that is shown as
+/// `p` (a name with escaped characters — a newline, bytes that are not UTF-8 — clicked on the
+/// page or copied from the terminal), else `p`.
+pub fn path_as_shown(changes: &[ChangeSet], p: EntryPath) -> EntryPath {
+    let has = |cs: &ChangeSet| {
+        cs.changes
+            .binary_search_by(|c| c.path.as_bytes().cmp(p.as_bytes()))
+            .is_ok()
+    };
+    if changes.iter().any(has) {
+        return p;
+    }
+    changes
+        .iter()
+        .flat_map(|cs| &cs.changes)
+        .find(|c| c.path.display().as_bytes() == p.as_bytes())
+        .map_or(p, |c| c.path.clone())
+}

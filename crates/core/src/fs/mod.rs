@@ -7,7 +7,9 @@ mod summary;
 mod union;
 pub mod whiteout;
 
-pub use change::{Anomaly, Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal};
+pub use change::{
+    path_as_shown, Anomaly, Change, ChangeCounts, ChangeKind, ChangeSet, Diff, Removal,
+};
 pub use range::{RangeChange, RangeDiff};
 pub use resolve::{resolve, Follow, Resolved, MAX_SYMLINKS};
 pub use summary::FsSummary;
