@@ -1,4 +1,5 @@
 // Build script: embeds the commit (see build_commit.rs).
+#![forbid(unsafe_code)]
 include!("build_commit.rs");
 
 fn main() {
