@@ -85,6 +85,8 @@ struct SeeState {
     waiting: bool,
     /// Pages received (the page's tests wait for the next one).
     pages: u32,
+    /// Show the secret values found in the text instead of their masks (the person asked).
+    reveal: bool,
 }
 
 enum Act {
@@ -101,6 +103,7 @@ enum Act {
     History(Vec<Instruction>),
     Preview(Option<String>),
     Done,
+    Reveal(bool),
 }
 
 impl Reducible for SeeState {
@@ -109,7 +112,11 @@ impl Reducible for SeeState {
         let mut s = (*self).clone();
         match a {
             Act::View(v) => s.view = v,
-            Act::Path(p) => s.path = p,
+            Act::Path(p) => {
+                s.path = p;
+                s.reveal = false;
+            }
+            Act::Reveal(r) => s.reveal = r,
             Act::Layer(l) => s.layer = l,
             Act::From(f, empty) => (s.from, s.from_empty) = (f, empty),
             Act::To(t) => s.to = t,
@@ -645,9 +652,43 @@ fn file_view(
         return html! { <>{ controls }<p class="muted">{ "Choose a file in the file view, or type its path." }</p></> };
     };
     let info = &page.info;
-    let bytes = &page.bytes;
-    let shown = look(&info.path, bytes);
-    let complete = bytes.len() as u64 >= info.size;
+    let shown = look(&info.path, &page.bytes);
+    let complete = page.bytes.len() as u64 >= info.size;
+    // Text is shown with secret values masked, as everywhere on the page, until asked.
+    let rules =
+        layerlens_core::secrets::Rules::for_path(info.path.trim_start_matches('/').as_bytes())
+            .unwrap_or(layerlens_core::secrets::Rules::STEP);
+    let hits = match shown {
+        Look::Text | Look::Json => layerlens_core::secrets::find(&page.bytes, rules),
+        _ => Vec::new(),
+    };
+    let masked_bytes;
+    let bytes: &[u8] = if hits.is_empty() || state.reveal {
+        &page.bytes
+    } else {
+        let mut out = Vec::with_capacity(page.bytes.len());
+        let mut at = 0;
+        for h in &hits {
+            out.extend_from_slice(page.bytes.get(at..h.start).unwrap_or_default());
+            let value = page.bytes.get(h.start..h.end).unwrap_or_default();
+            out.extend_from_slice(layerlens_core::secrets::mask(value).as_bytes());
+            at = h.end;
+        }
+        out.extend_from_slice(page.bytes.get(at..).unwrap_or_default());
+        masked_bytes = out;
+        &masked_bytes
+    };
+    let secrets_note = (!hits.is_empty()).then(|| {
+        let d = state.dispatcher();
+        let reveal = state.reveal;
+        let toggle = Callback::from(move |_: MouseEvent| d.dispatch(Act::Reveal(!reveal)));
+        html! {
+            <p class="secrets-masked" id="viewer-secrets">
+                { format!("{} secret value{} {} masked here. ", hits.len(), if hits.len() == 1 { "" } else { "s" }, if hits.len() == 1 { "is" } else { "are" }) }
+                <button id="viewer-reveal" onclick={toggle}>{ if reveal { "Mask them again" } else { "Show them" } }</button>
+            </p>
+        }
+    });
     // An image is previewed from the whole file (read once, as a Blob).
     if let Look::Image(mime) = shown {
         if state.preview.is_none() && info.size <= MAX_PREVIEW && !state.waiting {
@@ -712,6 +753,7 @@ fn file_view(
                     <dt>{ "written by" }</dt><dd><button class="link" onclick={onselect}>{ format!("layer {}", info.layer) }</button>{ if info.compressed { " (compressed layer)" } else { "" } }<div class="muted mono">{ display_text(&info.step) }</div></dd>
                 </dl>
                 <div class="viewer-content">
+                    if let Some(note) = secrets_note { { note } }
                     { content }
                     if !complete && !matches!(shown, Look::Image(_)) {
                         <p>
