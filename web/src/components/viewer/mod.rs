@@ -356,7 +356,7 @@ pub fn SeePanel(props: &SeeProps) -> Html {
             }
         });
         html! {
-            <select id={id.to_string()} {onchange}>
+            <select id={id.to_string()} aria-label={match id { "see-from" => "Compare from", "see-to" => "Compare to", _ => "After layer" }} {onchange}>
                 <option value="last" selected={value.is_none() && !empty}>{ "last layer" }</option>
                 if id == "see-from" { <option value="empty" selected={empty}>{ "empty (before layer 0)" }</option> }
                 { for (0..props.layers).map(|i| html! { <option value={i.to_string()} selected={value == Some(i)}>{ format!("after layer {i}") }</option> }) }
@@ -410,7 +410,7 @@ pub fn SeePanel(props: &SeeProps) -> Html {
             html! {
                 <>
                     <div class="controls">
-                        <input id="see-path-diff" class="path-input" placeholder="/etc/passwd" value={state.path.clone()} oninput={onpath.clone()} />
+                        <input id="see-path-diff" class="path-input" aria-label="Path to compare" placeholder="/etc/passwd" value={state.path.clone()} oninput={onpath.clone()} />
                         { "from " }{ layer_select("see-from", state.from, state.from_empty, Act::From) }
                         { " to " }{ layer_select("see-to", state.to, false, |t, _| Act::To(t)) }
                         <button id="see-diff-go" onclick={go}>{ "Compare" }</button>
@@ -641,7 +641,7 @@ fn file_view(
     };
     let controls = html! {
         <div class="controls">
-            <input id="see-path" class="path-input" placeholder="/etc/os-release" value={path.clone()} oninput={onpath} />
+            <input id="see-path" class="path-input" aria-label="Path in the image" placeholder="/etc/os-release" value={path.clone()} oninput={onpath} />
             { layer_select }
             <button id="see-open" onclick={open}>{ "Open" }</button>
             <button id="see-download" onclick={save}>{ "Download file" }</button>
@@ -752,7 +752,7 @@ fn file_view(
                     if !info.hardlinks.is_empty() { <dt>{ "hardlinks" }</dt><dd class="mono">{ info.hardlinks.join(", ") }</dd> }
                     <dt>{ "written by" }</dt><dd><button class="link" onclick={onselect}>{ format!("layer {}", info.layer) }</button>{ if info.compressed { " (compressed layer)" } else { "" } }<div class="muted mono">{ display_text(&info.step) }</div></dd>
                 </dl>
-                <div class="viewer-content">
+                <div class="viewer-content" tabindex="0" role="region" aria-label="File contents">
                     if let Some(note) = secrets_note { { note } }
                     { content }
                     if !complete && !matches!(shown, Look::Image(_)) {
