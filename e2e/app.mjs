@@ -1020,6 +1020,37 @@ async function productChecks(browser, context, url, slow) {
   const made = await run("python3", [join(root, "e2e", "odd_archive.py"), many, odd]);
   if (made.code !== 0) throw new Error(`e2e/odd_archive.py: ${made.stderr}`);
 
+  await test("keyboard only: the see-inside panel (open a file, its layer) and the CI bridge (paste and check a .dive-ci)", async (p) => {
+    const app = await openApp(context, url);
+    const page = app.page;
+    await tabTo(page, (a) => a?.id === "try-sample");
+    await markStale(page);
+    await page.keyboard.press("Enter");
+    const r = await settle(page, "sample.tar");
+    if (r.error) throw new Error(`#error: ${r.error}`);
+    const sample = join(dist, "sample.tar");
+    // See inside: type a path, pick "after layer 3" with the arrows, Open with Enter.
+    await page.evaluate(() => document.activeElement?.blur());
+    await tabTo(page, (a) => a?.id === "see-path");
+    await page.keyboard.type("/app/hello.sh");
+    await chooseByKeyboard(page, "see-layer", "3");
+    await tabTo(page, (a) => a?.id === "see-open");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#meta-path")?.textContent === "/app/hello.sh", null, { timeout: TIMEOUT_MS });
+    const cat = await run(cli, ["cat", sample, "/app/hello.sh", "--layer", "3"]);
+    expectEq(p, "the file after layer 3, opened by keyboard", await page.textContent("#viewer-text"), cat.stdout);
+    // The CI bridge: type a .dive-ci into its field, check it with Enter on the button.
+    await tabTo(page, (a) => a?.id === "dive-ci-text");
+    await page.keyboard.type("rules:\n  lowestEfficiency: 0.99\n");
+    await tabTo(page, (a) => a?.id === "dive-ci-check");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#ci-results tr", { timeout: TIMEOUT_MS });
+    const rows = await page.$$eval("#ci-results tr", (rs) => rs.length);
+    if (rows < 2) p.push(`the CI check shows ${rows} rows`);
+    p.push(...(await pageProblems(app)));
+    await page.close();
+  });
+
   await test("keyboard only: skip link, sample, layer grid, file tree, history (Esc returns focus), squash from here, build", async (p) => {
     const app = await openApp(context, url);
     const page = app.page;
