@@ -1041,6 +1041,7 @@ async function productChecks(browser, context, url, slow) {
     expectEq(p, "the file after layer 3, opened by keyboard", await page.textContent("#viewer-text"), cat.stdout);
     // The CI bridge: type a .dive-ci into its field, check it with Enter on the button.
     await tabTo(page, (a) => a?.id === "dive-ci-text");
+    await page.keyboard.press("Control+a");
     await page.keyboard.type("rules:\n  lowestEfficiency: 0.99\n");
     await tabTo(page, (a) => a?.id === "dive-ci-check");
     await page.keyboard.press("Enter");
@@ -1802,6 +1803,8 @@ async function seeInsideChecks(context, url) {
   });
 
   await test("see inside: a rewrite in a path's history links to its content diff", async (p) => {
+    const layers = await page.$$eval("#layer-table tr.layer-row", (rs) => rs.length);
+    await page.click(`#layer-table tr.layer-row[data-layer="${layers - 1}"]`);
     await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
     await page.locator('#files .tree-row[data-path="data/overwrite.txt"] .name button.link').click();
     await page.waitForSelector("#timeline a.diff-link", { timeout: TIMEOUT_MS });

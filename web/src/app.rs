@@ -225,6 +225,19 @@ pub fn App() -> Html {
         None => html! {},
         Some(shown) => {
             let summary = shown.summary.clone();
+            // The path whose history is shown opens in the see-inside panel too, once its
+            // history says it is a file at the selected layer (a directory or a removed row
+            // has no contents to show).
+            let see_path = match &shown.why {
+                WhyPane::Answered(p, Some(t)) => t
+                    .events
+                    .iter()
+                    .rev()
+                    .find(|e| e.layer <= shown.selected)
+                    .filter(|e| !e.kind.is_removed() && matches!(e.entry_kind, Some('-' | 'h')))
+                    .map(|_| AttrValue::from(p.clone())),
+                _ => None,
+            };
             let history = match &shown.why {
                 WhyPane::Closed => html! {
                     <p class="muted" id="history-empty">{ "Choose a path in the file tree (Enter, or click its name) or in a finding to see each layer that added, changed or removed it." }</p>
@@ -258,7 +271,7 @@ pub fn App() -> Html {
                                 { history }
                             </section>
                             // See inside: the chosen path's contents, diffs, the Dockerfile.
-                            <SeePanel worker={worker.clone()} layers={summary.layers.len()} selected={shown.selected} path={shown.why.path().map(|p| AttrValue::from(p.to_string()))} onselect={ongoto.clone()} image={AttrValue::from(summary.id.clone())} />
+                            <SeePanel worker={worker.clone()} layers={summary.layers.len()} selected={shown.selected} path={see_path} onselect={ongoto.clone()} image={AttrValue::from(summary.id.clone())} />
                         </div>
                     </section>
                     if let Some(waste) = shown.report().cloned() {
