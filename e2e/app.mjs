@@ -1805,6 +1805,8 @@ async function seeInsideChecks(context, url) {
   await test("see inside: a rewrite in a path's history links to its content diff", async (p) => {
     const layers = await page.$$eval("#layer-table tr.layer-row", (rs) => rs.length);
     await page.click(`#layer-table tr.layer-row[data-layer="${layers - 1}"]`);
+    if (await page.isChecked("#tree-changed")) await page.uncheck("#tree-changed");
+    await page.fill("#tree-filter", "overwrite");
     await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
     await page.locator('#files .tree-row[data-path="data/overwrite.txt"] .name button.link').click();
     await page.waitForSelector("#timeline a.diff-link", { timeout: TIMEOUT_MS });
