@@ -1815,8 +1815,11 @@ async function seeInsideChecks(context, url) {
     const m = /from=(\d+)&to=(\d+)/.exec(href);
     if (!m) throw new Error(`diff link without layers: ${href}`);
     await page.click(`#timeline a.diff-link[href="${href}"]`);
-    await page.waitForSelector("#diff-unified", { timeout: TIMEOUT_MS });
+    await page.waitForSelector("#diff-unified, #diff-side", { timeout: TIMEOUT_MS });
     expectEq(p, "focus after the diff link", (await focused(page)).id, "see-panel");
+    // The panel keeps the layout chosen before (side by side after the previous check).
+    if (await page.$("#diff-side")) await page.click("#see-diff-layout");
+    await page.waitForSelector("#diff-unified", { timeout: TIMEOUT_MS });
     const shown = await page.$$eval("#diff-unified .hunk, #diff-unified .line", (ls) => ls.map((l) => l.textContent));
     const cli_ = await run(cli, ["diff", file, "--from", m[1], "--to", m[2], "/data/overwrite.txt"], { encoding: "buffer" });
     expectEq(p, "unified hunks from the history's link", shown, cli_.stdout.toString("utf8").trimEnd().split("\n").slice(2));
