@@ -176,6 +176,8 @@ impl<S: Source> Archive<S> {
         progress: &mut dyn Progress,
         hold: impl FnOnce(Recorded) -> S,
     ) -> Result<Piped<S>> {
+        // Long on purpose: one pass over a stream that cannot be read again, so the sniffing,
+        // the member loop and the trailing drain share the recorder's state in one place.
         let limits = options.limits;
         let mut input = input;
         let mut magic = [0u8; 4];
