@@ -24,7 +24,7 @@ use std::io::{self, Read};
 
 use crate::archive::{check_tar_start, is_tar_header, Archive, ArchiveSource, BlobRef};
 use crate::error::{Error, Result};
-use crate::layer::{index_layer_stream, IndexOptions, LayerIndex};
+use crate::layer::{index_layer_stream, read_up_to, IndexOptions, LayerIndex};
 use crate::limits::LimitKind;
 use crate::progress::{Progress, Stage};
 use crate::source::{NotKept, Source};
@@ -181,7 +181,7 @@ impl<S: Source> Archive<S> {
         let limits = options.limits;
         let mut input = input;
         let mut magic = [0u8; 4];
-        let got = read_full(&mut input, &mut magic)?;
+        let got = read_up_to(&mut input, &mut magic)?;
         if got == 0 {
             return Err(Error::archive("the input is empty"));
         }
@@ -201,7 +201,7 @@ impl<S: Source> Archive<S> {
         // The first block says whether this is a tar at all, before the parser guesses.
         let mut plain = plain;
         let mut first = [0u8; 512];
-        let got = read_full(&mut plain, &mut first).map_err(|e| match compression {
+        let got = read_up_to(&mut plain, &mut first).map_err(|e| match compression {
             Compression::Gzip => Error::from(e).in_member("(gzip stream)"),
             _ => Error::from(e),
         })?;
@@ -242,7 +242,7 @@ impl<S: Source> Archive<S> {
             let name = name();
             record.borrow_mut().keeping = false;
             let mut first = alloc::vec![0u8; size.min(512) as usize];
-            let n = read_full(&mut entry, &mut first)?;
+            let n = read_up_to(&mut entry, &mut first)?;
             first.truncate(n);
             match looks(&first) {
                 Looks::Layer => {
@@ -324,18 +324,4 @@ impl<S: Source> Archive<S> {
         )?;
         Ok(Piped { archive, indexes })
     }
-}
-
-/// Reads until `buf` is full or the input ends; the count read.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut done = 0;
-    while done < buf.len() {
-        match r.read(&mut buf[done..]) {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(done)
 }

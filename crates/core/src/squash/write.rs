@@ -397,15 +397,8 @@ pub fn write_parts<S: Source, W: Write + ?Sized>(
     out: &mut W,
     progress: &mut dyn Progress,
 ) -> Result<()> {
-    let cell = RefCell::new(source);
-    let mut walk = Walk {
-        emitted: 0,
-        total: parts.len(),
-        since_pause: 0,
-        progress,
-    };
     let mut sink = WriteSink(out);
-    complete(emit_parts(&cell, image, parts, &mut sink, None, &mut walk))?;
+    complete(emit_parts_into(source, image, parts, &mut sink, progress))?;
     sink.0.flush().map_err(|e| Error::new(ErrorKind::Write(e)))
 }
 
