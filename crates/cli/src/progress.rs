@@ -55,7 +55,8 @@ impl Progress for Bar {
                     Stage::Reading(i) => format!("reading layer {i}"),
                 });
             }
-            b.set_length(total);
+            // A pipe's size is unknown (total 0): the bar then counts the bytes read so far.
+            b.set_length(if total == 0 { done } else { total });
             b.set_position(done);
         }
         true
