@@ -150,7 +150,12 @@ pub fn write_text(out: &mut dyn Write, a: &Audit) -> io::Result<()> {
     }
 
     writeln!(out, "\nKeys and certificates: {} files", a.keys.len())?;
-    for k in a.keys.iter().take(SHOWN) {
+    // Private keys first: they are the finding; certificates are usually a CA bundle.
+    let keys = a.keys.iter().filter(|k| k.private_keys > 0);
+    for k in keys
+        .chain(a.keys.iter().filter(|k| k.private_keys == 0))
+        .take(SHOWN)
+    {
         writeln!(
             out,
             "  {:<50} {} private key(s), {} certificate(s)  L{}",
