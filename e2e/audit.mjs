@@ -2,8 +2,9 @@
 //
 // Serves dist/ from this process and drives headless Debian Chromium:
 // - an archive e2e/audit_archive.py writes (dpkg and apk databases, duplicates, setuid, keys;
-//   one plain and one gzip layer), the `built/whiteouts` fixture and, when bench/make-images
-//   has built it, the `realistic` image (target/bench-images/out): the Audit panel's figures
+//   one plain and one gzip layer), the `built/whiteouts` fixture and, when they have been
+//   built, the Debian image of tests/audit.rs (target/audit-images) and bench/make-images'
+//   `realistic` (target/bench-images/out): the Audit panel's figures
 //   (packages by layer with counts and installed bytes, final package count, duplicate groups
 //   with copies, savings and paths, special paths and modes, shells, package managers, users,
 //   groups, keys) equal `layerlens audit --json`'s;
@@ -139,9 +140,13 @@ async function main() {
     [made, TIMEOUT_MS],
     [join(root, "tests", "fixtures", "built", "whiteouts.docker.tar"), TIMEOUT_MS],
   ];
-  const realistic = join(root, "target", "bench-images", "out", "realistic.docker.tar");
-  if (existsSync(realistic)) images.push([realistic, SLOW_MS]);
-  else console.log(`note: ${realistic} is missing (bench/make-images realistic builds it); not checked`);
+  for (const [built, how] of [
+    [join(root, "target", "audit-images", "dpkg.docker.tar"), "cargo test -p layerlens-tests --test tests audit::"],
+    [join(root, "target", "bench-images", "out", "realistic.docker.tar"), "bench/make-images realistic"],
+  ]) {
+    if (existsSync(built)) images.push([built, SLOW_MS]);
+    else console.log(`note: ${built} is missing (${how} builds it); not checked`);
+  }
 
   const server = await serve(dist);
   const url = `http://127.0.0.1:${server.address().port}/`;

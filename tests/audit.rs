@@ -1,9 +1,9 @@
 //! `layerlens audit` against real tools on real images:
 //!
-//! - packages per layer: the `realistic` image (a debootstrap Debian minbase rootfs, then
-//!   `apt-get install` and `apt-get purge` steps; bench/make-images builds it and caches it
-//!   under target/bench-images) against `dpkg-query --admindir` on each layer's own
-//!   `var/lib/dpkg/status` (GNU tar extracts it) and on umoci's unpacked rootfs;
+//! - packages per layer: a debootstrap Debian minbase image whose layers install, upgrade and
+//!   purge packages with dpkg (built with buildah, cached under target/audit-images) against
+//!   `dpkg-query --admindir` on each layer's own `var/lib/dpkg/status` (GNU tar extracts it)
+//!   and on umoci's unpacked rootfs;
 //! - duplicates: against a content-hash walk of that rootfs (hardlinks counted once);
 //! - setuid, setgid, world-writable: against `find -perm` on it;
 //! - apk: an image built with buildah from a hand-written installed database modelled on
@@ -20,22 +20,124 @@ use serde_json::Value;
 
 use crate::util::{self, layerlens, repo_root, run, run_json, temp_dir};
 
-/// The realistic benchmark image, built (once, cached under target/) when missing.
-fn realistic() -> PathBuf {
+/// A Debian image whose layers install, upgrade and purge packages with the real dpkg: a
+/// debootstrap minbase root filesystem (cached in target/bench-images/cache, shared with
+/// bench/make-images), then two small packages built here with `dpkg-deb` installed, one
+/// upgraded with the other added, and that one purged. Built with buildah once and cached as
+/// target/audit-images/dpkg.docker.tar (the debootstrap download is the only network use).
+fn dpkg_image() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let p = repo_root().join("target/bench-images/out/realistic.docker.tar");
-            if !p.is_file() {
-                util::require_root();
-                run(
-                    std::process::Command::new(repo_root().join("bench/make-images"))
-                        .arg("realistic"),
-                );
-            }
-            p
-        })
-        .clone()
+    BUILT.get_or_init(build_dpkg_image).clone()
+}
+
+fn build_dpkg_image() -> PathBuf {
+    let out = repo_root().join("target/audit-images/dpkg.docker.tar");
+    if out.is_file() {
+        return out;
+    }
+    util::require_root();
+    let work = temp_dir("audit-dpkg-build");
+    let ctx = work.path().join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::copy(debootstrap_rootfs(work.path()), ctx.join("rootfs.tar")).unwrap();
+    for (name, version, kib) in [("a", "1.0-1", 40), ("a", "2.0-1", 60), ("b", "1.0-1", 20)] {
+        let pkg = format!("layerlens-audit-{name}");
+        let root = work.path().join(format!("{pkg}-{version}"));
+        let share = root.join(format!("usr/share/{pkg}"));
+        std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+        std::fs::create_dir_all(&share).unwrap();
+        std::fs::write(share.join("data.txt"), vec![b'x'; kib * 1024 - 100]).unwrap();
+        std::fs::write(
+            root.join("DEBIAN/control"),
+            format!(
+                "Package: {pkg}\nVersion: {version}\nArchitecture: all\nMaintainer: layerlens tests <tests@localhost>\nInstalled-Size: {kib}\nDescription: a package of the audit tests\n"
+            ),
+        )
+        .unwrap();
+        run(util::peer_cmd("dpkg-deb")
+            .args(["--root-owner-group", "--build"])
+            .arg(&root)
+            .arg(ctx.join(format!("{pkg}_{version}_all.deb"))));
+    }
+    std::fs::write(
+        ctx.join("Containerfile"),
+        "FROM scratch\nADD rootfs.tar /\nCOPY *.deb /tmp/debs/\n\
+         RUN dpkg -i /tmp/debs/layerlens-audit-a_1.0-1_all.deb\n\
+         RUN dpkg -i /tmp/debs/layerlens-audit-a_2.0-1_all.deb /tmp/debs/layerlens-audit-b_1.0-1_all.deb\n\
+         RUN dpkg --purge layerlens-audit-b && rm -rf /tmp/debs\n",
+    )
+    .unwrap();
+    let archive = buildah_archive(&ctx, work.path(), "layerlens-test/dpkg");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let partial = out.with_extension("partial");
+    std::fs::copy(&archive, &partial).unwrap();
+    std::fs::rename(&partial, &out).unwrap();
+    out
+}
+
+/// The debootstrap minbase rootfs tar of bench/make-images' cache, made the same way when
+/// missing.
+fn debootstrap_rootfs(work: &Path) -> PathBuf {
+    let cache = repo_root().join("target/bench-images/cache");
+    let tar = cache.join("rootfs-bookworm.tar");
+    if tar.is_file() {
+        return tar;
+    }
+    std::fs::create_dir_all(&cache).unwrap();
+    let mirror = std::env::var("MIRROR").unwrap_or_else(|_| "http://deb.debian.org/debian".into());
+    let rootfs = work.join("rootfs");
+    run(util::peer_cmd("debootstrap")
+        .args(["--variant=minbase", "bookworm"])
+        .arg(&rootfs)
+        .arg(&mirror));
+    for deb in std::fs::read_dir(rootfs.join("var/cache/apt/archives")).unwrap() {
+        let p = deb.unwrap().path();
+        if p.extension().is_some_and(|e| e == "deb") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let partial = cache.join(".rootfs-bookworm.tar.partial");
+    run(util::peer_cmd("tar")
+        .args(["--numeric-owner", "--xattrs", "-C"])
+        .arg(&rootfs)
+        .arg("-cf")
+        .arg(&partial)
+        .arg("."));
+    std::fs::rename(&partial, &tar).unwrap();
+    tar
+}
+
+/// `buildah bud` of `ctx` in a private store, pushed to a docker-archive in `work`.
+fn buildah_archive(ctx: &Path, work: &Path, name: &str) -> PathBuf {
+    let store = tempfile::Builder::new().prefix("lla").tempdir().unwrap();
+    let buildah = || {
+        let mut c = util::peer_cmd("buildah");
+        c.arg("--root")
+            .arg(store.path().join("root"))
+            .arg("--runroot")
+            .arg(store.path().join("run"))
+            .args(["--storage-driver", "vfs"]);
+        c
+    };
+    run(buildah()
+        .args([
+            "bud",
+            "--layers",
+            "--no-cache",
+            "--isolation",
+            "chroot",
+            "-q",
+            "-t",
+            name,
+        ])
+        .arg(ctx));
+    let archive = work.join(format!("{}.docker.tar", name.replace('/', "-")));
+    run(buildah().args(["push", "-q", name]).arg(format!(
+        "docker-archive:{}:{name}:latest",
+        archive.display()
+    )));
+    run(buildah().args(["rmi", "--all", "--force"]));
+    archive
 }
 
 fn audit_json(image: &Path) -> Value {
@@ -87,7 +189,7 @@ fn dpkg_query(admindir: &Path) -> BTreeSet<Pkg> {
 
 #[test]
 fn dpkg_packages_per_layer_agree_with_dpkg_query() {
-    let image = realistic();
+    let image = dpkg_image();
     let work = temp_dir("audit-dpkg");
     let doc = audit_json(&image);
     let refimg = crate::reference::images(&image).remove(0);
@@ -167,7 +269,7 @@ fn dpkg_packages_per_layer_agree_with_dpkg_query() {
     let rootfs = crate::peers::umoci_rootfs(
         &format!("docker-archive:{}", image.display()),
         work.path(),
-        "realistic",
+        "dpkg",
         false,
     );
     let finals: BTreeSet<Pkg> = doc["packages"]
@@ -315,36 +417,7 @@ fn apk_image(work: &Path) -> PathBuf {
          COPY apk-installed-curl /lib/apk/db/installed\n",
     )
     .unwrap();
-    let store = tempfile::Builder::new().prefix("lla").tempdir().unwrap();
-    let buildah = || {
-        let mut c = util::peer_cmd("buildah");
-        c.arg("--root")
-            .arg(store.path().join("root"))
-            .arg("--runroot")
-            .arg(store.path().join("run"))
-            .args(["--storage-driver", "vfs"]);
-        c
-    };
-    let name = "layerlens-test/apk";
-    run(buildah()
-        .args([
-            "bud",
-            "--layers",
-            "--no-cache",
-            "--isolation",
-            "chroot",
-            "-q",
-            "-t",
-            name,
-        ])
-        .arg(&ctx));
-    let archive = work.join("apk.docker.tar");
-    run(buildah().args(["push", "-q", name]).arg(format!(
-        "docker-archive:{}:{name}:latest",
-        archive.display()
-    )));
-    run(buildah().args(["rmi", "--all", "--force"]));
-    archive
+    buildah_archive(&ctx, work, "layerlens-test/apk")
 }
 
 #[test]
