@@ -84,7 +84,10 @@ fn debootstrap_rootfs(work: &Path) -> PathBuf {
         return tar;
     }
     std::fs::create_dir_all(&cache).unwrap();
-    let mirror = std::env::var("MIRROR").unwrap_or_else(|_| "http://deb.debian.org/debian".into());
+    let mirror = std::env::var("MIRROR")
+        .ok()
+        .or_else(apt_mirror)
+        .unwrap_or_else(|| "http://deb.debian.org/debian".into());
     let rootfs = work.join("rootfs");
     run(util::peer_cmd("debootstrap")
         .args(["--variant=minbase", "bookworm"])
@@ -105,6 +108,31 @@ fn debootstrap_rootfs(work: &Path) -> PathBuf {
         .arg("."));
     std::fs::rename(&partial, &tar).unwrap();
     tar
+}
+
+/// The Debian mirror apt uses here (deb822 sources first, then the classic list), as
+/// bench/make-images picks it.
+fn apt_mirror() -> Option<String> {
+    let dir = std::fs::read_dir("/etc/apt/sources.list.d").ok()?;
+    let mut texts: Vec<String> = dir
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "sources"))
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    texts.sort();
+    let deb822 = texts.iter().flat_map(|t| t.lines()).find_map(|l| {
+        l.strip_prefix("URIs:")
+            .and_then(|u| u.split_whitespace().next().map(String::from))
+    });
+    deb822.or_else(|| {
+        std::fs::read_to_string("/etc/apt/sources.list")
+            .ok()?
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("deb ")
+                    .and_then(|r| r.split_whitespace().next().map(String::from))
+            })
+    })
 }
 
 /// `buildah bud` of `ctx` in a private store, pushed to a docker-archive in `work`.
