@@ -24,6 +24,9 @@
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
 //!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
+//! - `audit`: `layerlens audit` against dpkg-query, a hash walk and `find -perm` on umoci's
+//!   rootfs of a debootstrap image, and against a second apk database reader.
+//!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
 //! comparison), `peers` (skopeo + umoci unpack, private podman stores).
@@ -36,6 +39,7 @@
 mod macros;
 
 mod analyze;
+mod audit;
 mod buildah;
 mod cli;
 mod dirs;

@@ -12,6 +12,7 @@ use std::rc::Rc;
 use web_sys::{DragEvent, File};
 use yew::prelude::*;
 
+use crate::components::audit::AuditPanel;
 use crate::components::ci_bridge::CiBridge;
 use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
@@ -255,6 +256,7 @@ pub fn App() -> Html {
                             <li><a href="#findings">{ "Waste & findings" }</a></li>
                             <li><a href="#history">{ "History" }</a></li>
                             <li><a href="#squash">{ "Squash" }</a></li>
+                            <li><a href="#audit">{ "Audit" }</a></li>
                             <li><a href="#ci">{ "CI" }</a></li>
                         </ul>
                     </nav>
@@ -275,11 +277,12 @@ pub fn App() -> Html {
                         </div>
                     </section>
                     if let Some(waste) = shown.report().cloned() {
-                        <Findings {waste} onfocus={onfocus} onselect={ongoto.clone()} {ondeep} {busy} layer_filter={*findings_layer} />
+                        <Findings {waste} onfocus={onfocus.clone()} onselect={ongoto.clone()} {ondeep} {busy} layer_filter={*findings_layer} />
                     } else {
                         <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
                     }
                     <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()} />
+                    <AuditPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} onfocus={onfocus.clone()} onselect={ongoto.clone()} {busy} />
                     <section id="ci" class="ci" aria-labelledby="ci-title">
                         <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>
                         <CiBridge file_name={shown.file_name.clone()} image={summary.index} images={summary.images.len()} deep={shown.report().is_some_and(|w| w.deep)} ci={shown.ci.clone()} exported={shown.exported.clone()} {onexport} {oncheck} />

@@ -1,5 +1,6 @@
 //! UI components, one per file.
 
+pub mod audit;
 pub mod ci_bridge;
 pub mod drop_zone;
 pub mod error_banner;

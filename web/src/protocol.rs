@@ -3,11 +3,13 @@
 //! `Blob`) or `undefined`. JSON text crosses `postMessage` as one string, which is far cheaper
 //! than one JS object per file row when a layer has 100,000 entries.
 
+mod audit;
 mod see;
 
+pub use audit::{AuditEvent, AuditRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
 
-use layerlens_core::analysis::ci::Verdict;
+use layerlens_core::analysis::ci::{PathReport, Verdict};
 use layerlens_core::analysis::timeline::Timeline;
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{ImageSummary, SquashFigures};
@@ -52,6 +54,8 @@ pub enum Request {
     Crash,
     /// A request of the "see inside" views.
     See(SeeRequest),
+    /// A request of the Audit panel.
+    Audit(AuditRequest),
     /// The analysis as `layerlens analyze --json` prints it for this file and image (with the
     /// deep scan's findings if it has run, as `--deep` gives them).
     ExportJson,
@@ -144,6 +148,8 @@ pub enum Event {
     },
     /// An answer to a [`Request::See`].
     See(SeeEvent),
+    /// An answer to a [`Request::Audit`].
+    Audit(AuditEvent),
     /// The `analyze --json` document, carried as a `Uint8Array` (the exact bytes the CLI
     /// prints, without its final newline).
     Exported {
@@ -169,6 +175,8 @@ pub enum Event {
 pub struct CiChecked {
     /// Per-rule results and the outcome, as `layerlens ci` computes them.
     pub verdict: Verdict,
+    /// What the path rules found (`ci --json`'s `paths`).
+    pub paths: PathReport,
     /// Notes on the configuration (keys dive ignores).
     pub notes: Vec<String>,
     /// Whether the deep scan's findings were used (`layerlens ci --deep`).

@@ -59,6 +59,10 @@ pub enum Command {
     /// The image's history: every step, empty layers included, or (--dockerfile) the steps
     /// written back as Dockerfile instructions, each under a comment naming its layer.
     History(HistoryArgs),
+    /// What the final image holds: duplicate files, setuid/setgid/world-writable paths,
+    /// shells and package managers, users and groups, keys and certificates, and the
+    /// packages each layer installed (dpkg and apk databases).
+    Audit(AuditArgs),
     /// Print a shell completion script (`source <(layerlens completions bash)`).
     Completions(CompletionsArgs),
     /// Print the man page, or write every page (`layerlens.1`, `layerlens-squash.1`, …) into
@@ -331,6 +335,15 @@ pub struct DiffArgs {
     #[arg(long, value_name = "M")]
     pub to: Option<String>,
     /// Print the changes as JSON (schema `layerlens.diff/v1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Print the audit as JSON (schema `layerlens.audit/v1`, docs/audit.md).
     #[arg(long)]
     pub json: bool,
 }

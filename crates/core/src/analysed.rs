@@ -14,6 +14,7 @@ use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use std::io::Read;
 
+use crate::analysis::audit::{self, Audit};
 use crate::analysis::content_diff::{diff_contents, ContentDiff};
 use crate::analysis::deep::deep_scan;
 use crate::analysis::dockerfile::{instructions, Instruction};
@@ -318,6 +319,19 @@ impl<S: Source> Analysis<S> {
             }
         };
         Ok(self.hashes.insert(hashes))
+    }
+
+    /// The content audit ([`crate::analysis::audit`]): reads the files it needs (would-be
+    /// duplicates, account files, package databases, key files) once, layer by layer.
+    ///
+    /// # Errors
+    /// A read or decoder failure, or cancelled through `progress`.
+    pub fn audit(&mut self, progress: &mut dyn Progress) -> Result<Audit> {
+        let model = Model::new(&self.image, &self.fs, &self.changes);
+        let wants = audit::wanted(model);
+        let contents =
+            audit::read_contents(self.archive.source_mut(), &self.image, &wants, progress)?;
+        Ok(audit::audit(self.model(), &contents))
     }
 
     /// The waste report (with the deep scan's hashes if it has run). `tally` is dive's

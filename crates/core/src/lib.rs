@@ -29,7 +29,7 @@
 //!  document   the `analyze --json` document, written the same by the CLI and the page
 //!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
 //!  view       plain summaries for the page (layer table, file rows)
-//!  analysis   waste report, reclaim by cause, findings, timelines, the deep scan, CI rules
+//!  analysis   waste report, reclaim by cause, findings, timelines, the deep scan, CI rules, audit
 //!  squash     squash plans (pure) and the one writer that walks them into a SquashSink
 //!  model      Model: image + union + change sets + hashes, borrowed; what the analyses take
 //!  dive       dive 0.13.1's figures, number formatting, YAML and sort order, exactly as dive

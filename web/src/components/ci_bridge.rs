@@ -1,11 +1,12 @@
 //! The bridge to CI: the analysis exported as `layerlens analyze --json` prints it, the
 //! commands that give the same results on the command line, a pasted `.dive-ci` evaluated as
 //! `layerlens ci` evaluates it (pass or fail per rule, and whose figure each rule compares:
-//! dive's or layerlens'), and the app's version and commit.
+//! dive's or layerlens'), with what its path rules found (forbidden paths, layers over the
+//! budget, the figures without the ignored paths), and the app's version and commit.
 
 use std::rc::Rc;
 
-use layerlens_core::analysis::ci::{rule_figure, FigureSource, Outcome, RuleResult};
+use layerlens_core::analysis::ci::{rule_figure, FigureSource, Outcome, PathReport, RuleResult};
 use layerlens_core::present::human_size;
 use layerlens_core::sanitize::display_text;
 use yew::prelude::*;
@@ -91,6 +92,38 @@ fn rule_row(r: &RuleResult) -> Html {
     }
 }
 
+/// What the path rules found, as `layerlens ci` lists it under the verdict.
+fn paths(p: &PathReport) -> Html {
+    let ignored = p.ignored.map(|i| {
+        html! {
+            <p id="ci-ignored" data-wasted={i.wasted_bytes.to_string()} data-reclaimable={i.reclaimable_bytes.to_string()} data-efficiency={format!("{:.4}", i.efficiency)}>
+                { format!("ignorePaths ({}): the waste rules used efficiency {:.4}, wasted bytes {}, user wasted {}, reclaimable {}",
+                    display_text(&p.ignore_paths.join(", ")), i.efficiency, i.wasted_bytes,
+                    i.user_wasted_ratio.map_or_else(|| "NaN".to_string(), |r| format!("{r:.4}")), i.reclaimable_bytes) }
+            </p>
+        }
+    });
+    html! {
+        <>
+            { for ignored }
+            if !p.forbidden.is_empty() {
+                <ul id="ci-forbidden">
+                    for f in p.forbidden.iter() {
+                        <li data-path={f.path.clone()} data-layer={f.layer.to_string()}>{ format!("forbidden: {} (L{}, matches {})", display_text(&f.path), f.layer, display_text(&f.pattern)) }</li>
+                    }
+                </ul>
+            }
+            if !p.over_budget.is_empty() {
+                <ul id="ci-over-budget">
+                    for (layer, size) in p.over_budget.iter() {
+                        <li data-layer={layer.to_string()} data-size={size.to_string()}>{ format!("over budget: L{layer} is {size} bytes") }</li>
+                    }
+                </ul>
+            }
+        </>
+    }
+}
+
 /// Shows the CI bridge.
 #[component]
 pub fn CiBridge(props: &CiBridgeProps) -> Html {
@@ -144,6 +177,7 @@ pub fn CiBridge(props: &CiBridgeProps) -> Html {
                             { for v.dive.results.iter().chain(v.layerlens.results.iter()).map(rule_row) }
                         </tbody>
                     </table>
+                    { paths(&c.paths) }
                 </>
             }
         }

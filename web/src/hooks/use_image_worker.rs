@@ -11,7 +11,10 @@ use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
 use crate::input_check;
-use crate::protocol::{decode, encode, Event, Request, RowRef, SeeEvent, SeeRequest, WORKER_URL};
+use crate::protocol::{
+    decode, encode, AuditEvent, AuditRequest, Event, Request, RowRef, SeeEvent, SeeRequest,
+    WORKER_URL,
+};
 use crate::state::{js_now, Action, AppState, Built};
 
 /// A worker's message and error handlers.
@@ -36,6 +39,8 @@ struct Bridge {
     busy: bool,
     /// Where answers of the "see inside" views go (the viewer, which keeps its own state).
     see: Option<Callback<(SeeEvent, JsValue)>>,
+    /// Where the Audit panel's answers go.
+    audit: Option<Callback<AuditEvent>>,
     /// The file shown before the one being opened, which the worker keeps until the new one
     /// has opened (it comes back if the new one fails).
     previous: Option<(File, Option<usize>)>,
@@ -183,6 +188,19 @@ impl ImageWorker {
     /// Routes the "see inside" answers (with the object each carries) to `callback`.
     pub fn on_see(&self, callback: Callback<(SeeEvent, JsValue)>) {
         self.0.borrow_mut().see = Some(callback);
+    }
+
+    /// Runs the content audit; the answer goes to [`ImageWorker::on_audit`]'s callback.
+    pub fn audit(&self, request: AuditRequest) {
+        self.0.borrow().dispatch.dispatch(Action::Start(
+            "Audit: reading package databases and files".into(),
+        ));
+        self.send(&Request::Audit(request), None);
+    }
+
+    /// Routes the Audit panel's answers to `callback`.
+    pub fn on_audit(&self, callback: Callback<AuditEvent>) {
+        self.0.borrow_mut().audit = Some(callback);
     }
 
     /// Makes the worker crash (the crash-recovery test hook).
@@ -359,6 +377,13 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit((event, carried));
             }
         }
+        Event::Audit(event) => {
+            dispatch.dispatch(Action::Idle);
+            let listener = bridge.borrow().audit.clone();
+            if let Some(cb) = listener {
+                cb.emit(event);
+            }
+        }
         Event::Exported { name, size } => {
             let bytes = carried.dyn_into::<js_sys::Uint8Array>().ok();
             let blob = bytes.and_then(|b| {
@@ -472,6 +497,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             analyzed: false,
             busy: false,
             see: None,
+            audit: None,
             previous: None,
             _onmessage: None,
             _onerror: None,

@@ -2,13 +2,14 @@
 //! and builds the squashed image as a `Blob`. All heavy work happens here, so the page never
 //! freezes; a failure becomes [`Event::Failed`] and the worker takes the next request.
 
+mod audit;
 mod blob_source;
 mod build;
 mod see;
 
 use std::cell::RefCell;
 
-use layerlens_core::analysis::ci::{check, CiConfig};
+use layerlens_core::analysis::ci::{check_model, CiConfig};
 use layerlens_core::analysis::reclaim::Reclaim;
 use layerlens_core::document::analyze_json;
 use layerlens_core::squash::{SquashOptions, SquashPlan};
@@ -195,6 +196,7 @@ fn handle(request: Request, carried: JsValue) {
             });
         }
         Request::See(request) => with_session(|s| see::answer(s, request)),
+        Request::Audit(request) => with_session(|s| audit::answer(s, request)),
         Request::ExportJson => with_session(|s| {
             let waste = s.analysis.waste(None);
             let file = layerlens_core::sanitize::display_text(&s.file.name());
@@ -215,8 +217,15 @@ fn handle(request: Request, carried: JsValue) {
             let result = CiConfig::parse(&config)
                 .map(|c| {
                     let waste = s.analysis.waste(None);
+                    let (verdict, paths) = check_model(
+                        &c,
+                        s.analysis.model(),
+                        &waste,
+                        s.analysis.image().tar_size(),
+                    );
                     CiChecked {
-                        verdict: check(&c, &waste, s.analysis.image().tar_size()),
+                        verdict,
+                        paths,
                         notes: c.notes.clone(),
                         deep: waste.deep,
                     }

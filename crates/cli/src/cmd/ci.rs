@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::analysis::ci::{check, CiConfig, Outcome};
+use layerlens_core::analysis::ci::{check_model, CiConfig, Outcome, PathReport};
 use layerlens_core::analysis::WasteReport;
 use layerlens_core::dive::DiveTally;
 use layerlens_core::sanitize::{display_bytes, display_text};
@@ -39,6 +39,8 @@ struct CiDoc<'a> {
     verdict: &'a layerlens_core::analysis::ci::Verdict,
     image_size: u64,
     waste: &'a WasteReport,
+    /// What the path rules found (docs/ci.md).
+    paths: &'a PathReport,
 }
 
 /// The configuration: `--config`, else `./.dive-ci` when present (as dive does), else the
@@ -102,7 +104,7 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
     bar.finish();
     let report = l.waste(Some(tally));
     let image_size: u64 = l.image().tar_size();
-    let verdict = check(&config, &report, image_size);
+    let (verdict, paths) = check_model(&config, l.model(), &report, image_size);
     for note in &config.notes {
         eprintln!("layerlens: note: {}", display_text(note));
     }
@@ -127,6 +129,7 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
             verdict: &verdict,
             image_size,
             waste: &report,
+            paths: &paths,
         };
         serde_json::to_writer(&mut out, &doc).context("writing JSON")?;
         writeln!(out)?;
@@ -139,6 +142,7 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
             &report,
             &verdict,
         )?;
+        paths_text(&mut out, &paths)?;
     }
     out.flush()?;
     Ok(match verdict.outcome {
@@ -146,6 +150,35 @@ pub fn run(args: &CiArgs) -> Result<ExitCode> {
         Outcome::Fail => ExitCode::from(1),
         Outcome::Misconfigured => ExitCode::from(2),
     })
+}
+
+/// The path rules' findings, under the verdict.
+fn paths_text(out: &mut dyn Write, p: &PathReport) -> Result<()> {
+    if let Some(i) = &p.ignored {
+        writeln!(
+            out,
+            "  ignorePaths ({}): the waste rules used efficiency {:.4}, wasted bytes {}, user wasted {}, reclaimable {}",
+            display_text(&p.ignore_paths.join(", ")),
+            i.efficiency,
+            i.wasted_bytes,
+            i.user_wasted_ratio
+                .map_or_else(|| "NaN".to_string(), |r| format!("{r:.4}")),
+            i.reclaimable_bytes
+        )?;
+    }
+    for f in &p.forbidden {
+        writeln!(
+            out,
+            "  forbidden: {} (L{}, matches {})",
+            display_text(&f.path),
+            f.layer,
+            display_text(&f.pattern)
+        )?;
+    }
+    for (layer, size) in &p.over_budget {
+        writeln!(out, "  over budget: L{layer} is {size} bytes")?;
+    }
+    Ok(())
 }
 
 fn text(

@@ -1,6 +1,7 @@
 //! One module per subcommand; each has `run(args) -> Result<ExitCode>`.
 
 mod analyze;
+mod audit;
 mod cat;
 mod ci;
 mod completions;
@@ -32,5 +33,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Extract(a) => extract::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::History(a) => history::run(&a),
+        Command::Audit(a) => audit::run(&a),
     }
 }

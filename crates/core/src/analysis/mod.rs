@@ -7,7 +7,9 @@
 //!   file written again with the same bytes from a real change;
 //! - [`timeline`]: one path's history across layers;
 //! - [`findings`]: advice tied to the layer and build step, with evidence and a fix;
-//! - [`ci`]: rules → verdict, reading dive's `.dive-ci` unchanged.
+//! - [`ci`]: rules → verdict, reading dive's `.dive-ci` unchanged;
+//! - [`audit`]: the content audit (duplicates, special permissions, shells, accounts, keys,
+//!   packages per layer).
 //!
 //! dive's own figures (efficiency, wasted bytes, …, number for number) are in
 //! [`crate::dive`], which these build on.
@@ -18,6 +20,7 @@
 //! [`UnionFs`]: crate::fs::UnionFs
 //! [`ChangeSet`]: crate::fs::ChangeSet
 
+pub mod audit;
 pub mod ci;
 #[cfg(feature = "std")]
 pub mod content_diff;

@@ -12,6 +12,12 @@
 //!   failOnSecurityFinding: true   # default true
 //!   warnAboveSize: 1GB            # default 1GB
 //!   failAboveSize: 5GB            # default disabled
+//!   maxLayerSize: 500MB           # default disabled: a size budget for every layer
+//!   ignorePaths:                  # the waste rules leave these out (dive #347)
+//!     - /var/cache/**
+//!   forbiddenPaths:               # fail if the final image has any of these
+//!     - "**/.git"
+//!     - /root/.ssh
 //! ```
 //!
 //! dive reads its keys through viper: case-insensitive, camelCase only; a value is the
@@ -62,6 +68,12 @@ pub struct LayerlensRules {
     pub warn_above_size: String,
     /// Fail when the uncompressed layers exceed this size (a registry's cap), or `disabled`.
     pub fail_above_size: String,
+    /// Fail when any one layer's tar exceeds this size, or `disabled`.
+    pub max_layer_size: String,
+    /// Globs of paths the waste rules (dive's three, `maxReclaimable*`) leave out.
+    pub ignore_paths: Vec<String>,
+    /// Globs of paths that must not be in the final image.
+    pub forbidden_paths: Vec<String>,
 }
 
 impl Default for LayerlensRules {
@@ -72,6 +84,9 @@ impl Default for LayerlensRules {
             fail_on_security_finding: "true".into(),
             warn_above_size: "1GB".into(),
             fail_above_size: "disabled".into(),
+            max_layer_size: "disabled".into(),
+            ignore_paths: Vec::new(),
+            forbidden_paths: Vec::new(),
         }
     }
 }
@@ -141,7 +156,7 @@ impl CiConfig {
             }
         }
         let ours = doc.get_ci("layerlens");
-        let own: [(&str, &mut String); 5] = [
+        let own: [(&str, &mut String); 6] = [
             (
                 "maxReclaimableBytes",
                 &mut c.layerlens.max_reclaimable_bytes,
@@ -156,6 +171,7 @@ impl CiConfig {
             ),
             ("warnAboveSize", &mut c.layerlens.warn_above_size),
             ("failAboveSize", &mut c.layerlens.fail_above_size),
+            ("maxLayerSize", &mut c.layerlens.max_layer_size),
         ];
         for (key, slot) in own {
             if let Some(v) = ours
@@ -168,6 +184,22 @@ impl CiConfig {
                 *slot = v;
             }
         }
+        let lists: [(&str, &mut Vec<String>); 2] = [
+            ("ignorePaths", &mut c.layerlens.ignore_paths),
+            ("forbiddenPaths", &mut c.layerlens.forbidden_paths),
+        ];
+        for (key, slot) in lists {
+            let v = ours.and_then(|m| {
+                m.get_ci(key)
+                    .or_else(|| alias(Some(m), key).map(|(_, v)| v))
+            });
+            *slot = match v {
+                Some(Yaml::Seq(items)) => items.iter().filter_map(Yaml::viper_string).collect(),
+                Some(other) => other.viper_string().into_iter().collect(),
+                None => Vec::new(),
+            };
+            slot.retain(|p| !p.is_empty());
+        }
         if let Some(Yaml::Map(m)) = ours {
             let known = [
                 "maxreclaimablebytes",
@@ -175,6 +207,9 @@ impl CiConfig {
                 "failonsecurityfinding",
                 "warnabovesize",
                 "failabovesize",
+                "maxlayersize",
+                "ignorepaths",
+                "forbiddenpaths",
             ];
             for (k, _) in m {
                 if !known.contains(&normalise(k).as_str()) {
@@ -239,5 +274,14 @@ mod tests {
         assert_eq!(c.layerlens.max_reclaimable_bytes, "10MB");
         assert_eq!(c.layerlens.fail_on_security_finding, "false");
         assert_eq!(c.notes.len(), 1);
+    }
+
+    #[test]
+    fn path_rules_are_lists_or_one_path() {
+        let c = CiConfig::parse("layerlens:\n  ignorePaths:\n    - /var/cache/**\n    - \"**/*.pyc\"\n  forbidden_paths: /root/.ssh\n  maxLayerSize: 100MB\n").unwrap();
+        assert_eq!(c.layerlens.ignore_paths, ["/var/cache/**", "**/*.pyc"]);
+        assert_eq!(c.layerlens.forbidden_paths, ["/root/.ssh"]);
+        assert_eq!(c.layerlens.max_layer_size, "100MB");
+        assert!(c.notes.is_empty());
     }
 }

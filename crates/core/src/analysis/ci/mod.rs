@@ -4,8 +4,10 @@
 //! a size budget). The CLI prints the verdict as dive prints its report.
 
 mod config;
+pub mod paths;
 
 pub use config::{CiConfig, ConfigError, DiveRules, LayerlensRules};
+use paths::{Forbidden, PathFigures};
 
 use alloc::format;
 use alloc::string::String;
@@ -134,6 +136,162 @@ pub fn check(config: &CiConfig, report: &super::WasteReport, image_size: u64) ->
     )
 }
 
+/// What the path rules found, beside the verdict (`ci --json`'s `paths`, the page's CI
+/// bridge).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathReport {
+    /// The `ignorePaths` globs.
+    pub ignore_paths: Vec<String>,
+    /// The waste rules' figures with those paths left out (`None`: nothing ignored).
+    pub ignored: Option<IgnoredFigures>,
+    /// Final-image paths matching `forbiddenPaths` (the topmost of a matched subtree).
+    pub forbidden: Vec<Forbidden>,
+    /// Layers over `maxLayerSize`: `(layer, tar size)`.
+    pub over_budget: Vec<(u32, u64)>,
+}
+
+/// The waste rules' inputs with the ignored paths left out.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct IgnoredFigures {
+    /// dive's efficiency without them.
+    pub efficiency: f64,
+    /// dive's wasted bytes without them.
+    pub wasted_bytes: u64,
+    /// dive's user wasted ratio without them (`null` for NaN).
+    pub user_wasted_ratio: Option<f64>,
+    /// The squash's reclaim without their dead copies.
+    pub reclaimable_bytes: i64,
+}
+
+/// [`check`] with the path rules: `ignorePaths` takes the matching paths out of the waste
+/// rules' figures (dive's recomputed over layers without them, their dead copies off the
+/// reclaim), `forbiddenPaths` and `maxLayerSize` are rules of the layerlens family.
+pub fn check_model(
+    config: &CiConfig,
+    m: crate::model::Model<'_>,
+    report: &super::WasteReport,
+    image_size: u64,
+) -> (Verdict, PathReport) {
+    let rules = &config.layerlens;
+    let figures = PathFigures::new(m, &rules.ignore_paths, &rules.forbidden_paths);
+    let dive = figures.dive.as_ref().unwrap_or(&report.dive);
+    let reclaimable = report.reclaim.total - figures.ignored_reclaim as i64;
+    let security = report.security_findings();
+    let mut v = evaluate(
+        config,
+        &CiInput {
+            dive,
+            reclaimable_bytes: reclaimable,
+            image_size,
+            security_findings: &security,
+        },
+    );
+    let over_budget: Vec<(u32, u64)> = match bytes_value(&rules.max_layer_size) {
+        Ok(t) => figures
+            .layer_sizes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > t)
+            .map(|(i, s)| (i as u32, *s))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let paths = PathReport {
+        ignore_paths: rules.ignore_paths.clone(),
+        ignored: figures.dive.as_ref().map(|d| IgnoredFigures {
+            efficiency: d.efficiency,
+            wasted_bytes: d.wasted_bytes,
+            user_wasted_ratio: Some(d.user_wasted_ratio).filter(|r| !r.is_nan()),
+            reclaimable_bytes: reclaimable,
+        }),
+        forbidden: figures.forbidden,
+        over_budget,
+    };
+    let extra = evaluate_paths(rules, &paths);
+    let set = &mut v.layerlens;
+    set.misconfigured |= extra.misconfigured;
+    if extra.misconfigured {
+        for r in &mut set.results {
+            if matches!(
+                r.status,
+                RuleStatus::Pass | RuleStatus::Fail | RuleStatus::Warn
+            ) {
+                r.status = RuleStatus::Configured;
+                r.message = "test".into();
+            }
+        }
+    }
+    set.results.extend(extra.results);
+    set.results.sort_by(|a, b| a.key.cmp(&b.key));
+    v.outcome = if v.dive.misconfigured || v.layerlens.misconfigured {
+        Outcome::Misconfigured
+    } else if v.dive.passed() && v.layerlens.passed() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    };
+    (v, paths)
+}
+
+fn evaluate_paths(rules: &LayerlensRules, p: &PathReport) -> RuleSet {
+    let forbidden = rules.forbidden_paths.join(", ");
+    let forbidden = if forbidden.is_empty() {
+        String::from("disabled")
+    } else {
+        forbidden
+    };
+    let budget = rules.max_layer_size.as_str();
+    let forbidden_check = || {
+        if p.forbidden.is_empty() {
+            (RuleStatus::Pass, String::new())
+        } else {
+            let list: Vec<String> = p
+                .forbidden
+                .iter()
+                .map(|f| format!("{} (L{}, {})", f.path, f.layer, f.pattern))
+                .collect();
+            (
+                RuleStatus::Fail,
+                format!(
+                    "{} forbidden path(s) in the image: {}",
+                    list.len(),
+                    list.join("; ")
+                ),
+            )
+        }
+    };
+    let budget_check = || {
+        if p.over_budget.is_empty() {
+            (RuleStatus::Pass, String::new())
+        } else {
+            let t = bytes_value(budget).unwrap_or(u64::MAX);
+            let list: Vec<String> = p
+                .over_budget
+                .iter()
+                .map(|(l, s)| format!("L{l} is {} ({s} bytes)", humanize_bytes(*s)))
+                .collect();
+            (
+                RuleStatus::Fail,
+                format!("{} > budget={t}", list.join("; ")),
+            )
+        }
+    };
+    run_rules(alloc::vec![
+        (
+            "layerlens.forbiddenPaths",
+            forbidden.as_str(),
+            Ok(()),
+            &forbidden_check
+        ),
+        (
+            "layerlens.maxLayerSize",
+            budget,
+            bytes_value(budget).map(|_| ()),
+            &budget_check
+        ),
+    ])
+}
+
 /// Whose figures a rule gates on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,6 +340,16 @@ pub const RULE_FIGURES: &[RuleFigure] = &[
         key: "layerlens.failOnSecurityFinding",
         source: FigureSource::Layerlens,
         figure: "security findings: secret-looking files, secrets in file contents (with the deep scan), in the history and in Env",
+    },
+    RuleFigure {
+        key: "layerlens.forbiddenPaths",
+        source: FigureSource::Layerlens,
+        figure: "paths of the final image matching a forbiddenPaths glob",
+    },
+    RuleFigure {
+        key: "layerlens.maxLayerSize",
+        source: FigureSource::Layerlens,
+        figure: "each layer's tar size",
     },
     RuleFigure {
         key: "layerlens.maxReclaimableBytes",
@@ -499,6 +667,54 @@ mod tests {
     use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
 
+    #[test]
+    fn path_rules_ignore_forbid_and_budget() {
+        let l0 = L::new()
+            .file("var/cache/a", &[1; 1000])
+            .file("app/x", b"x")
+            .build();
+        let l1 = L::new()
+            .file("var/cache/a", &[2; 1000])
+            .dir("root/.ssh")
+            .file("root/.ssh/id_rsa", b"k")
+            .build();
+        let bytes = docker_archive(&[l0, l1]);
+        let (_, img) = load(&bytes);
+        let (fs, cs) = UnionFs::build(img.indexes());
+        let m = Model::new(&img, &fs, &cs);
+        let w = WasteReport::new(m, &FindingOptions::default());
+        let mut c = CiConfig::default();
+        c.dive.highest_wasted_bytes = "1000".into();
+        c.layerlens.max_reclaimable_bytes = "1100".into(); // the squash saves one end-of-archive block (1024) whatever is ignored
+        c.layerlens.fail_on_security_finding = "false".into();
+        let (v, _) = check_model(&c, m, &w, img.tar_size());
+        assert_eq!(
+            v.outcome,
+            Outcome::Fail,
+            "2000 wasted bytes, 1000 reclaimable"
+        );
+        c.layerlens.ignore_paths = alloc::vec!["/var/cache/**".into()];
+        let (v, p) = check_model(&c, m, &w, img.tar_size());
+        assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
+        assert_eq!(p.ignored.unwrap().wasted_bytes, 0);
+        c.layerlens.forbidden_paths = alloc::vec!["/root/.ssh".into()];
+        c.layerlens.max_layer_size = "100kB".into();
+        let (v, p) = check_model(&c, m, &w, img.tar_size());
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert_eq!(p.forbidden.len(), 1, "the directory, not each path below");
+        assert_eq!(
+            (p.forbidden[0].path.as_str(), p.forbidden[0].layer),
+            ("/root/.ssh", 1)
+        );
+        assert!(p.over_budget.is_empty());
+        c.layerlens.max_layer_size = "1kB".into();
+        let (_, p) = check_model(&c, m, &w, img.tar_size());
+        assert_eq!(p.over_budget.len(), 2);
+        c.layerlens.max_layer_size = "lots".into();
+        let (v, _) = check_model(&c, m, &w, img.tar_size());
+        assert_eq!(v.outcome, Outcome::Misconfigured);
+    }
+
     /// Every rule a verdict lists says whose figure it compares, and dive's three rules
     /// compare dive's.
     #[test]
@@ -507,7 +723,12 @@ mod tests {
         let (_, img) = load(&bytes);
         let (fs, cs) = UnionFs::build(img.indexes());
         let w = WasteReport::new(Model::new(&img, &fs, &cs), &FindingOptions::default());
-        let v = check(&CiConfig::default(), &w, img.tar_size());
+        let (v, _) = check_model(
+            &CiConfig::default(),
+            Model::new(&img, &fs, &cs),
+            &w,
+            img.tar_size(),
+        );
         let keys: Vec<&str> = v
             .dive
             .results
