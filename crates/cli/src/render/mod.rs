@@ -2,6 +2,7 @@
 //! the CI gate's JUnit report.
 
 pub mod ci_text;
+pub mod compare;
 pub mod junit;
 pub mod table;
 pub mod waste;

@@ -104,6 +104,7 @@ pub struct Comparison {
     pub bytes_hashed: u64,
 }
 
+#[cfg(feature = "std")]
 impl Comparison {
     /// Whether the images are equal: no path or config difference, and what `strict` adds.
     fn judge(&mut self) {
