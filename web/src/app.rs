@@ -13,6 +13,7 @@ use web_sys::{DragEvent, File};
 use yew::prelude::*;
 
 use crate::components::ci_bridge::CiBridge;
+use crate::components::compare::ComparePanel;
 use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
@@ -256,6 +257,7 @@ pub fn App() -> Html {
                             <li><a href="#history">{ "History" }</a></li>
                             <li><a href="#squash">{ "Squash" }</a></li>
                             <li><a href="#ci">{ "CI" }</a></li>
+                            <li><a href="#compare">{ "Compare" }</a></li>
                         </ul>
                     </nav>
                     <section id="layers-files" class="split" aria-labelledby="layers-files-title">
@@ -284,6 +286,7 @@ pub fn App() -> Html {
                         <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>
                         <CiBridge file_name={shown.file_name.clone()} image={summary.index} images={summary.images.len()} deep={shown.report().is_some_and(|w| w.deep)} ci={shown.ci.clone()} exported={shown.exported.clone()} {onexport} {oncheck} />
                     </section>
+                    <ComparePanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} file_name={AttrValue::from(shown.file_name.clone())} images={summary.images.clone()} index={summary.index} />
                 </>
             }
         }

@@ -1,6 +1,7 @@
 //! UI components, one per file.
 
 pub mod ci_bridge;
+pub mod compare;
 pub mod drop_zone;
 pub mod error_banner;
 pub mod file_tree;

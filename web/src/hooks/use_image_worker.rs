@@ -11,7 +11,10 @@ use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
 use crate::input_check;
-use crate::protocol::{decode, encode, Event, Request, RowRef, SeeEvent, SeeRequest, WORKER_URL};
+use crate::protocol::{
+    decode, encode, CompareEvent, CompareRequest, Event, Request, RowRef, SeeEvent, SeeRequest,
+    WORKER_URL,
+};
 use crate::state::{js_now, Action, AppState, Built};
 
 /// A worker's message and error handlers.
@@ -36,6 +39,8 @@ struct Bridge {
     busy: bool,
     /// Where answers of the "see inside" views go (the viewer, which keeps its own state).
     see: Option<Callback<(SeeEvent, JsValue)>>,
+    /// Where answers of the compare view go (the compare panel, which keeps its own state).
+    compare: Option<Callback<CompareEvent>>,
     /// The file shown before the one being opened, which the worker keeps until the new one
     /// has opened (it comes back if the new one fails).
     previous: Option<(File, Option<usize>)>,
@@ -183,6 +188,23 @@ impl ImageWorker {
     /// Routes the "see inside" answers (with the object each carries) to `callback`.
     pub fn on_see(&self, callback: Callback<(SeeEvent, JsValue)>) {
         self.0.borrow_mut().see = Some(callback);
+    }
+
+    /// Sends a request of the compare view (with B's `File`, if one was chosen); the answer
+    /// goes to [`ImageWorker::on_compare`]'s callback. Opening and comparing is long work.
+    pub fn compare(&self, request: CompareRequest, file: Option<File>) {
+        if !matches!(request, CompareRequest::ContentDiff { .. }) {
+            let mut b = self.0.borrow_mut();
+            b.busy = true;
+            b.dispatch.dispatch(Action::Start("Comparing".into()));
+        }
+        let carried: Option<JsValue> = file.map(Into::into);
+        self.send(&Request::Compare(request), carried.as_ref());
+    }
+
+    /// Routes the compare view's answers to `callback`.
+    pub fn on_compare(&self, callback: Callback<CompareEvent>) {
+        self.0.borrow_mut().compare = Some(callback);
     }
 
     /// Makes the worker crash (the crash-recovery test hook).
@@ -359,6 +381,14 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit((event, carried));
             }
         }
+        Event::Compare(event) => {
+            bridge.borrow_mut().busy = false;
+            dispatch.dispatch(Action::Idle);
+            let listener = bridge.borrow().compare.clone();
+            if let Some(cb) = listener {
+                cb.emit(event);
+            }
+        }
         Event::Exported { name, size } => {
             let bytes = carried.dyn_into::<js_sys::Uint8Array>().ok();
             let blob = bytes.and_then(|b| {
@@ -472,6 +502,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             analyzed: false,
             busy: false,
             see: None,
+            compare: None,
             previous: None,
             _onmessage: None,
             _onerror: None,
