@@ -134,8 +134,12 @@ pub fn App() -> Html {
             .to_callback()
             .reform(|m: String| Action::Failed(m.into()));
         Callback::from(move |e: DragEvent| {
-            e.prevent_default();
             dragging.set(false);
+            // A drop the compare panel took (its second archive).
+            if e.default_prevented() {
+                return;
+            }
+            e.prevent_default();
             if let Some(dir) = e.data_transfer().and_then(|d| folder::dropped_dir(&d)) {
                 folder::open_dropped(dir, open.clone(), failed.clone());
                 return;

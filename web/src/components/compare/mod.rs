@@ -110,9 +110,9 @@ pub fn ComparePanel(props: &ComparePanelProps) -> Html {
     let ondrop = {
         let (open, over) = (open.clone(), over.clone());
         Callback::from(move |e: DragEvent| {
-            // The page's own drop handler opens a new image A; this target is for B.
+            // The page's own drop handler (which opens a new image A) leaves a drop whose
+            // default is prevented to this target, which is for B.
             e.prevent_default();
-            e.stop_propagation();
             over.set(false);
             if let Some(f) = e
                 .data_transfer()
