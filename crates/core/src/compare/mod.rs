@@ -234,4 +234,41 @@ mod tests {
         assert!(c.equal && c.bytes_hashed == 0 && c.layers.a.is_empty());
         assert_eq!(c.layers.shared.len(), 1);
     }
+
+    #[test]
+    fn modes_types_and_hardlinks_compare_by_what_the_path_is() {
+        let one = docker_archive(&[L::new()
+            .chmod("m", b"x", 0o600)
+            .file("t", b"file")
+            .file("src", b"linked")
+            .hardlink("h", "src")
+            .build()]);
+        let two = docker_archive(&[L::new()
+            .chmod("m", b"x", 0o755)
+            .dir("t")
+            .file("src", b"linked")
+            .file("h", b"linked")
+            .build()]);
+        let (mut x, mut y) = (open(&one), open(&two));
+        let c = compare(&mut x, &mut y, Strictness::default(), &mut NoProgress).unwrap();
+        let got: Vec<_> = c
+            .paths
+            .iter()
+            .map(|p| (p.path.as_str(), p.attrs.clone(), p.type_a, p.type_b))
+            .collect();
+        // A hardlink reads as the file it shares: /h is equal.
+        assert_eq!(
+            got,
+            [
+                ("/m", alloc::vec![Attr::Mode], Some('-'), Some('-')),
+                (
+                    "/t",
+                    alloc::vec![Attr::Type, Attr::Mode],
+                    Some('-'),
+                    Some('d')
+                ),
+            ]
+        );
+        assert_eq!(c.paths[1].delta(), -4);
+    }
 }
