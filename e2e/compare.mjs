@@ -139,7 +139,8 @@ function shown(page) {
       },
       sizes: Object.fromEntries(
         q("#compare-sizes tbody tr").map((tr) => {
-          const v = (td) => (td.dataset.bytes !== undefined ? Number(td.dataset.bytes) : Number(td.dataset.value));
+          const v = (td) =>
+            td.dataset.bytes !== undefined ? Number(td.dataset.bytes) : td.dataset.value === "null" ? null : Number(td.dataset.value);
           return [tr.dataset.key, [v(tr.querySelector("td.a")), v(tr.querySelector("td.b"))]];
         }),
       ),

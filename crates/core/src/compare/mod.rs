@@ -52,8 +52,9 @@ pub struct SideFigures {
     pub dive_efficiency: f64,
     /// dive's wasted bytes.
     pub dive_wasted_bytes: u64,
-    /// dive's user wasted percent (a ratio).
-    pub dive_user_wasted_ratio: f64,
+    /// dive's user wasted percent (a ratio); `None` where dive prints `NaN %` (no user
+    /// bytes: a single layer).
+    pub dive_user_wasted_ratio: Option<f64>,
     /// layerlens' figures.
     pub figures: Figures,
 }
@@ -73,7 +74,7 @@ impl SideFigures {
             dive_size_bytes: w.dive.size_bytes,
             dive_efficiency: w.dive.efficiency,
             dive_wasted_bytes: w.dive.wasted_bytes,
-            dive_user_wasted_ratio: w.dive.user_wasted_ratio,
+            dive_user_wasted_ratio: Some(w.dive.user_wasted_ratio).filter(|r| !r.is_nan()),
             figures: w.figures,
         }
     }

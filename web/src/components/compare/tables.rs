@@ -92,13 +92,22 @@ fn bytes_row(key: &str, label: &str, a: u64, b: u64) -> Html {
     }
 }
 
-fn ratio_row(key: &str, label: &str, a: f64, b: f64) -> Html {
+/// A ratio row; `None` (no user bytes, dive's `NaN %`) shows as a dash.
+fn ratio_row(key: &str, label: &str, a: Option<f64>, b: Option<f64>) -> Html {
+    let cell = |side: &'static str, v: Option<f64>| match v {
+        Some(v) => html! { <td class={side} data-value={v.to_string()}>{ format!("{v:.4}") }</td> },
+        None => html! { <td class={side} data-value="null">{ "—" }</td> },
+    };
+    let delta = match (a, b) {
+        (Some(a), Some(b)) => format!("{:+.4}", b - a),
+        _ => String::new(),
+    };
     html! {
         <tr data-key={key.to_string()}>
             <th scope="row">{ label }</th>
-            <td class="a" data-value={a.to_string()}>{ format!("{a:.4}") }</td>
-            <td class="b" data-value={b.to_string()}>{ format!("{b:.4}") }</td>
-            <td class="delta">{ format!("{:+.4}", b - a) }</td>
+            { cell("a", a) }
+            { cell("b", b) }
+            <td class="delta">{ delta }</td>
         </tr>
     }
 }
@@ -113,9 +122,9 @@ fn sizes(c: &Comparison) -> Html {
                 { bytes_row("final_bytes", "Files (final filesystem)", a.final_bytes, b.final_bytes) }
                 { bytes_row("shipped_bytes", "Shipped in layers", a.figures.shipped_bytes, b.figures.shipped_bytes) }
                 { bytes_row("dead_bytes", "Dead (layerlens)", a.figures.dead_bytes, b.figures.dead_bytes) }
-                { ratio_row("efficiency", "Efficiency (layerlens)", a.figures.efficiency, b.figures.efficiency) }
+                { ratio_row("efficiency", "Efficiency (layerlens)", Some(a.figures.efficiency), Some(b.figures.efficiency)) }
                 { bytes_row("dive_wasted_bytes", "Wasted (dive)", a.dive_wasted_bytes, b.dive_wasted_bytes) }
-                { ratio_row("dive_efficiency", "Efficiency (dive)", a.dive_efficiency, b.dive_efficiency) }
+                { ratio_row("dive_efficiency", "Efficiency (dive)", Some(a.dive_efficiency), Some(b.dive_efficiency)) }
                 { ratio_row("dive_user_wasted_ratio", "User wasted (dive)", a.dive_user_wasted_ratio, b.dive_user_wasted_ratio) }
             </tbody>
         </table>
