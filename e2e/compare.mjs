@@ -93,15 +93,15 @@ async function openWith(context, url, file) {
   return { page, errors };
 }
 
-/** Marks the shown verdict stale, runs `act`, waits for a fresh comparison (or an error). */
+/** Runs `act` and waits for the next comparison (the verdict's `data-seq` changes) or an error. */
 async function compared(page, act) {
-  await page.evaluate(() => document.querySelector("#compare-verdict")?.setAttribute("data-e2e-stale", ""));
+  const before = await page.evaluate(() => document.querySelector("#compare-verdict")?.dataset.seq ?? "0");
   await act();
   await page.waitForFunction(
-    () =>
+    (before) =>
       !document.querySelector("#progress") &&
-      (!!document.querySelector("#compare-verdict:not([data-e2e-stale])") || !!document.querySelector("#error")),
-    null,
+      ((document.querySelector("#compare-verdict")?.dataset.seq ?? "0") !== before || !!document.querySelector("#error")),
+    before,
     { timeout: TIMEOUT_MS },
   );
   const error = await page.evaluate(() => document.querySelector("#error .error-text")?.textContent);

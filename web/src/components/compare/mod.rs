@@ -47,6 +47,8 @@ pub struct Shown {
     pub image: usize,
     /// Time taken.
     pub millis: f64,
+    /// Counts the comparisons shown (a test waits for the next one).
+    pub seq: u32,
 }
 
 /// The compare section.
@@ -60,6 +62,7 @@ pub fn ComparePanel(props: &ComparePanelProps) -> Html {
     let over = use_state(|| false);
     {
         let (worker, shown, diff) = (props.worker.clone(), shown.clone(), diff.clone());
+        let seq = use_mut_ref(|| 0u32);
         use_effect_with(props.image.clone(), move |_| {
             shown.set(None);
             diff.set(None);
@@ -72,7 +75,13 @@ pub fn ComparePanel(props: &ComparePanelProps) -> Html {
                     millis,
                 } => {
                     diff.set(None);
+                    let n = {
+                        let mut n = seq.borrow_mut();
+                        *n = n.wrapping_add(1);
+                        *n
+                    };
                     shown.set(Some(Shown {
+                        seq: n,
                         comparison: Rc::new(*comparison),
                         name,
                         images,

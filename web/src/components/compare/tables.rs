@@ -19,7 +19,7 @@ pub fn result(name_a: &str, s: &Shown, ondiff: Callback<(String, [u32; 2], [u32;
     let c = &s.comparison;
     html! {
         <>
-            { verdict(c) }
+            { verdict(c, s.seq) }
             <p class="muted" id="compare-names">{ format!("A: {name_a} · B: {} (image {}) · {:.0} ms", s.name, s.image, s.millis) }</p>
             { alignment(c) }
             { sizes(c) }
@@ -31,7 +31,7 @@ pub fn result(name_a: &str, s: &Shown, ondiff: Callback<(String, [u32; 2], [u32;
     }
 }
 
-fn verdict(c: &Comparison) -> Html {
+fn verdict(c: &Comparison, seq: u32) -> Html {
     let text = if c.equal {
         "equal".to_string()
     } else {
@@ -52,7 +52,7 @@ fn verdict(c: &Comparison) -> Html {
         )
     };
     html! {
-        <p id="compare-verdict" class={classes!("verdict", if c.equal { "equal" } else { "different" })} data-equal={c.equal.to_string()} role="status">{ text }</p>
+        <p id="compare-verdict" class={classes!("verdict", if c.equal { "equal" } else { "different" })} data-equal={c.equal.to_string()} data-seq={seq.to_string()} role="status">{ text }</p>
     }
 }
 
