@@ -137,6 +137,7 @@ function shown(page) {
         a: q("#compare-layers ol.side-a li").map((li) => [li.dataset.diffId, Number(li.dataset.bytes)]),
         b: q("#compare-layers ol.side-b li").map((li) => [li.dataset.diffId, Number(li.dataset.bytes)]),
       },
+      layerDeltas: q("#compare-layer-deltas tbody tr").map((tr) => [Number(tr.dataset.position), bytes(tr.querySelector("td.delta"))]),
       sizes: Object.fromEntries(
         q("#compare-sizes tbody tr").map((tr) => {
           const v = (td) =>
@@ -190,6 +191,10 @@ function expected(doc) {
       a: doc.layers.a.map((l) => [l.diff_id, l.size]),
       b: doc.layers.b.map((l) => [l.diff_id, l.size]),
     },
+    layerDeltas: Array.from({ length: Math.max(doc.layers.a.length, doc.layers.b.length) }, (_, i) => {
+      const [x, y] = [doc.layers.a[i], doc.layers.b[i]];
+      return [(x ?? y).position, (y?.size ?? 0) - (x?.size ?? 0)];
+    }),
     sizes: Object.fromEntries(Object.keys(a).map((k) => [k, [a[k], b[k]]])),
     historyDiffer: doc.history.differ,
   };

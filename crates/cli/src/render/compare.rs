@@ -59,6 +59,20 @@ pub fn text(out: &mut impl Write, c: &Comparison, inputs: [&Path; 2], dirs: usiz
             layer_line(out, tag, layer)?;
         }
     }
+    // Above the shared base, layer by layer: B's content bytes against A's at each position.
+    for i in 0..l.a.len().max(l.b.len()) {
+        let (x, y) = (l.a.get(i), l.b.get(i));
+        let position = x.or(y).map_or(0, |z| z.position);
+        let bytes = |z: Option<&AlignedLayer>| z.map_or(0, |z| z.size);
+        let shown = |z: Option<&AlignedLayer>| z.map_or("-".into(), |z| size(z.size));
+        writeln!(
+            out,
+            "  Δ {position}\t{} -> {}\t{}",
+            shown(x),
+            shown(y),
+            signed(bytes(y) as i64 - bytes(x) as i64)
+        )?;
+    }
     sizes(out, &c.a, &c.b)?;
     for d in c.dirs.iter().take(dirs) {
         writeln!(

@@ -77,6 +77,29 @@ fn alignment(c: &Comparison) -> Html {
                 <ol class="side-a" aria-label="A above the shared base">{ for l.a.iter().map(|x| layer_row("a", x)) }</ol>
                 <ol class="side-b" aria-label="B above the shared base">{ for l.b.iter().map(|x| layer_row("b", x)) }</ol>
             </div>
+            if !l.a.is_empty() || !l.b.is_empty() {
+                <table id="compare-layer-deltas" class="compare-layer-deltas">
+                    <caption>{ "Above the shared base, position by position" }</caption>
+                    <thead><tr><th scope="col">{ "layer" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th><th scope="col">{ "B − A" }</th></tr></thead>
+                    <tbody>
+                        { for (0..l.a.len().max(l.b.len())).map(|i| {
+                            let (x, y) = (l.a.get(i), l.b.get(i));
+                            let position = x.or(y).map_or(0, |z| z.position);
+                            let bytes = |z: Option<&AlignedLayer>| z.map_or(0, |z| z.size);
+                            let shown = |z: Option<&AlignedLayer>| z.map_or("–".into(), |z| human_size(z.size));
+                            let delta = bytes(y) as i64 - bytes(x) as i64;
+                            html! {
+                                <tr data-position={position.to_string()}>
+                                    <th scope="row">{ position }</th>
+                                    <td>{ shown(x) }</td>
+                                    <td>{ shown(y) }</td>
+                                    <td class="delta" data-bytes={delta.to_string()}>{ signed_size(delta, "−") }</td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+            }
         </section>
     }
 }
