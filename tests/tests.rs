@@ -21,6 +21,8 @@
 //! - `see_inside`: `cat` and `extract` of any file or subtree after any layer against GNU tar
 //!   and umoci's unpack of the first N+1 layers; `diff` against umoci and `diff -u`;
 //!   `history --dockerfile`.
+//! - `compare`: `compare` on buildah-built pairs (a rebuild, a base bump, a cache deleted in
+//!   the same step, a squash, docker vs oci archives) against a walk of the two unpacked trees.
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
 //!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
@@ -42,6 +44,7 @@ mod analyze;
 mod audit;
 mod buildah;
 mod cli;
+mod compare;
 mod dirs;
 mod export;
 mod hostile;

@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use crate::components::audit::AuditPanel;
 use crate::components::ci_bridge::CiBridge;
+use crate::components::compare::ComparePanel;
 use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
@@ -134,8 +135,12 @@ pub fn App() -> Html {
             .to_callback()
             .reform(|m: String| Action::Failed(m.into()));
         Callback::from(move |e: DragEvent| {
-            e.prevent_default();
             dragging.set(false);
+            // A drop the compare panel took (its second archive).
+            if e.default_prevented() {
+                return;
+            }
+            e.prevent_default();
             if let Some(dir) = e.data_transfer().and_then(|d| folder::dropped_dir(&d)) {
                 folder::open_dropped(dir, open.clone(), failed.clone());
                 return;
@@ -258,6 +263,7 @@ pub fn App() -> Html {
                             <li><a href="#squash">{ "Squash" }</a></li>
                             <li><a href="#audit">{ "Audit" }</a></li>
                             <li><a href="#ci">{ "CI" }</a></li>
+                            <li><a href="#compare">{ "Compare" }</a></li>
                         </ul>
                     </nav>
                     <section id="layers-files" class="split" aria-labelledby="layers-files-title">
@@ -287,6 +293,7 @@ pub fn App() -> Html {
                         <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>
                         <CiBridge file_name={shown.file_name.clone()} image={summary.index} images={summary.images.len()} deep={shown.report().is_some_and(|w| w.deep)} ci={shown.ci.clone()} exported={shown.exported.clone()} {onexport} {oncheck} />
                     </section>
+                    <ComparePanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} file_name={AttrValue::from(shown.file_name.clone())} images={summary.images.clone()} index={summary.index} />
                 </>
             }
         }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod ci_bridge;
+pub mod compare;
 pub mod drop_zone;
 pub mod error_banner;
 pub mod file_tree;

@@ -4,9 +4,11 @@
 //! than one JS object per file row when a layer has 100,000 entries.
 
 mod audit;
+mod compare;
 mod see;
 
 pub use audit::{AuditEvent, AuditRequest};
+pub use compare::{CompareEvent, CompareRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
 
 use layerlens_core::analysis::ci::{PathReport, Verdict};
@@ -56,6 +58,8 @@ pub enum Request {
     See(SeeRequest),
     /// A request of the Audit panel.
     Audit(AuditRequest),
+    /// A request of the compare view.
+    Compare(CompareRequest),
     /// The analysis as `layerlens analyze --json` prints it for this file and image (with the
     /// deep scan's findings if it has run, as `--deep` gives them).
     ExportJson,
@@ -150,6 +154,8 @@ pub enum Event {
     See(SeeEvent),
     /// An answer to a [`Request::Audit`].
     Audit(AuditEvent),
+    /// An answer to a [`Request::Compare`].
+    Compare(CompareEvent),
     /// The `analyze --json` document, carried as a `Uint8Array` (the exact bytes the CLI
     /// prints, without its final newline).
     Exported {

@@ -56,6 +56,9 @@ pub enum Command {
     /// What differs between the filesystems after two layers, or how a file's content
     /// differs; exit 0 same, 1 different, 2 error (like `diff`).
     Diff(DiffArgs),
+    /// Compare two images: layers aligned, final files (`+ `, `- `, `~ ` lines), config
+    /// (`config ` lines), history, sizes and waste; exit 0 equal, 1 different, 2 error.
+    Compare(CompareArgs),
     /// The image's history: every step, empty layers included, or (--dockerfile) the steps
     /// written back as Dockerfile instructions, each under a comment naming its layer.
     History(HistoryArgs),
@@ -360,4 +363,43 @@ pub struct HistoryArgs {
     /// Print the steps as JSON (schema `layerlens.history/v1`).
     #[arg(long)]
     pub json: bool,
+}
+
+/// Two images to compare and how strictly.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Image A: an archive, an image directory, or `-` (standard input).
+    pub a: PathBuf,
+    /// Image B (may be A's archive again, with another --image-b).
+    pub b: PathBuf,
+    /// Image of A's archive when it holds several: a tag or a position (0, 1, …).
+    #[arg(long = "image-a", value_name = "TAG|N")]
+    pub select_a: Option<String>,
+    /// Image of B's archive when it holds several.
+    #[arg(long = "image-b", value_name = "TAG|N")]
+    pub select_b: Option<String>,
+    /// Platform for multi-platform images (`linux/arm64`), both sides.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Also compare mtimes (not directories'), history step times and the config's
+    /// `created`.
+    #[arg(long)]
+    pub strict_mtime: bool,
+    /// Also compare the history steps (text and empty-layer marks).
+    #[arg(long)]
+    pub strict_history: bool,
+    /// Also require the same layers (diff_ids) in the same order.
+    #[arg(long)]
+    pub strict_layers: bool,
+    /// All of --strict-mtime, --strict-history and --strict-layers.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the comparison as JSON (schema `layerlens.compare/v1`, see docs/compare.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Directories listed, largest delta first (all of them are in --json).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub dirs: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }

@@ -26,6 +26,7 @@
 //! cycles (checked by tests/module_graph.rs, which reads this diagram).
 //!
 //! ```text
+//!  compare    two images: layers aligned, final files, config, history, sizes and waste
 //!  document   the `analyze --json` document, written the same by the CLI and the page
 //!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
 //!  view       plain summaries for the page (layer table, file rows)
@@ -79,6 +80,7 @@ extern crate std;
 mod analysed;
 pub mod analysis;
 pub mod archive;
+pub mod compare;
 pub mod digest;
 pub mod dive;
 #[cfg(feature = "std")]

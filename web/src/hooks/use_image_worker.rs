@@ -12,7 +12,8 @@ use yew::prelude::*;
 
 use crate::input_check;
 use crate::protocol::{
-    decode, encode, AuditEvent, AuditRequest, Event, Request, RowRef, SeeEvent, SeeRequest,
+    decode, encode, AuditEvent, AuditRequest, CompareEvent, CompareRequest, Event, Request,
+    RowRef, SeeEvent, SeeRequest,
     WORKER_URL,
 };
 use crate::state::{js_now, Action, AppState, Built};
@@ -41,6 +42,8 @@ struct Bridge {
     see: Option<Callback<(SeeEvent, JsValue)>>,
     /// Where the Audit panel's answers go.
     audit: Option<Callback<AuditEvent>>,
+    /// Where answers of the compare view go (the compare panel, which keeps its own state).
+    compare: Option<Callback<CompareEvent>>,
     /// The file shown before the one being opened, which the worker keeps until the new one
     /// has opened (it comes back if the new one fails).
     previous: Option<(File, Option<usize>)>,
@@ -203,12 +206,28 @@ impl ImageWorker {
         self.0.borrow_mut().audit = Some(callback);
     }
 
+    /// Sends a request of the compare view (with B's `File`, if one was chosen); the answer
+    /// goes to [`ImageWorker::on_compare`]'s callback. Opening and comparing is long work.
+    pub fn compare(&self, request: CompareRequest, file: Option<File>) {
+        if !matches!(request, CompareRequest::ContentDiff { .. }) {
+            let mut b = self.0.borrow_mut();
+            b.busy = true;
+            b.dispatch.dispatch(Action::Start("Comparing".into()));
+        }
+        let carried: Option<JsValue> = file.map(Into::into);
+        self.send(&Request::Compare(request), carried.as_ref());
+    }
+
+    /// Routes the compare view's answers to `callback`.
+    pub fn on_compare(&self, callback: Callback<CompareEvent>) {
+        self.0.borrow_mut().compare = Some(callback);
+    }
+
     /// Makes the worker crash (the crash-recovery test hook).
     pub fn crash(&self) {
         self.send(&Request::Crash, None);
     }
 
-    /// Stops whatever the worker is doing: a fresh worker re-opens the current file.
     /// Stops whatever the worker is doing. Cancelling an analysis drops the file; cancelling
     /// later work (a build, a deep scan) keeps the image shown, so a fresh worker reads the
     /// file again to take further requests.
@@ -384,6 +403,14 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit(event);
             }
         }
+        Event::Compare(event) => {
+            bridge.borrow_mut().busy = false;
+            dispatch.dispatch(Action::Idle);
+            let listener = bridge.borrow().compare.clone();
+            if let Some(cb) = listener {
+                cb.emit(event);
+            }
+        }
         Event::Exported { name, size } => {
             let bytes = carried.dyn_into::<js_sys::Uint8Array>().ok();
             let blob = bytes.and_then(|b| {
@@ -498,6 +525,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             busy: false,
             see: None,
             audit: None,
+            compare: None,
             previous: None,
             _onmessage: None,
             _onerror: None,

@@ -5,6 +5,7 @@
 mod audit;
 mod blob_source;
 mod build;
+mod compare;
 mod see;
 
 use std::cell::RefCell;
@@ -197,6 +198,7 @@ fn handle(request: Request, carried: JsValue) {
         }
         Request::See(request) => with_session(|s| see::answer(s, request)),
         Request::Audit(request) => with_session(|s| audit::answer(s, request)),
+        Request::Compare(request) => compare::handle(request, carried),
         Request::ExportJson => with_session(|s| {
             let waste = s.analysis.waste(None);
             let file = layerlens_core::sanitize::display_text(&s.file.name());

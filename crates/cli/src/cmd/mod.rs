@@ -4,6 +4,7 @@ mod analyze;
 mod audit;
 mod cat;
 mod ci;
+mod compare;
 mod completions;
 mod diff;
 mod export;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cat(a) => cat::run(&a),
         Command::Extract(a) => extract::run(&a),
         Command::Diff(a) => diff::run(&a),
+        Command::Compare(a) => compare::run(&a),
         Command::History(a) => history::run(&a),
         Command::Audit(a) => audit::run(&a),
     }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod ci_text;
+pub mod compare;
 pub mod junit;
 pub mod table;
 pub mod waste;

@@ -5,7 +5,7 @@
 //! [`ImageWorker::see`]; the URL fragment keeps the view, layer and path ([`link`]).
 
 mod content;
-mod diff;
+pub mod diff;
 mod link;
 
 use std::cell::RefCell;
