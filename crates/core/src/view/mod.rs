@@ -4,6 +4,7 @@
 mod file;
 #[cfg(feature = "std")]
 mod tree;
+pub mod treemap;
 
 pub use file::FileInfo;
 #[cfg(feature = "std")]
