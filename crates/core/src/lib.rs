@@ -26,6 +26,7 @@
 //! cycles (checked by tests/module_graph.rs, which reads this diagram).
 //!
 //! ```text
+//!  report     the self-contained HTML report (overview, layers, waste, findings, size map)
 //!  document   the `analyze --json` document, written the same by the CLI and the page
 //!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
 //!  view       plain summaries for the page (layer table, file rows)
@@ -94,6 +95,7 @@ mod limits;
 pub mod model;
 pub mod present;
 mod progress;
+pub mod report;
 pub mod sanitize;
 pub mod secrets;
 #[cfg(feature = "std")]

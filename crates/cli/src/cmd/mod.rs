@@ -9,6 +9,7 @@ mod export;
 mod extract;
 mod history;
 mod manpage;
+mod report;
 mod squash;
 mod why;
 
@@ -32,5 +33,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Extract(a) => extract::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::History(a) => history::run(&a),
+        Command::Report(a) => report::run(&a),
     }
 }

@@ -5,6 +5,7 @@ mod file;
 #[cfg(feature = "std")]
 mod tree;
 pub mod treemap;
+pub mod treemap_svg;
 
 pub use file::FileInfo;
 #[cfg(feature = "std")]
