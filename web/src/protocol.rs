@@ -3,8 +3,10 @@
 //! `Blob`) or `undefined`. JSON text crosses `postMessage` as one string, which is far cheaper
 //! than one JS object per file row when a layer has 100,000 entries.
 
+mod map;
 mod see;
 
+pub use map::{MapEvent, MapRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
 
 use layerlens_core::analysis::ci::Verdict;
@@ -52,6 +54,8 @@ pub enum Request {
     Crash,
     /// A request of the "see inside" views.
     See(SeeRequest),
+    /// A request of the size map or the report.
+    Map(MapRequest),
     /// The analysis as `layerlens analyze --json` prints it for this file and image (with the
     /// deep scan's findings if it has run, as `--deep` gives them).
     ExportJson,
@@ -144,6 +148,8 @@ pub enum Event {
     },
     /// An answer to a [`Request::See`].
     See(SeeEvent),
+    /// An answer to a [`Request::Map`].
+    Map(MapEvent),
     /// The `analyze --json` document, carried as a `Uint8Array` (the exact bytes the CLI
     /// prints, without its final newline).
     Exported {

@@ -11,7 +11,9 @@ use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
 use crate::input_check;
-use crate::protocol::{decode, encode, Event, Request, RowRef, SeeEvent, SeeRequest, WORKER_URL};
+use crate::protocol::{
+    decode, encode, Event, MapEvent, MapRequest, Request, RowRef, SeeEvent, SeeRequest, WORKER_URL,
+};
 use crate::state::{js_now, Action, AppState, Built};
 
 /// A worker's message and error handlers.
@@ -36,6 +38,8 @@ struct Bridge {
     busy: bool,
     /// Where answers of the "see inside" views go (the viewer, which keeps its own state).
     see: Option<Callback<(SeeEvent, JsValue)>>,
+    /// Where answers of the size map and the report go (the size map's section).
+    map: Option<Callback<(MapEvent, JsValue)>>,
     /// The file shown before the one being opened, which the worker keeps until the new one
     /// has opened (it comes back if the new one fails).
     previous: Option<(File, Option<usize>)>,
@@ -183,6 +187,17 @@ impl ImageWorker {
     /// Routes the "see inside" answers (with the object each carries) to `callback`.
     pub fn on_see(&self, callback: Callback<(SeeEvent, JsValue)>) {
         self.0.borrow_mut().see = Some(callback);
+    }
+
+    /// Sends a request of the size map or the report; the answer goes to
+    /// [`ImageWorker::on_map`]'s callback.
+    pub fn map(&self, request: MapRequest) {
+        self.send(&Request::Map(request), None);
+    }
+
+    /// Routes the size map's answers (with the object each carries) to `callback`.
+    pub fn on_map(&self, callback: Callback<(MapEvent, JsValue)>) {
+        self.0.borrow_mut().map = Some(callback);
     }
 
     /// Makes the worker crash (the crash-recovery test hook).
@@ -359,6 +374,12 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit((event, carried));
             }
         }
+        Event::Map(event) => {
+            let listener = bridge.borrow().map.clone();
+            if let Some(cb) = listener {
+                cb.emit((event, carried));
+            }
+        }
         Event::Exported { name, size } => {
             let bytes = carried.dyn_into::<js_sys::Uint8Array>().ok();
             let blob = bytes.and_then(|b| {
@@ -472,6 +493,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             analyzed: false,
             busy: false,
             see: None,
+            map: None,
             previous: None,
             _onmessage: None,
             _onerror: None,

@@ -4,6 +4,7 @@
 
 mod blob_source;
 mod build;
+mod map;
 mod see;
 
 use std::cell::RefCell;
@@ -195,6 +196,7 @@ fn handle(request: Request, carried: JsValue) {
             });
         }
         Request::See(request) => with_session(|s| see::answer(s, request)),
+        Request::Map(request) => with_session(|s| map::answer(s, request)),
         Request::ExportJson => with_session(|s| {
             let waste = s.analysis.waste(None);
             let file = layerlens_core::sanitize::display_text(&s.file.name());
