@@ -2,6 +2,7 @@
 //! owned strings and numbers only, serialisable both ways, computed once from the model.
 
 mod file;
+pub mod squash_compare;
 #[cfg(feature = "std")]
 mod tree;
 pub mod treemap;
