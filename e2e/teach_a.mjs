@@ -7,6 +7,11 @@
 // - the report downloaded from the page is byte for byte what `layerlens report -o` writes,
 //   and opened in Chromium with the network cut (every request aborted, the context offline)
 //   it makes no request and shows the figures `layerlens analyze --json` prints;
+// - squash before/after: the stack before is `analyze --json`'s (sizes, diff_ids, chain IDs,
+//   image ID); after, the kept layers are unchanged and the new layer's size is the plan's;
+//   once built, the whole after stack and its image ID are what `layerlens analyze --json`
+//   reads from `layerlens squash --from N`'s output; each squashed layer's carried + dropped
+//   bytes are its content;
 // - every request of the app stays on localhost.
 // The last line is `N passed, N failed`; the exit status is 1 if anything failed.
 //
@@ -252,6 +257,71 @@ async function checkReport(browser, page, file) {
   check(`${name}: the report opens with the network cut and shows analyze's figures`, offline);
 }
 
+async function stackOf(page, side) {
+  return page.$$eval(`#squash-compare [data-side="${side}"] tbody tr`, (rows) =>
+    rows.map((r) => {
+      const v = (k) => r.querySelector(`[data-k="${k}"]`)?.getAttribute("data-v");
+      return { tar_size: v("tar_size"), entry_count: v("entries"), diff_id: v("diff_id"), chain_id: v("chain_id") };
+    }),
+  );
+}
+
+function stackOfDoc(doc) {
+  return doc.image.layers.map((l) => ({
+    tar_size: String(l.tar_size),
+    entry_count: String(l.entry_count),
+    diff_id: l.diff_id,
+    chain_id: l.chain_id,
+  }));
+}
+
+async function checkBeforeAfter(page, file) {
+  const name = basename(file);
+  const problems = [];
+  const doc = await cliJson(["analyze", "--json", file]);
+  const n = doc.image.layers.length;
+  if (n < 2) return;
+  const from = 1;
+  await page.selectOption("#squash-from", String(from));
+  await page.waitForSelector(`#squash-compare[data-from="${from}"][data-built="false"] [data-side="after"]`, { timeout: TIMEOUT_MS });
+  const before = await stackOf(page, "before");
+  const want = stackOfDoc(doc);
+  if (JSON.stringify(before) !== JSON.stringify(want)) problems.push(`before: ${JSON.stringify(before)}, analyze: ${JSON.stringify(want)}`);
+  const beforeId = await page.getAttribute(`#squash-compare [data-side="before"] [data-k="image_id"]`, "data-v");
+  if (beforeId !== doc.image.id) problems.push(`before image ID ${beforeId}, analyze ${doc.image.id}`);
+  const out = join(artefacts, `${name}.from${from}.tar`);
+  const dry = await cliJson(["squash", file, "--from", String(from), "-o", out, "--dry-run", "--json"]);
+  let after = await stackOf(page, "after");
+  if (JSON.stringify(after.slice(0, from)) !== JSON.stringify(want.slice(0, from))) problems.push(`kept layers changed: ${JSON.stringify(after.slice(0, from))}`);
+  if (after.length !== from + 1) problems.push(`after has ${after.length} layers, not ${from + 1}`);
+  if (after[from]?.tar_size !== String(dry.layer_size)) problems.push(`new layer ${after[from]?.tar_size} bytes, the plan ${dry.layer_size}`);
+  if (after[from]?.diff_id !== "") problems.push("the new diff_id shows before the build");
+  const archiveAfter = await page.getAttribute(`#squash-compare [data-k="archive_after"]`, "data-v");
+  if (archiveAfter !== String(dry.archive_size)) problems.push(`archive after ${archiveAfter}, plan ${dry.archive_size}`);
+  const moved = await page.$$eval("#squash-compare table.moved tbody tr", (rows) =>
+    rows.map((r) => [r.getAttribute("data-layer"), Number(r.querySelector('[data-k="carried_bytes"]').getAttribute("data-v")) + Number(r.querySelector('[data-k="dropped_bytes"]').getAttribute("data-v"))]),
+  );
+  const wantMoved = doc.image.layers.slice(from).map((l) => [String(l.position), l.content_size]);
+  if (JSON.stringify(moved) !== JSON.stringify(wantMoved)) problems.push(`moved ${JSON.stringify(moved)}, content ${JSON.stringify(wantMoved)}`);
+  check(`${name}: squash before/after from layer ${from} (planned) is the CLI's`, problems);
+
+  const builtProblems = [];
+  await page.fill("#squash-tag", "");
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: TIMEOUT_MS }), page.click("#build")]);
+  await download.saveAs(join(artefacts, `${name}.page-squash.tar`));
+  await page.waitForSelector(`#squash-compare[data-from="${from}"][data-built="true"]`, { timeout: TIMEOUT_MS });
+  const r = await run(cli, ["squash", file, "--from", String(from), "-o", out]);
+  if (r.code !== 0) builtProblems.push(`layerlens squash: ${r.stderr}`);
+  const squashed = await cliJson(["analyze", "--json", out]);
+  after = await stackOf(page, "after");
+  const wantAfter = stackOfDoc(squashed);
+  if (JSON.stringify(after) !== JSON.stringify(wantAfter)) builtProblems.push(`after: ${JSON.stringify(after)}, analyze of the squash: ${JSON.stringify(wantAfter)}`);
+  const afterId = await page.getAttribute(`#squash-compare [data-side="after"] [data-k="image_id"]`, "data-v");
+  if (afterId !== squashed.image.id) builtProblems.push(`after image ID ${afterId}, the squash's ${squashed.image.id}`);
+  check(`${name}: squash before/after once built: the new IDs are those of \`layerlens squash\`'s output`, builtProblems);
+  await page.selectOption("#squash-from", "0");
+}
+
 async function main() {
   const server = await serve(dist);
   const base = `http://127.0.0.1:${server.address().port}${SUB_PATH}`;
@@ -268,6 +338,7 @@ async function main() {
       await openImage(page, file);
       await checkSizeMap(page, file);
       await checkReport(browser, page, file);
+      await checkBeforeAfter(page, file);
     }
     await mkdir(artefacts, { recursive: true });
     await page.screenshot({ path: join(artefacts, "size-map.png"), fullPage: true });

@@ -22,6 +22,7 @@ use crate::components::layer_table::{LayerFindings, LayerTable};
 use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
 use crate::components::size_map::SizeMap;
+use crate::components::squash_compare::SquashCompare;
 use crate::components::squash_panel::SquashPanel;
 use crate::components::timeline::TimelineView;
 use crate::components::viewer::SeePanel;
@@ -283,6 +284,7 @@ pub fn App() -> Html {
                     }
                     <SizeMap worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} onopen={onfocus.clone()} />
                     <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()} />
+                    <SquashCompare worker={worker.clone()} image={AttrValue::from(summary.id.clone())} from={shown.from} built={shown.built.clone()} />
                     <section id="ci" class="ci" aria-labelledby="ci-title">
                         <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>
                         <CiBridge file_name={shown.file_name.clone()} image={summary.index} images={summary.images.len()} deep={shown.report().is_some_and(|w| w.deep)} ci={shown.ci.clone()} exported={shown.exported.clone()} {onexport} {oncheck} />

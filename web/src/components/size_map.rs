@@ -98,6 +98,7 @@ pub fn SizeMap(props: &SizeMapProps) -> Html {
                             report.set(Some((name, size)));
                         }
                     }
+                    MapEvent::BeforeAfter { .. } => {}
                 },
             ));
         });

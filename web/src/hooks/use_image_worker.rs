@@ -40,6 +40,8 @@ struct Bridge {
     see: Option<Callback<(SeeEvent, JsValue)>>,
     /// Where answers of the size map and the report go (the size map's section).
     map: Option<Callback<(MapEvent, JsValue)>>,
+    /// Where the squash before/after answers go.
+    compare: Option<Callback<MapEvent>>,
     /// The file shown before the one being opened, which the worker keeps until the new one
     /// has opened (it comes back if the new one fails).
     previous: Option<(File, Option<usize>)>,
@@ -198,6 +200,11 @@ impl ImageWorker {
     /// Routes the size map's answers (with the object each carries) to `callback`.
     pub fn on_map(&self, callback: Callback<(MapEvent, JsValue)>) {
         self.0.borrow_mut().map = Some(callback);
+    }
+
+    /// Routes the squash before/after answers to `callback`.
+    pub fn on_compare(&self, callback: Callback<MapEvent>) {
+        self.0.borrow_mut().compare = Some(callback);
     }
 
     /// Makes the worker crash (the crash-recovery test hook).
@@ -374,6 +381,12 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit((event, carried));
             }
         }
+        Event::Map(event @ MapEvent::BeforeAfter { .. }) => {
+            let listener = bridge.borrow().compare.clone();
+            if let Some(cb) = listener {
+                cb.emit(event);
+            }
+        }
         Event::Map(event) => {
             let listener = bridge.borrow().map.clone();
             if let Some(cb) = listener {
@@ -494,6 +507,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             busy: false,
             see: None,
             map: None,
+            compare: None,
             previous: None,
             _onmessage: None,
             _onerror: None,

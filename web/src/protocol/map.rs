@@ -1,7 +1,8 @@
-//! Messages of the size map and the report. They travel inside
+//! Messages of the size map, the report and the squash before/after. They travel inside
 //! [`Request::Map`](super::Request::Map) and [`Event::Map`](super::Event::Map) so the page
 //! routes them to the size map on their own.
 
+use layerlens_core::view::squash_compare::BeforeAfter;
 use layerlens_core::view::treemap::Treemap;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,11 @@ pub enum MapRequest {
     },
     /// The HTML report, as `layerlens report` writes it.
     Report,
+    /// The stacks before and after a squash from `from`.
+    BeforeAfter {
+        /// First squashed layer.
+        from: usize,
+    },
 }
 
 /// Worker → page.
@@ -33,5 +39,10 @@ pub enum MapEvent {
         name: String,
         /// Bytes.
         size: f64,
+    },
+    /// The stacks before and after a squash (the new IDs not yet known).
+    BeforeAfter {
+        /// Both stacks.
+        view: Box<BeforeAfter>,
     },
 }

@@ -1,7 +1,8 @@
-//! The size map and the report, from the same core functions `layerlens report` calls.
+//! The size map, the report and the squash before/after, from the same core functions `layerlens report` calls.
 
 use layerlens_core::report::of_analysis;
 use layerlens_core::sanitize::display_text;
+use layerlens_core::view::squash_compare::BeforeAfter;
 use layerlens_core::view::treemap::{Scope, Treemap, TreemapOptions};
 
 use super::{post, Session};
@@ -32,6 +33,16 @@ pub(super) fn answer(s: &mut Session, request: MapRequest) -> Result<(), Failure
                     size: html.len() as f64,
                 }),
                 Some(&bytes),
+            );
+        }
+        MapRequest::BeforeAfter { from } => {
+            let plan = super::plan(s, from, Vec::new())?;
+            let view = BeforeAfter::new(s.analysis.model(), &plan);
+            post(
+                &Event::Map(MapEvent::BeforeAfter {
+                    view: Box::new(view),
+                }),
+                None,
             );
         }
     }
