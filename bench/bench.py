@@ -30,6 +30,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import limits as physical  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LL = os.path.join(ROOT, "target", "release", "layerlens")
@@ -325,6 +328,15 @@ def bench_image(img, results):
             return False
         return rep == 0 or peer_time[tool] < PEER_BUDGET
 
+    # the machine's own limits on these bytes, measured now (same load as the runs below)
+    try:
+        rec["limits"] = physical.measure(img["docker"], img["oci"])
+        lm = rec["limits"]
+        log(f"   limits: read {lm['read_mb_s']:.0f} MB/s, sha256 {lm['sha256_mb_s']:.0f} MB/s"
+            + (f", {lm['gunzip_tool']} -d {lm['gunzip_mb_s']:.0f} MB/s" if "gunzip_mb_s" in lm else "")
+            + (f", zstd -d {lm['zstd_mb_s']:.0f} MB/s" if "zstd_mb_s" in lm else ""))
+    except (OSError, subprocess.CalledProcessError) as e:
+        rec["limits"] = {"error": str(e)}
     # analyze: docker-archive, alternating with dive
     warm(img["docker"])
     for rep in range(REPS):

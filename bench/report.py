@@ -10,6 +10,9 @@ import math
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import limits as physical  # noqa: E402
+
 # ---------------------------------------------------------------------------------------------
 # Formatting
 
@@ -254,6 +257,42 @@ def main():
           f" | {size(r.get('oci_bytes'))} | " + " | ".join(cells[4:]) + f" | {ok('layerlens_squash')} / {ok('layerlens_squash_oci')} |")
     w("")
     w("![time and peak memory against entries and bytes](scaling.svg)\n")
+
+    # ---- physical limits
+    have = [n for n in order if "read_mb_s" in imgs[n].get("limits", {})]
+    if have:
+        w("## Against the machine's limits (measured in the same run)\n")
+        w("Rates of this machine on each image's own bytes, page cache warm, best of 3: `cat` of the "
+          "docker-archive (read), `sha256sum` of it, the oci-archive's gzip layers through "
+          "`gzip -d`/`pigz -d` one after another, and the same bytes through `zstd -d`. A squash copies "
+          "the kept bytes and hashes the new layer, so its bound is read + SHA-256 of its output; "
+          "analysing an oci-archive decodes every layer, so its bound is the gunzip time spread over "
+          "the cores (never below the largest layer's own time). `fraction` = bound / layerlens's "
+          "median: 100 % would be the machine's limit.\n")
+        w("| image | read | sha256 | gunzip | zstd -d | analyze oci: bound / layerlens / fraction | "
+          "squash docker: bound / layerlens / fraction |")
+        w("|---|---:|---:|---:|---:|---|---|")
+        for n in have:
+            r = imgs[n]
+            L = r["limits"]
+            rate = lambda k: f"{L[k]:.0f} MB/s" if k in L else "–"
+            cells = []
+            a = med(r, "layerlens", "analyze", "oci")
+            if "gunzip_s" in L and a.get("wall"):
+                b = physical.parallel_bound(L["gunzip_s"], L["largest_layer_share"], L["cores"])
+                cells.append(f"{secs(b)} / {secs(a['wall'])} / {100 * b / a['wall']:.0f} %")
+            else:
+                cells.append("–")
+            q = med(r, "layerlens", "squash", "docker")
+            out_bytes = r.get("checks", {}).get("layerlens_squash", {}).get("bytes")
+            if q.get("wall") and out_bytes:
+                b = out_bytes / 1e6 / L["read_mb_s"] + out_bytes / 1e6 / L["sha256_mb_s"]
+                cells.append(f"{secs(b)} / {secs(q['wall'])} / {100 * b / q['wall']:.0f} %")
+            else:
+                cells.append("–")
+            w(f"| {n} | {rate('read_mb_s')} | {rate('sha256_mb_s')} | {rate('gunzip_mb_s')} | "
+              f"{rate('zstd_mb_s')} | {cells[0]} | {cells[1]} |")
+        w("")
 
     # ---- browser
     if B:

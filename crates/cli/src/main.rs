@@ -9,6 +9,7 @@ mod input;
 mod message;
 mod open;
 mod output;
+mod parallel;
 mod progress;
 mod render;
 

@@ -58,7 +58,9 @@ fn open(args: &ImageArgs, needs: Needs, bar: &mut Bar) -> Result<Indexed<Input>>
         platform: args.platform.clone(),
     });
     match input::open(path, &limits, needs)? {
-        Opening::Seekable(source) => Indexed::open(source, &pick, limits, bar),
+        Opening::Seekable(source) => {
+            Indexed::open_indexing(source, &pick, limits, bar, crate::parallel::index_blobs)
+        }
         Opening::Stream(pipe) => Indexed::open_piped(pipe, &pick, limits, bar, Input::Piped),
     }
     .with_context(what)

@@ -20,14 +20,14 @@ use crate::analysis::dockerfile::{instructions, Instruction};
 use crate::analysis::findings::FindingOptions;
 use crate::analysis::timeline::Timeline;
 use crate::analysis::WasteReport;
-use crate::archive::{Archive, Selector};
+use crate::archive::{Archive, BlobRef, Selector};
 use crate::digest::{Digest, Hasher};
 use crate::dive::DiveTally;
 use crate::error::{Error, Result};
 use crate::fs::{resolve, ChangeSet, Follow, FsSummary, Node, RangeDiff, Resolved, UnionFs};
-use crate::image::Image;
 use crate::image::{open_content, read_content, WithProgress};
 use crate::image::{verify, LayerDigests};
+use crate::image::{BlobIndexes, Image};
 use crate::layer::EntryRef;
 use crate::layer::{Entry, EntryPath, IndexOptions};
 use crate::limits::Limits;
@@ -96,6 +96,44 @@ impl<S: Source> Indexed<S> {
         })
     }
 
+    /// [`Indexed::open`], with the layers indexed by `index_all` instead of one after
+    /// another: it gets the archive and the picked image's distinct layer blobs (by offset,
+    /// in archive order) and returns their indexes. The CLI indexes them on several threads,
+    /// each with its own handle on the file, so compressed layers decode in parallel.
+    ///
+    /// # Errors
+    /// As [`Indexed::open`], and whatever `index_all` returns.
+    pub fn open_indexing(
+        source: S,
+        pick: &ImagePick,
+        limits: Limits,
+        progress: &mut dyn Progress,
+        index_all: impl FnOnce(
+            &mut Archive<S>,
+            &[BlobRef],
+            &IndexOptions,
+            &mut dyn Progress,
+        ) -> Result<BlobIndexes>,
+    ) -> Result<Self> {
+        let mut archive = Archive::open(source, limits, progress)?;
+        let which = pick.position(&archive)?;
+        let options = IndexOptions { limits };
+        let mut blobs: Vec<BlobRef> = archive.images()[which]
+            .layers
+            .iter()
+            .map(|l| l.blob.clone())
+            .collect();
+        blobs.sort_by_key(|b| b.offset);
+        blobs.dedup_by_key(|b| b.offset);
+        let mut indexes = index_all(&mut archive, &blobs, &options, progress)?;
+        let image = Image::load_indexed(&mut archive, which, &options, &mut indexes)?;
+        Ok(Indexed {
+            archive,
+            which,
+            image,
+        })
+    }
+
     /// The indexed image.
     pub fn image(&self) -> &Image {
         &self.image
@@ -124,7 +162,7 @@ impl<S: Source> Indexed<S> {
             mut indexes,
         } = Archive::read_piped(input, &options, progress, hold)?;
         let which = pick.position(&archive)?;
-        let image = Image::load_piped(&mut archive, which, &options, &mut indexes)?;
+        let image = Image::load_indexed(&mut archive, which, &options, &mut indexes)?;
         Ok(Indexed {
             archive,
             which,

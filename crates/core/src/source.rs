@@ -94,6 +94,11 @@ impl<T: Read + Seek> SeekSource<T> {
     pub fn new(inner: T) -> Self {
         SeekSource { inner, pos: None }
     }
+
+    /// The wrapped reader (to open another handle on the same file).
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
 }
 
 impl<T: Read + Seek> Source for SeekSource<T> {

@@ -5,6 +5,8 @@ mod config;
 #[cfg(feature = "std")]
 mod content;
 #[cfg(feature = "std")]
+mod indexes;
+#[cfg(feature = "std")]
 mod piped;
 #[cfg(feature = "std")]
 mod verify;
@@ -13,7 +15,9 @@ pub use config::{step, ConfigPlace, ConfigSecret, History, ImageConfig, RuntimeC
 #[cfg(feature = "std")]
 pub use content::{open_content, read_content, WithProgress};
 #[cfg(feature = "std")]
-pub use piped::{Piped, Recorded, StreamedIndexes};
+pub use indexes::BlobIndexes;
+#[cfg(feature = "std")]
+pub use piped::{Piped, Recorded};
 #[cfg(feature = "std")]
 pub use verify::{verify, LayerDigests};
 
@@ -114,16 +118,16 @@ impl Image {
     }
 
     #[cfg(feature = "std")]
-    /// [`Image::load`] for an archive read once from a pipe: the layers were indexed as they
-    /// streamed by ([`Piped`]), keyed by where their bytes start.
+    /// [`Image::load`] with the layers indexed beforehand, keyed by where their bytes start: as
+    /// they streamed by from a pipe ([`Piped`]), or by the host on several threads.
     ///
     /// # Errors
-    /// As [`Image::load`]; a layer blob that did not read as a layer while streaming.
-    pub fn load_piped<S: Source>(
+    /// As [`Image::load`]; a layer blob missing from `indexes` or that failed to index.
+    pub fn load_indexed<S: Source>(
         archive: &mut Archive<S>,
         which: usize,
         options: &IndexOptions,
-        indexes: &mut StreamedIndexes,
+        indexes: &mut BlobIndexes,
     ) -> Result<Self> {
         Self::load_with(archive, which, options, &mut |_, _, blob| {
             indexes.take(blob)

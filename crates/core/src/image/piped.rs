@@ -7,7 +7,7 @@
 //! (a tar, gzip or zstd stream) is indexed from its tar headers as it streams by and then
 //! dropped. Afterwards the kept bytes form a [`Recorded`] source from which [`Archive`] reads
 //! its member table and metadata exactly as from a file, and the layer indexes are matched to
-//! the manifests by where each blob's bytes start ([`StreamedIndexes`]). Memory is the headers,
+//! the manifests by where each blob's bytes start ([`super::BlobIndexes`]). Memory is the headers,
 //! the metadata and the indexes, never layer contents.
 //!
 //! What this cannot do is read a layer's contents again (export, squash, a deep scan,
@@ -22,9 +22,10 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use std::io::{self, Read};
 
-use crate::archive::{check_tar_start, is_tar_header, Archive, ArchiveSource, BlobRef};
+use super::BlobIndexes;
+use crate::archive::{check_tar_start, is_tar_header, Archive, ArchiveSource};
 use crate::error::{Error, Result};
-use crate::layer::{index_layer_stream, read_up_to, IndexOptions, LayerIndex};
+use crate::layer::{index_layer_stream, read_up_to, IndexOptions};
 use crate::limits::LimitKind;
 use crate::progress::{Progress, Stage};
 use crate::source::{NotKept, Source};
@@ -70,35 +71,12 @@ impl Source for Recorded {
     }
 }
 
-/// Layer indexes made while the archive streamed by, keyed by where each blob's bytes start.
-/// A member that read as a layer but failed to index keeps its error, raised only if an image
-/// uses it (as reading it from a file would).
-#[derive(Default)]
-pub struct StreamedIndexes {
-    by_offset: BTreeMap<u64, Result<LayerIndex>>,
-}
-
-impl StreamedIndexes {
-    /// The index of the layer blob `blob`.
-    ///
-    /// # Errors
-    /// The blob did not read as a layer, or indexing it failed.
-    pub fn take(&mut self, blob: &BlobRef) -> Result<LayerIndex> {
-        match self.by_offset.remove(&blob.offset) {
-            Some(result) => result,
-            None => Err(Error::archive(
-                "this layer blob is neither a tar nor a gzip or zstd stream",
-            )),
-        }
-    }
-}
-
 /// An archive taken from a pipe: opened over its kept bytes, and its layers' indexes.
 pub struct Piped<S: Source> {
     /// The opened archive over the kept bytes (as the host holds them).
     pub archive: Archive<S>,
-    /// The layer indexes, for [`super::Image::load_piped`].
-    pub indexes: StreamedIndexes,
+    /// The layer indexes, for [`super::Image::load_indexed`].
+    pub indexes: BlobIndexes,
 }
 
 /// What the bytes of a member look like from their first block.
@@ -218,7 +196,7 @@ impl<S: Source> Archive<S> {
             pos: Rc::clone(&pos),
             record: Rc::clone(&record),
         };
-        let mut indexes = StreamedIndexes::default();
+        let mut indexes = BlobIndexes::default();
         let mut outer = tar::Archive::new(crate::stream::guard::HeaderGuard::new(tee));
         let mut entries_total = 0u64;
         let mut metadata = 0u64;
@@ -255,9 +233,7 @@ impl<S: Source> Archive<S> {
                             return Err(Error::limit(LimitKind::ImageEntries, limits.max_entries));
                         }
                     }
-                    indexes
-                        .by_offset
-                        .insert(at, idx.map_err(|e| e.in_member(&name)));
+                    indexes.insert(at, idx.map_err(|e| e.in_member(&name)));
                 }
                 Looks::Other if size <= limits.max_json => {
                     metadata += size;
