@@ -220,6 +220,11 @@ fn check_report(image: &Path) {
         sup,
         "{what}: dead = Σ superseded"
     );
+    assert_eq!(
+        m["total"].as_u64().unwrap() - m["dead"].as_u64().unwrap(),
+        img["filesystem"]["size"].as_u64().unwrap(),
+        "{what}: live = the final filesystem's bytes"
+    );
     // Every leaf tile of the report's map is drawn, with the figures of `report --json`.
     let tiles = m["tiles"].as_array().unwrap();
     let leaves: Vec<&Value> = tiles.iter().filter(|t| t["open"] == false).collect();
