@@ -56,6 +56,7 @@ mod peers;
 mod pipes;
 mod recipes;
 mod reference;
+mod report;
 mod rootfs;
 mod secrets;
 mod see_inside;

@@ -23,6 +23,8 @@ use crate::components::layer_cake::LayerCake;
 use crate::components::layer_table::{LayerFindings, LayerTable};
 use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
+use crate::components::size_map::SizeMap;
+use crate::components::squash_compare::SquashCompare;
 use crate::components::squash_panel::SquashPanel;
 use crate::components::timeline::TimelineView;
 use crate::components::viewer::SeePanel;
@@ -259,6 +261,7 @@ pub fn App() -> Html {
                         <ul>
                             <li><a href="#layers-files">{ "Layers & files" }</a></li>
                             <li><a href="#findings">{ "Waste & findings" }</a></li>
+                            <li><a href="#size-map">{ "Size map" }</a></li>
                             <li><a href="#history">{ "History" }</a></li>
                             <li><a href="#squash">{ "Squash" }</a></li>
                             <li><a href="#audit">{ "Audit" }</a></li>
@@ -287,7 +290,9 @@ pub fn App() -> Html {
                     } else {
                         <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
                     }
+                    <SizeMap worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} onopen={onfocus.clone()} />
                     <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()} />
+                    <SquashCompare worker={worker.clone()} image={AttrValue::from(summary.id.clone())} from={shown.from} built={shown.built.clone()} />
                     <AuditPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} onfocus={onfocus.clone()} onselect={ongoto.clone()} {busy} />
                     <section id="ci" class="ci" aria-labelledby="ci-title">
                         <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>

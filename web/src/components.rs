@@ -11,6 +11,8 @@ pub mod layer_cake;
 pub mod layer_table;
 pub mod overview;
 pub mod progress_bar;
+pub mod size_map;
+pub mod squash_compare;
 pub mod squash_panel;
 pub mod timeline;
 pub mod viewer;

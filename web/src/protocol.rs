@@ -5,10 +5,12 @@
 
 mod audit;
 mod compare;
+mod map;
 mod see;
 
 pub use audit::{AuditEvent, AuditRequest};
 pub use compare::{CompareEvent, CompareRequest};
+pub use map::{MapEvent, MapRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
 
 use layerlens_core::analysis::ci::{PathReport, Verdict};
@@ -60,6 +62,8 @@ pub enum Request {
     Audit(AuditRequest),
     /// A request of the compare view.
     Compare(CompareRequest),
+    /// A request of the size map or the report.
+    Map(MapRequest),
     /// The analysis as `layerlens analyze --json` prints it for this file and image (with the
     /// deep scan's findings if it has run, as `--deep` gives them).
     ExportJson,
@@ -156,6 +160,8 @@ pub enum Event {
     Audit(AuditEvent),
     /// An answer to a [`Request::Compare`].
     Compare(CompareEvent),
+    /// An answer to a [`Request::Map`].
+    Map(MapEvent),
     /// The `analyze --json` document, carried as a `Uint8Array` (the exact bytes the CLI
     /// prints, without its final newline).
     Exported {

@@ -66,6 +66,9 @@ pub enum Command {
     /// shells and package managers, users and groups, keys and certificates, and the
     /// packages each layer installed (dpkg and apk databases).
     Audit(AuditArgs),
+    /// Write a self-contained HTML report (overview, layers, waste, findings, size map) that
+    /// opens offline, or (--json) print the size map's tiles.
+    Report(ReportArgs),
     /// Print a shell completion script (`source <(layerlens completions bash)`).
     Completions(CompletionsArgs),
     /// Print the man page, or write every page (`layerlens.1`, `layerlens-squash.1`, …) into
@@ -402,4 +405,34 @@ pub struct CompareArgs {
     pub dirs: usize,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// The report to write, or the size map to print.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Where to write the HTML report (`-` for standard output). A file appears only when
+    /// complete; it may not be the input.
+    #[arg(
+        short,
+        long,
+        value_name = "REPORT.html",
+        required_unless_present = "json"
+    )]
+    pub output: Option<PathBuf>,
+    /// Print the size map as JSON (schema `layerlens.report/v1`): every tile with its path,
+    /// bytes, dead bytes, layer and rectangle.
+    #[arg(long, conflicts_with = "output")]
+    pub json: bool,
+    /// With --json: the map of this layer's files (a position or a digest prefix) instead
+    /// of every file the image ships.
+    #[arg(long, value_name = "N", requires = "json")]
+    pub layer: Option<String>,
+    /// Hash file contents first (reads every layer), so files written again with the same
+    /// bytes are told apart in the waste figures, as `analyze --deep` does.
+    #[arg(long)]
+    pub deep: bool,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }

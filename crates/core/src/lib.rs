@@ -27,6 +27,7 @@
 //!
 //! ```text
 //!  compare    two images: layers aligned, final files, config, history, sizes and waste
+//!  report     the self-contained HTML report (overview, layers, waste, findings, size map)
 //!  document   the `analyze --json` document, written the same by the CLI and the page
 //!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
 //!  view       plain summaries for the page (layer table, file rows)
@@ -96,6 +97,7 @@ mod limits;
 pub mod model;
 pub mod present;
 mod progress;
+pub mod report;
 pub mod sanitize;
 pub mod secrets;
 #[cfg(feature = "std")]

@@ -12,9 +12,8 @@ use yew::prelude::*;
 
 use crate::input_check;
 use crate::protocol::{
-    decode, encode, AuditEvent, AuditRequest, CompareEvent, CompareRequest, Event, Request,
-    RowRef, SeeEvent, SeeRequest,
-    WORKER_URL,
+    decode, encode, AuditEvent, AuditRequest, CompareEvent, CompareRequest, Event, MapEvent,
+    MapRequest, Request, RowRef, SeeEvent, SeeRequest, WORKER_URL,
 };
 use crate::state::{js_now, Action, AppState, Built};
 
@@ -44,6 +43,10 @@ struct Bridge {
     audit: Option<Callback<AuditEvent>>,
     /// Where answers of the compare view go (the compare panel, which keeps its own state).
     compare: Option<Callback<CompareEvent>>,
+    /// Where answers of the size map and the report go (the size map's section).
+    map: Option<Callback<(MapEvent, JsValue)>>,
+    /// Where the squash before/after answers go.
+    squash_compare: Option<Callback<MapEvent>>,
     /// The file shown before the one being opened, which the worker keeps until the new one
     /// has opened (it comes back if the new one fails).
     previous: Option<(File, Option<usize>)>,
@@ -221,6 +224,22 @@ impl ImageWorker {
     /// Routes the compare view's answers to `callback`.
     pub fn on_compare(&self, callback: Callback<CompareEvent>) {
         self.0.borrow_mut().compare = Some(callback);
+    }
+
+    /// Sends a request of the size map or the report; the answer goes to
+    /// [`ImageWorker::on_map`]'s callback.
+    pub fn map(&self, request: MapRequest) {
+        self.send(&Request::Map(request), None);
+    }
+
+    /// Routes the size map's answers (with the object each carries) to `callback`.
+    pub fn on_map(&self, callback: Callback<(MapEvent, JsValue)>) {
+        self.0.borrow_mut().map = Some(callback);
+    }
+
+    /// Routes the squash before/after answers to `callback`.
+    pub fn on_squash_compare(&self, callback: Callback<MapEvent>) {
+        self.0.borrow_mut().squash_compare = Some(callback);
     }
 
     /// Makes the worker crash (the crash-recovery test hook).
@@ -411,6 +430,18 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit(event);
             }
         }
+        Event::Map(event @ MapEvent::BeforeAfter { .. }) => {
+            let listener = bridge.borrow().squash_compare.clone();
+            if let Some(cb) = listener {
+                cb.emit(event);
+            }
+        }
+        Event::Map(event) => {
+            let listener = bridge.borrow().map.clone();
+            if let Some(cb) = listener {
+                cb.emit((event, carried));
+            }
+        }
         Event::Exported { name, size } => {
             let bytes = carried.dyn_into::<js_sys::Uint8Array>().ok();
             let blob = bytes.and_then(|b| {
@@ -525,6 +556,8 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             busy: false,
             see: None,
             audit: None,
+            map: None,
+            squash_compare: None,
             compare: None,
             previous: None,
             _onmessage: None,

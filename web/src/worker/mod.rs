@@ -6,6 +6,7 @@ mod audit;
 mod blob_source;
 mod build;
 mod compare;
+mod map;
 mod see;
 
 use std::cell::RefCell;
@@ -199,6 +200,7 @@ fn handle(request: Request, carried: JsValue) {
         Request::See(request) => with_session(|s| see::answer(s, request)),
         Request::Audit(request) => with_session(|s| audit::answer(s, request)),
         Request::Compare(request) => compare::handle(request, carried),
+        Request::Map(request) => with_session(|s| map::answer(s, request)),
         Request::ExportJson => with_session(|s| {
             let waste = s.analysis.waste(None);
             let file = layerlens_core::sanitize::display_text(&s.file.name());

@@ -11,6 +11,7 @@ mod export;
 mod extract;
 mod history;
 mod manpage;
+mod report;
 mod squash;
 mod why;
 
@@ -36,5 +37,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(a) => compare::run(&a),
         Command::History(a) => history::run(&a),
         Command::Audit(a) => audit::run(&a),
+        Command::Report(a) => report::run(&a),
     }
 }

@@ -2,8 +2,11 @@
 //! owned strings and numbers only, serialisable both ways, computed once from the model.
 
 mod file;
+pub mod squash_compare;
 #[cfg(feature = "std")]
 mod tree;
+pub mod treemap;
+pub mod treemap_svg;
 
 pub use file::FileInfo;
 #[cfg(feature = "std")]
