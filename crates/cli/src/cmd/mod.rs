@@ -8,8 +8,10 @@ mod diff;
 mod export;
 mod extract;
 mod history;
+mod layer;
 mod manpage;
 mod squash;
+mod teach;
 mod why;
 
 use std::process::ExitCode;
@@ -32,5 +34,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Extract(a) => extract::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::History(a) => history::run(&a),
+        Command::Layer(a) => layer::run(&a),
+        Command::Digests(a) => teach::digests(&a),
+        Command::Tour(a) => teach::tour(&a),
     }
 }
