@@ -22,6 +22,7 @@ use crate::components::layer_table::{LayerFindings, LayerTable};
 use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
 use crate::components::squash_panel::SquashPanel;
+use crate::components::teach::TeachPanel;
 use crate::components::timeline::TimelineView;
 use crate::components::viewer::SeePanel;
 use crate::focus::focus_selector;
@@ -255,6 +256,7 @@ pub fn App() -> Html {
                             <li><a href="#findings">{ "Waste & findings" }</a></li>
                             <li><a href="#history">{ "History" }</a></li>
                             <li><a href="#squash">{ "Squash" }</a></li>
+                            <li><a href="#teach">{ "How layers work" }</a></li>
                             <li><a href="#ci">{ "CI" }</a></li>
                         </ul>
                     </nav>
@@ -275,10 +277,11 @@ pub fn App() -> Html {
                         </div>
                     </section>
                     if let Some(waste) = shown.report().cloned() {
-                        <Findings {waste} onfocus={onfocus} onselect={ongoto.clone()} {ondeep} {busy} layer_filter={*findings_layer} />
+                        <Findings {waste} onfocus={onfocus.clone()} onselect={ongoto.clone()} {ondeep} {busy} layer_filter={*findings_layer} />
                     } else {
                         <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
                     }
+                    <TeachPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} selected={shown.selected} onselect={onselect.clone()} onpath={onfocus.clone()} />
                     <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()} />
                     <section id="ci" class="ci" aria-labelledby="ci-title">
                         <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>

@@ -10,5 +10,6 @@ pub mod layer_table;
 pub mod overview;
 pub mod progress_bar;
 pub mod squash_panel;
+pub mod teach;
 pub mod timeline;
 pub mod viewer;

@@ -11,7 +11,10 @@ use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
 use crate::input_check;
-use crate::protocol::{decode, encode, Event, Request, RowRef, SeeEvent, SeeRequest, WORKER_URL};
+use crate::protocol::{
+    decode, encode, Event, Request, RowRef, SeeEvent, SeeRequest, TourEvent, TourRequest,
+    WORKER_URL,
+};
 use crate::state::{js_now, Action, AppState, Built};
 
 /// A worker's message and error handlers.
@@ -36,6 +39,8 @@ struct Bridge {
     busy: bool,
     /// Where answers of the "see inside" views go (the viewer, which keeps its own state).
     see: Option<Callback<(SeeEvent, JsValue)>>,
+    /// Where answers of the teaching views go (the teaching panel).
+    tour: Option<Callback<TourEvent>>,
     /// The file shown before the one being opened, which the worker keeps until the new one
     /// has opened (it comes back if the new one fails).
     previous: Option<(File, Option<usize>)>,
@@ -183,6 +188,23 @@ impl ImageWorker {
     /// Routes the "see inside" answers (with the object each carries) to `callback`.
     pub fn on_see(&self, callback: Callback<(SeeEvent, JsValue)>) {
         self.0.borrow_mut().see = Some(callback);
+    }
+
+    /// Sends a request of the teaching views; the answer goes to [`ImageWorker::on_tour`]'s
+    /// callback. Verifying reads every layer, so it shows the progress bar.
+    pub fn tour(&self, request: TourRequest) {
+        if request == TourRequest::Verify {
+            self.0
+                .borrow()
+                .dispatch
+                .dispatch(Action::Start("Verifying the digests".into()));
+        }
+        self.send(&Request::Tour(request), None);
+    }
+
+    /// Routes the teaching views' answers to `callback`.
+    pub fn on_tour(&self, callback: Callback<TourEvent>) {
+        self.0.borrow_mut().tour = Some(callback);
     }
 
     /// Makes the worker crash (the crash-recovery test hook).
@@ -359,6 +381,13 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit((event, carried));
             }
         }
+        Event::Tour(event) => {
+            dispatch.dispatch(Action::Idle);
+            let listener = bridge.borrow().tour.clone();
+            if let Some(cb) = listener {
+                cb.emit(event);
+            }
+        }
         Event::Exported { name, size } => {
             let bytes = carried.dyn_into::<js_sys::Uint8Array>().ok();
             let blob = bytes.and_then(|b| {
@@ -472,6 +501,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             analyzed: false,
             busy: false,
             see: None,
+            tour: None,
             previous: None,
             _onmessage: None,
             _onerror: None,

@@ -5,6 +5,7 @@
 mod blob_source;
 mod build;
 mod see;
+mod tour;
 
 use std::cell::RefCell;
 
@@ -195,6 +196,7 @@ fn handle(request: Request, carried: JsValue) {
             });
         }
         Request::See(request) => with_session(|s| see::answer(s, request)),
+        Request::Tour(request) => with_session(|s| tour::answer(s, request)),
         Request::ExportJson => with_session(|s| {
             let waste = s.analysis.waste(None);
             let file = layerlens_core::sanitize::display_text(&s.file.name());

@@ -30,6 +30,9 @@ pub struct Digests {
     pub config_size: u64,
     /// The config's archive member (or blob path).
     pub config_member: String,
+    /// The config digest the archive declares: its descriptor's, or the 64 hex digits a
+    /// `docker save` config member is named by (`<hex>.json`); none if neither.
+    pub config_declared: Option<Digest>,
     /// Per layer, base first.
     pub layers: Vec<LayerDigest>,
 }
@@ -76,8 +79,16 @@ impl Digests {
                 member: l.blob.blob.member.clone(),
             });
         }
+        let member = &image.reference.config.member;
+        let stem = member.rsplit('/').next().unwrap_or(member);
+        let stem = stem.strip_suffix(".json").unwrap_or(stem);
+        let config_declared = image
+            .reference
+            .config_digest
+            .or_else(|| Digest::from_hex(stem).ok());
         Digests {
             image_id: image.id,
+            config_declared,
             config_size: image.config_bytes.len() as u64,
             config_member: image.reference.config.member.clone(),
             layers,

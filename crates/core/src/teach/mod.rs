@@ -9,5 +9,5 @@ pub mod tour;
 pub use digests::{Digests, LayerDigest};
 #[cfg(feature = "std")]
 pub use raw::raw_layer;
-pub use raw::{Marker, MarkerKind, RawLayer, RawMember};
+pub use raw::{LayerPlace, Marker, MarkerKind, RawLayer, RawMember};
 pub use tour::{Figure, Step, Tour};

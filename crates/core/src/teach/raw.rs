@@ -54,6 +54,9 @@ pub struct RawMember {
     pub kind: Cow<'static, str>,
     /// The name as written (after PAX `path` / GNU long name), escaped for display.
     pub name: String,
+    /// The exact name bytes (to link a marker; not serialised).
+    #[serde(skip)]
+    pub name_bytes: Vec<u8>,
     /// Link target as written, for links.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -124,6 +127,42 @@ pub struct Removed {
     pub kind: char,
     /// Its content bytes (0 for anything but a regular file).
     pub size: u64,
+}
+
+/// Where a layer's blob is and how to read it: all [`raw_layer`] needs of the image.
+#[derive(Debug, Clone)]
+pub struct LayerPlace {
+    /// Layer position.
+    pub layer: usize,
+    /// The blob in the archive.
+    pub blob: crate::archive::BlobRef,
+    /// Its encoding.
+    pub compression: Compression,
+    /// Bytes of its tar.
+    pub tar_size: u64,
+}
+
+impl LayerPlace {
+    /// Layer `layer` of `image`, if it has one.
+    pub fn of(image: &Image, layer: usize) -> Option<Self> {
+        let l = image.layers.get(layer)?;
+        Some(LayerPlace {
+            layer,
+            blob: l.blob.blob.clone(),
+            compression: l.index.compression,
+            tar_size: l.index.tar_size,
+        })
+    }
+}
+
+impl RawLayer {
+    /// Links every marker to what it removes: `changes` is this layer's change set in the
+    /// image the members were read from.
+    pub fn link(&mut self, image: &Image, changes: &ChangeSet) {
+        for m in &mut self.members {
+            m.marker = marker_for(&m.name_bytes, image, changes);
+        }
+    }
 }
 
 /// The name `kind` gives a type flag.
@@ -211,10 +250,8 @@ mod reading {
     use alloc::vec::Vec;
     use std::io::Read;
 
-    use super::{kind_name, marker_for, PaxRecord, RawLayer, RawMember};
+    use super::{kind_name, LayerPlace, PaxRecord, RawLayer, RawMember};
     use crate::error::{Error, ErrorKind, Result};
-    use crate::fs::ChangeSet;
-    use crate::image::Image;
     use crate::layer::parse_pax_time;
     use crate::limits::{LimitKind, Limits};
     use crate::progress::{Progress, Stage};
@@ -226,28 +263,27 @@ mod reading {
 
     const TICK_EVERY: usize = 2048;
 
-    /// Reads layer `layer` of `image` (loaded from `source`) member by member; `changes` is
-    /// that layer's change set, which links each marker to what it removes.
+    /// Reads the layer at `place` of the archive `source` member by member. The markers are
+    /// linked afterwards by [`RawLayer::link`] (the image need not stay borrowed while the
+    /// source is read).
     ///
     /// # Errors
-    /// No such layer, a read or decoder failure, a malformed tar, a limit, cancelled.
+    /// A read or decoder failure, a malformed tar, a limit, cancelled.
     pub fn raw_layer<S: Source>(
         source: S,
-        image: &Image,
-        layer: usize,
-        changes: &ChangeSet,
+        place: &LayerPlace,
         limits: &Limits,
         progress: &mut dyn Progress,
     ) -> Result<RawLayer> {
-        let l = image
-            .layers
-            .get(layer)
-            .ok_or_else(|| Error::request(alloc::format!("no layer {layer}")))?;
-        let blob = &l.blob.blob;
-        let compression = l.index.compression;
+        let LayerPlace {
+            layer,
+            ref blob,
+            compression,
+            tar_size,
+        } = *place;
         let at = |e: Error| e.in_layer(layer).in_member(&blob.member);
         let reader = RangeReader::new(source, blob.offset, blob.size);
-        let mut report = |done: u64| progress.update(Stage::Reading(layer), done, l.index.tar_size);
+        let mut report = |done: u64| progress.update(Stage::Reading(layer), done, tar_size);
         let mut members = Vec::new();
         if compression == Compression::None {
             let mut archive = tar::Archive::new(HeaderGuard::new(reader));
@@ -264,22 +300,19 @@ mod reading {
             let entries = archive.entries().map_err(|e| at(e.into()))?;
             collect(entries, &mut members, limits, &mut report).map_err(at)?;
         }
-        for m in &mut members {
-            m.1.marker = marker_for(&m.0, image, changes);
-        }
         Ok(RawLayer {
             layer,
             compression,
             blob_size: blob.size,
-            tar_size: l.index.tar_size,
-            members: members.into_iter().map(|(_, m)| m).collect(),
+            tar_size,
+            members,
         })
     }
 
     /// Reads every member: its written name bytes (to link markers) and the member.
     fn collect<R: Read>(
         entries: tar::Entries<'_, R>,
-        out: &mut Vec<(Vec<u8>, RawMember)>,
+        out: &mut Vec<RawMember>,
         limits: &Limits,
         report: &mut dyn FnMut(u64) -> bool,
     ) -> Result<()> {
@@ -344,6 +377,7 @@ mod reading {
                 flag: if flag == 0 { '0' } else { flag as char },
                 kind: Cow::Borrowed(kind_name(flag)),
                 name: shown(&name),
+                name_bytes: name,
                 link,
                 size,
                 mode,
@@ -355,7 +389,7 @@ mod reading {
                 pax,
                 marker: None,
             };
-            out.push((name, member));
+            out.push(member);
             if i % TICK_EVERY == 0 && !report(end) {
                 return Err(ErrorKind::Cancelled.into());
             }
