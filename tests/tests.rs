@@ -21,6 +21,8 @@
 //! - `see_inside`: `cat` and `extract` of any file or subtree after any layer against GNU tar
 //!   and umoci's unpack of the first N+1 layers; `diff` against umoci and `diff -u`;
 //!   `history --dockerfile`.
+//! - `raw_layer`: `layer` and `digests` against GNU tar, Python's tarfile, sha256 and
+//!   `skopeo inspect --raw`; the sample's whiteout markers linked to what they remove.
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
 //!   the archive's analysis, export and squash; directories that are no image are refused.
 //!
@@ -47,6 +49,7 @@ mod names;
 mod output;
 mod peers;
 mod pipes;
+mod raw_layer;
 mod recipes;
 mod reference;
 mod rootfs;
