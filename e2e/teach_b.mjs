@@ -186,6 +186,11 @@ async function main() {
         if (want.target === "raw-layer" && want.layer !== undefined) {
           await page.waitForSelector(`#raw-layer .raw-view[data-layer="${want.layer}"]`, { timeout: TIMEOUT_MS });
         }
+        await page.waitForSelector(`#${want.target}[data-tour-target]`, { timeout: TIMEOUT_MS });
+        await page.waitForFunction(() => document.querySelector("#tour")?.contains(document.activeElement), null, { timeout: TIMEOUT_MS });
+        if (want.id === "whiteout" || want.id === "opaque") {
+          await page.waitForSelector("#raw-layer tr.tour-marked", { timeout: TIMEOUT_MS });
+        }
         const got = await shownStep(page);
         expectEq(p, `step ${i + 1} title`, got.title, want.title);
         expectEq(p, `step ${i + 1} text`, got.text, want.text);

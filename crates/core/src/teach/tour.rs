@@ -258,7 +258,7 @@ fn deleted(m: Model<'_>, dead: &[crate::analysis::reclaim::DeadCopy], r: &Reclai
         text: "No file of this image is deleted by a later layer.".into(),
         layer: None,
         path: None,
-        target: Cow::Borrowed("findings"),
+        target: Cow::Borrowed("history"),
         figures: Vec::new(),
     };
     let biggest = dead

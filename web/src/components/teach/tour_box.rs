@@ -83,6 +83,13 @@ fn point_at(target: &str) {
     }
 }
 
+/// Runs `f` once the page has rendered and moved the focus for what the step asked.
+fn after_render(f: impl FnOnce() + 'static) {
+    let Some(w) = web_sys::window() else { return };
+    let cb = wasm_bindgen::closure::Closure::once_into_js(f);
+    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 200);
+}
+
 fn unmark() {
     point_at("");
 }
@@ -120,6 +127,7 @@ pub fn TourBox(props: &TourBoxProps) -> Html {
         let step = step.clone();
         use_effect_with(step.clone().map(|s| s.id), move |_| {
             store(i, true);
+            let target = step.as_ref().map(|s| s.target.to_string());
             if let Some(s) = &step {
                 if let Some(layer) = s.layer {
                     onselect.emit(layer);
@@ -129,9 +137,15 @@ pub fn TourBox(props: &TourBoxProps) -> Html {
                         onpath.emit((layer, path.clone()));
                     }
                 }
-                point_at(&s.target);
             }
-            focus_selector("#tour-title");
+            // After the page has followed (a path's history moves the focus to the file
+            // tree): mark the step's part, and keep the keyboard in the box.
+            after_render(move || {
+                if let Some(t) = &target {
+                    point_at(t);
+                }
+                focus_selector("#tour-title");
+            });
             || ()
         });
     }
