@@ -75,7 +75,7 @@ pub struct RawMember {
     /// Modification time, seconds since the epoch.
     pub mtime: i64,
     /// The PAX records of its extended header, in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pax: Vec<PaxRecord>,
     /// For a whiteout or opaque marker: what it removes from the layers below.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -395,5 +395,47 @@ mod reading {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page receives members as JSON: what the worker writes must read back whole,
+    /// fields left out when empty included.
+    #[test]
+    fn members_round_trip_through_json() {
+        let m = RawMember {
+            index: 0,
+            offset: 0,
+            data: 512,
+            flag: '0',
+            kind: Cow::Borrowed("file"),
+            name: "a/.wh.b".into(),
+            name_bytes: b"a/.wh.b".to_vec(),
+            link: None,
+            size: 0,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            uname: String::new(),
+            gname: String::new(),
+            mtime: 1,
+            pax: Vec::new(),
+            marker: None,
+        };
+        let layer = RawLayer {
+            layer: 1,
+            compression: Compression::None,
+            blob_size: 1024,
+            tar_size: 1024,
+            members: alloc::vec![m],
+        };
+        let json = serde_json::to_string(&layer).unwrap();
+        let back: RawLayer = serde_json::from_str(&json).unwrap();
+        let mut expected = layer;
+        expected.members[0].name_bytes.clear();
+        assert_eq!(back, expected);
     }
 }
