@@ -127,7 +127,7 @@ pub fn TourBox(props: &TourBoxProps) -> Html {
         let step = step.clone();
         use_effect_with(step.clone().map(|s| s.id), move |_| {
             store(i, true);
-            let target = step.as_ref().map(|s| s.target.to_string());
+            let target = step.as_ref().map(|s| (s.id.to_string(), s.target.to_string()));
             if let Some(s) = &step {
                 if let Some(layer) = s.layer {
                     onselect.emit(layer);
@@ -141,10 +141,16 @@ pub fn TourBox(props: &TourBoxProps) -> Html {
             // After the page has followed (a path's history moves the focus to the file
             // tree): mark the step's part, and keep the keyboard in the box.
             after_render(move || {
-                if let Some(t) = &target {
+                // Only if the tour still shows this step (it may have moved on or been left).
+                let Some((id, t)) = &target else { return };
+                let shown = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("tour"))
+                    .and_then(|b| b.get_attribute("data-step"));
+                if shown.as_deref() == Some(id.as_str()) {
                     point_at(t);
+                    focus_selector("#tour-title");
                 }
-                focus_selector("#tour-title");
             });
             || ()
         });
