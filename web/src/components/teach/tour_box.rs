@@ -127,7 +127,9 @@ pub fn TourBox(props: &TourBoxProps) -> Html {
         let step = step.clone();
         use_effect_with(step.clone().map(|s| s.id), move |_| {
             store(i, true);
-            let target = step.as_ref().map(|s| (s.id.to_string(), s.target.to_string()));
+            let target = step
+                .as_ref()
+                .map(|s| (s.id.to_string(), s.target.to_string()));
             if let Some(s) = &step {
                 if let Some(layer) = s.layer {
                     onselect.emit(layer);
