@@ -255,6 +255,8 @@ async function main() {
         await page.waitForSelector(`#raw-layer .raw-view[data-layer="${n}"]`, { timeout: TIMEOUT_MS });
         const want = layers[n].members;
         expectEq(p, `layer ${n} member count`, Number(await page.getAttribute("#raw-count", "data-value")), want.length);
+        const atTop = await page.$eval("#raw-layer .raw-scroll", (el) => el.scrollTop);
+        expectEq(p, `layer ${n}: the view starts at its first member`, atTop, 0);
         const top = await rawRows(page);
         expectEq(p, `layer ${n} first rows`, top, want.slice(0, top.length).map(cliRow));
         if (top.length === 0 && want.length) p.push(`layer ${n}: no rows shown`);

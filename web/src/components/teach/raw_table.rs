@@ -36,13 +36,15 @@ pub fn RawTable(props: &RawTableProps) -> Html {
     let top = use_state(|| 0.0f64);
     let scroller = use_node_ref();
     let open = use_state(|| None::<usize>);
-    // Scroll the highlighted member into view.
+    // Another layer starts at its first member, or at the highlighted one.
     {
-        let scroller = scroller.clone();
+        let (scroller, top) = (scroller.clone(), top.clone());
         let at = props.highlight;
         use_effect_with((props.raw.layer, at), move |_| {
-            if let (Some(i), Some(el)) = (at, scroller.cast::<HtmlElement>()) {
-                el.set_scroll_top(((i as f64) * ROW - VIEW / 3.0).max(0.0) as i32);
+            if let Some(el) = scroller.cast::<HtmlElement>() {
+                let y = at.map_or(0.0, |i| ((i as f64) * ROW - VIEW / 3.0).max(0.0));
+                el.set_scroll_top(y as i32);
+                top.set(y);
             }
         });
     }
