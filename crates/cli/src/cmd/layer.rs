@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use layerlens_core::teach::{raw_layer, MarkerKind};
+use layerlens_core::teach::{raw_layer, LayerPlace, MarkerKind};
 use layerlens_core::Limits;
 
 use crate::args::LayerArgs;
@@ -19,21 +19,13 @@ pub fn run(args: &LayerArgs) -> Result<ExitCode> {
     let mut l = load(&args.image, Needs::Contents, &mut bar)?;
     let n = l.layer(&args.layer)?;
     let what = || format!("reading layer {n} of {}", display(&args.image.image));
-    let changes = l
-        .changes()
-        .get(n)
-        .cloned()
-        .with_context(|| format!("{} has no layer {n}", display(&args.image.image)))?;
-    let image = l.image().clone();
-    let raw = raw_layer(
-        l.source_mut(),
-        &image,
-        n,
-        &changes,
-        &Limits::default(),
-        &mut bar,
-    )
-    .with_context(what)?;
+    let no_layer = || format!("{} has no layer {n}", display(&args.image.image));
+    let place = LayerPlace::of(l.image(), n).with_context(no_layer)?;
+    let mut raw =
+        raw_layer(l.source_mut(), &place, &Limits::default(), &mut bar).with_context(what)?;
+    let changes = l.changes().get(n).with_context(no_layer)?;
+    raw.link(l.image(), changes);
+    let image = l.image();
     bar.finish();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -11,7 +11,6 @@ use layerlens_core::teach::digests::{
 use layerlens_core::teach::Digests;
 use yew::prelude::*;
 
-
 /// Props of [`DigestsView`].
 #[derive(Properties, PartialEq)]
 pub struct DigestsViewProps {
