@@ -23,11 +23,14 @@
 //!   `history --dockerfile`.
 //! - `compare`: `compare` on buildah-built pairs (a rebuild, a base bump, a cache deleted in
 //!   the same step, a squash, docker vs oci archives) against a walk of the two unpacked trees.
+//! - `raw_layer`: `layer` and `digests` against GNU tar, Python's tarfile, sha256 and
+//!   `skopeo inspect --raw`; the sample's whiteout markers linked to what they remove.
 //! - `dirs`: image directories (skopeo's `oci:` and `dir:`, an unpacked `docker save`) give
 //!   the archive's analysis, export and squash; directories that are no image are refused.
-//!
 //! - `audit`: `layerlens audit` against dpkg-query, a hash walk and `find -perm` on umoci's
 //!   rootfs of a debootstrap image, and against a second apk database reader.
+//! - `report`: `report` against `analyze --json` on every fixture and the sample; no request
+//!   leaves the page; the size map's sums.
 //!
 //! Shared machinery: `macros` (the fixture list), `util` (paths, the binary, commands),
 //! `reference` (reading archives and layers without layerlens), `rootfs` (trees and their
@@ -54,6 +57,7 @@ mod names;
 mod output;
 mod peers;
 mod pipes;
+mod raw_layer;
 mod recipes;
 mod reference;
 mod report;

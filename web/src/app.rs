@@ -26,6 +26,7 @@ use crate::components::progress_bar::ProgressBar;
 use crate::components::size_map::SizeMap;
 use crate::components::squash_compare::SquashCompare;
 use crate::components::squash_panel::SquashPanel;
+use crate::components::teach::TeachPanel;
 use crate::components::timeline::TimelineView;
 use crate::components::viewer::SeePanel;
 use crate::focus::focus_selector;
@@ -265,6 +266,7 @@ pub fn App() -> Html {
                             <li><a href="#history">{ "History" }</a></li>
                             <li><a href="#squash">{ "Squash" }</a></li>
                             <li><a href="#audit">{ "Audit" }</a></li>
+                            <li><a href="#teach">{ "How layers work" }</a></li>
                             <li><a href="#ci">{ "CI" }</a></li>
                             <li><a href="#compare">{ "Compare" }</a></li>
                         </ul>
@@ -291,6 +293,7 @@ pub fn App() -> Html {
                         <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
                     }
                     <SizeMap worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} onopen={onfocus.clone()} />
+                    <TeachPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} selected={shown.selected} onselect={onselect.clone()} onpath={onfocus.clone()} />
                     <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()} />
                     <SquashCompare worker={worker.clone()} image={AttrValue::from(summary.id.clone())} from={shown.from} built={shown.built.clone()} />
                     <AuditPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} onfocus={onfocus.clone()} onselect={ongoto.clone()} {busy} />

@@ -14,5 +14,6 @@ pub mod progress_bar;
 pub mod size_map;
 pub mod squash_compare;
 pub mod squash_panel;
+pub mod teach;
 pub mod timeline;
 pub mod viewer;

@@ -7,11 +7,13 @@ mod audit;
 mod compare;
 mod map;
 mod see;
+mod tour;
 
 pub use audit::{AuditEvent, AuditRequest};
 pub use compare::{CompareEvent, CompareRequest};
 pub use map::{MapEvent, MapRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
+pub use tour::{Recomputed, TourEvent, TourRequest};
 
 use layerlens_core::analysis::ci::{PathReport, Verdict};
 use layerlens_core::analysis::timeline::Timeline;
@@ -64,6 +66,8 @@ pub enum Request {
     Compare(CompareRequest),
     /// A request of the size map or the report.
     Map(MapRequest),
+    /// A request of the teaching views (tour, raw layer, digests).
+    Tour(TourRequest),
     /// The analysis as `layerlens analyze --json` prints it for this file and image (with the
     /// deep scan's findings if it has run, as `--deep` gives them).
     ExportJson,
@@ -162,6 +166,8 @@ pub enum Event {
     Compare(CompareEvent),
     /// An answer to a [`Request::Map`].
     Map(MapEvent),
+    /// An answer to a [`Request::Tour`].
+    Tour(TourEvent),
     /// The `analyze --json` document, carried as a `Uint8Array` (the exact bytes the CLI
     /// prints, without its final newline).
     Exported {

@@ -69,6 +69,16 @@ pub enum Command {
     /// Write a self-contained HTML report (overview, layers, waste, findings, size map) that
     /// opens offline, or (--json) print the size map's tiles.
     Report(ReportArgs),
+    /// One layer exactly as stored: every tar member in order with its type flag, name as
+    /// written (whiteout markers included), size, mode, owner, PAX records and offset; each
+    /// marker with the paths it removes from the layers below.
+    Layer(LayerArgs),
+    /// Each layer's blob digest, diff_id and chain ID and the image ID, with the formulas;
+    /// --verify recomputes them from the bytes.
+    Digests(DigestsArgs),
+    /// The guided tour "How layers work", told with this image's own numbers (the page's
+    /// tour shows the same steps).
+    Tour(TourArgs),
     /// Print a shell completion script (`source <(layerlens completions bash)`).
     Completions(CompletionsArgs),
     /// Print the man page, or write every page (`layerlens.1`, `layerlens-squash.1`, …) into
@@ -435,4 +445,37 @@ pub struct ReportArgs {
     pub deep: bool,
     #[command(flatten)]
     pub write: WriteArgs,
+}
+
+/// One layer's tar members as stored.
+#[derive(Debug, Args)]
+pub struct LayerArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The layer: a position (0 = base) or a digest prefix of its diff_id, chain ID or blob.
+    pub layer: String,
+    /// Print the members as JSON (schema `layerlens.layer/v1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestsArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Recompute every digest from the bytes (reads every layer) and say whether each matches.
+    #[arg(long)]
+    pub verify: bool,
+    /// Print the digests as JSON (schema `layerlens.digests/v1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Print the steps as JSON (schema `layerlens.tour/v1`).
+    #[arg(long)]
+    pub json: bool,
 }

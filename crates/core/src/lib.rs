@@ -30,6 +30,7 @@
 //!  report     the self-contained HTML report (overview, layers, waste, findings, size map)
 //!  document   the `analyze --json` document, written the same by the CLI and the page
 //!  analysed   Analysis: archive + image + union + change sets + hashes; the front ends' entry
+//!  teach      a layer's tar members as stored, markers linked; digests and formulas; the tour
 //!  view       plain summaries for the page (layer table, file rows)
 //!  analysis   waste report, reclaim by cause, findings, timelines, the deep scan, CI rules, audit
 //!  squash     squash plans (pure) and the one writer that walks them into a SquashSink
@@ -104,6 +105,7 @@ pub mod secrets;
 mod source;
 pub mod squash;
 mod stream;
+pub mod teach;
 #[cfg(test)]
 mod testing;
 pub mod view;

@@ -13,7 +13,7 @@ use yew::prelude::*;
 use crate::input_check;
 use crate::protocol::{
     decode, encode, AuditEvent, AuditRequest, CompareEvent, CompareRequest, Event, MapEvent,
-    MapRequest, Request, RowRef, SeeEvent, SeeRequest, WORKER_URL,
+    MapRequest, Request, RowRef, SeeEvent, SeeRequest, TourEvent, TourRequest, WORKER_URL,
 };
 use crate::state::{js_now, Action, AppState, Built};
 
@@ -47,6 +47,8 @@ struct Bridge {
     map: Option<Callback<(MapEvent, JsValue)>>,
     /// Where the squash before/after answers go.
     squash_compare: Option<Callback<MapEvent>>,
+    /// Where answers of the teaching views go (the teaching panel).
+    tour: Option<Callback<TourEvent>>,
     /// The file shown before the one being opened, which the worker keeps until the new one
     /// has opened (it comes back if the new one fails).
     previous: Option<(File, Option<usize>)>,
@@ -242,6 +244,23 @@ impl ImageWorker {
         self.0.borrow_mut().squash_compare = Some(callback);
     }
 
+    /// Sends a request of the teaching views; the answer goes to [`ImageWorker::on_tour`]'s
+    /// callback. Verifying reads every layer, so it shows the progress bar.
+    pub fn tour(&self, request: TourRequest) {
+        if request == TourRequest::Verify {
+            self.0
+                .borrow()
+                .dispatch
+                .dispatch(Action::Start("Verifying the digests".into()));
+        }
+        self.send(&Request::Tour(request), None);
+    }
+
+    /// Routes the teaching views' answers to `callback`.
+    pub fn on_tour(&self, callback: Callback<TourEvent>) {
+        self.0.borrow_mut().tour = Some(callback);
+    }
+
     /// Makes the worker crash (the crash-recovery test hook).
     pub fn crash(&self) {
         self.send(&Request::Crash, None);
@@ -422,6 +441,13 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 cb.emit(event);
             }
         }
+        Event::Tour(event) => {
+            dispatch.dispatch(Action::Idle);
+            let listener = bridge.borrow().tour.clone();
+            if let Some(cb) = listener {
+                cb.emit(event);
+            }
+        }
         Event::Compare(event) => {
             bridge.borrow_mut().busy = false;
             dispatch.dispatch(Action::Idle);
@@ -559,6 +585,7 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             map: None,
             squash_compare: None,
             compare: None,
+            tour: None,
             previous: None,
             _onmessage: None,
             _onerror: None,

@@ -8,6 +8,7 @@ mod build;
 mod compare;
 mod map;
 mod see;
+mod tour;
 
 use std::cell::RefCell;
 
@@ -201,6 +202,7 @@ fn handle(request: Request, carried: JsValue) {
         Request::Audit(request) => with_session(|s| audit::answer(s, request)),
         Request::Compare(request) => compare::handle(request, carried),
         Request::Map(request) => with_session(|s| map::answer(s, request)),
+        Request::Tour(request) => with_session(|s| tour::answer(s, request)),
         Request::ExportJson => with_session(|s| {
             let waste = s.analysis.waste(None);
             let file = layerlens_core::sanitize::display_text(&s.file.name());

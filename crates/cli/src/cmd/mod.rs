@@ -10,9 +10,11 @@ mod diff;
 mod export;
 mod extract;
 mod history;
+mod layer;
 mod manpage;
 mod report;
 mod squash;
+mod teach;
 mod why;
 
 use std::process::ExitCode;
@@ -38,5 +40,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::History(a) => history::run(&a),
         Command::Audit(a) => audit::run(&a),
         Command::Report(a) => report::run(&a),
+        Command::Layer(a) => layer::run(&a),
+        Command::Digests(a) => teach::digests(&a),
+        Command::Tour(a) => teach::tour(&a),
     }
 }

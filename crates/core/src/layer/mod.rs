@@ -13,6 +13,6 @@ pub use index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 pub(crate) use path::subtree_range;
 pub use path::{EntryPath, EscapingPath, SubtreeRange};
 #[cfg(feature = "std")]
-pub(crate) use read::read_up_to;
-#[cfg(feature = "std")]
 pub use read::{index_layer, index_layer_stream};
+#[cfg(feature = "std")]
+pub(crate) use read::{parse_pax_time, read_up_to};

@@ -400,7 +400,7 @@ fn lossy_box(b: &[u8]) -> Box<str> {
 }
 
 /// PAX times are decimal seconds with an optional fraction, negative before 1970.
-fn parse_pax_time(v: &[u8]) -> Option<i64> {
+pub(crate) fn parse_pax_time(v: &[u8]) -> Option<i64> {
     let s = core::str::from_utf8(v).ok()?;
     let int = s.split('.').next()?;
     if int == "-" {

@@ -1,10 +1,10 @@
 //! Blob encodings, told apart by magic bytes (declared media types lie: skopeo labels
 //! uncompressed layers as gzip).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a blob is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Compression {
     /// A plain tar.
