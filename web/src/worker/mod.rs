@@ -255,6 +255,7 @@ pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<Squash
         from,
         tags: (!tags.is_empty()).then_some(tags),
         created: None,
+        ..SquashOptions::default()
     };
     Ok(s.analysis.squash_plan(&options)?)
 }

@@ -52,7 +52,7 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
         .with_context(|| display(&args.image.image))?;
     if compress != Compress::None {
         l.estimate_squash(&mut plan, ESTIMATE_SAMPLE)
-            .with_context(|| format!("estimating the compressed size of the new layer"))?;
+            .context("estimating the compressed size of the new layer")?;
     }
     // With the archive on standard output, the plan goes to standard error.
     let mut report: Box<dyn Write> = match &dest {
