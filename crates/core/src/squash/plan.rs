@@ -271,7 +271,9 @@ impl SquashPlan {
         let config_bytes = serde_json::to_vec(&config).unwrap_or_default();
         let image_id = Digest::of(&config_bytes);
         let mut head = Parts::new();
-        let mut tail = alloc::vec![0u8; padding(new.size) as usize];
+        // Members after the blob, aligned on their own (`pad` rounds the Vec's length); the
+        // blob's padding goes in front at the end.
+        let mut tail = Vec::new();
         match self.format {
             Format::Docker => {
                 for (i, k) in self.kept_layers.iter().enumerate() {
@@ -362,7 +364,9 @@ impl SquashPlan {
             }
         }
         tail.extend_from_slice(&[0u8; 1024]);
-        (head, image_id, tail)
+        let mut padded = alloc::vec![0u8; padding(new.size) as usize];
+        padded.extend_from_slice(&tail);
+        (head, image_id, padded)
     }
 
     /// The output's config for the new layer's diff_id.
