@@ -21,6 +21,7 @@ use crate::components::layer_cake::LayerCake;
 use crate::components::layer_table::{LayerFindings, LayerTable};
 use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
+use crate::components::squash_options::SquashOptionsForm;
 use crate::components::squash_panel::SquashPanel;
 use crate::components::timeline::TimelineView;
 use crate::components::viewer::SeePanel;
@@ -171,6 +172,10 @@ pub fn App() -> Html {
         let (worker, from) = (worker.clone(), state.shown().map_or(0, |s| s.from));
         Callback::from(move |tags: Vec<String>| worker.build(from, tags))
     };
+    let onoptions = {
+        let worker = worker.clone();
+        Callback::from(move |r| worker.squash_options(r))
+    };
     let onsave = {
         let worker = worker.clone();
         Callback::from(move |()| worker.save_again())
@@ -279,7 +284,9 @@ pub fn App() -> Html {
                     } else {
                         <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
                     }
-                    <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()} />
+                    <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()}>
+                        <SquashOptionsForm from={shown.from} waste={shown.report().cloned()} report={shown.squash_options.clone()} onchange={onoptions} />
+                    </SquashPanel>
                     <section id="ci" class="ci" aria-labelledby="ci-title">
                         <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>
                         <CiBridge file_name={shown.file_name.clone()} image={summary.index} images={summary.images.len()} deep={shown.report().is_some_and(|w| w.deep)} ci={shown.ci.clone()} exported={shown.exported.clone()} {onexport} {oncheck} />

@@ -9,6 +9,7 @@ pub mod layer_cake;
 pub mod layer_table;
 pub mod overview;
 pub mod progress_bar;
+pub mod squash_options;
 pub mod squash_panel;
 pub mod timeline;
 pub mod viewer;

@@ -4,8 +4,10 @@
 //! than one JS object per file row when a layer has 100,000 entries.
 
 mod see;
+mod squash_options;
 
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
+pub use squash_options::{DropLine, OptionsPlan, SquashOptionsEvent, SquashOptionsRequest};
 
 use layerlens_core::analysis::ci::Verdict;
 use layerlens_core::analysis::timeline::Timeline;
@@ -52,6 +54,8 @@ pub enum Request {
     Crash,
     /// A request of the "see inside" views.
     See(SeeRequest),
+    /// Set the squash options for later plans and builds (answered with their plan).
+    SquashOptions(SquashOptionsRequest),
     /// The analysis as `layerlens analyze --json` prints it for this file and image (with the
     /// deep scan's findings if it has run, as `--deep` gives them).
     ExportJson,
@@ -144,6 +148,8 @@ pub enum Event {
     },
     /// An answer to a [`Request::See`].
     See(SeeEvent),
+    /// The plan for the squash options just set.
+    SquashOptions(SquashOptionsEvent),
     /// The `analyze --json` document, carried as a `Uint8Array` (the exact bytes the CLI
     /// prints, without its final newline).
     Exported {

@@ -5,13 +5,14 @@
 mod blob_source;
 mod build;
 mod see;
+mod squash_options;
 
 use std::cell::RefCell;
 
 use layerlens_core::analysis::ci::{check, CiConfig};
 use layerlens_core::analysis::reclaim::Reclaim;
 use layerlens_core::document::analyze_json;
-use layerlens_core::squash::{SquashOptions, SquashPlan};
+use layerlens_core::squash::SquashPlan;
 use layerlens_core::view::{pack_rows, tree_with_paths_at, SquashFigures};
 use layerlens_core::{Analysis, ImagePick, Limits, Progress, Stage};
 use wasm_bindgen::prelude::*;
@@ -149,6 +150,13 @@ fn handle(request: Request, carried: JsValue) {
             post(&Event::Planned { figures }, None);
             Ok(())
         }),
+        Request::SquashOptions(request) => with_session(|s| {
+            let from = request.from;
+            squash_options::set(s, request)?;
+            let figures = figures(s, from)?;
+            post(&Event::Planned { figures }, None);
+            Ok(())
+        }),
         Request::Crash => std::process::abort(),
         Request::Why { path, row } => with_session(|s| {
             let raw = match (&s.tree_paths, row) {
@@ -251,12 +259,7 @@ fn with_session(f: impl FnOnce(&mut Session) -> Result<(), Failure>) {
 }
 
 pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<SquashPlan, Failure> {
-    let options = SquashOptions {
-        from,
-        tags: (!tags.is_empty()).then_some(tags),
-        created: None,
-        ..SquashOptions::default()
-    };
+    let options = squash_options::options(from, tags)?;
     Ok(s.analysis.squash_plan(&options)?)
 }
 
