@@ -287,7 +287,8 @@ fn build_twice_apart(work: &Path) -> [std::path::PathBuf; 2] {
                 .args(["--storage-driver", "vfs"]);
             c
         };
-        let name = format!("layerlens-test/epoch{i}");
+        // One name for both: buildah push lists it in RepoTags.
+        let name = "layerlens-test/epoch".to_string();
         run(buildah()
             .args([
                 "bud",

@@ -77,7 +77,10 @@ pub fn run(args: &SquashArgs) -> Result<ExitCode> {
     let written = l
         .write_squash(&plan, &mut out, &mut bar)
         .with_context(|| format!("squashing {}", display(&args.image.image)))?;
-    if plan.archive_size_exact && written.size != plan.archive_size {
+    if !plan.archive_size_exact {
+        // The core checked the size against what it measured in its first pass.
+        out.replan(written.size);
+    } else if written.size != plan.archive_size {
         bail!(
             "internal error: planned {} bytes but wrote {}",
             plan.archive_size,

@@ -216,12 +216,13 @@ impl SquashPlan {
     /// Sets the new layer's (estimated) blob size and the archive size that follows.
     pub fn set_estimate(&mut self, blob_size: u64) {
         self.layer_blob_size = blob_size;
-        let placeholder = Digest::of(b"");
+        // Stand-ins of the same length, distinct so that no blob is taken for another.
         let kept: Vec<Digest> = self
             .kept_layers
             .iter()
-            .map(|k| k.digest.unwrap_or(placeholder))
+            .map(|k| k.digest.unwrap_or(k.diff_id))
             .collect();
+        let placeholder = Digest::of(b"the new layer");
         let new = NewLayer {
             diff_id: placeholder,
             digest: placeholder,
