@@ -87,9 +87,7 @@ fn without(t: &Tree, exact: &BTreeSet<Vec<u8>>, name: &Option<Vec<u8>>) -> Tree 
     let gone = |p: &[u8]| {
         let comps: Vec<&[u8]> = p.split(|&b| b == b'/').collect();
         (1..=comps.len()).any(|k| exact.contains(&comps[..k].join(&b'/')))
-            || name
-                .as_deref()
-                .is_some_and(|n| comps.iter().any(|c| *c == n))
+            || name.as_deref().is_some_and(|n| comps.contains(&n))
     };
     let mut out = t.clone();
     out.nodes.retain(|p, _| !gone(p));
