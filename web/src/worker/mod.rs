@@ -271,6 +271,8 @@ fn figures(s: &Session, from: usize) -> Result<SquashFigures, Failure> {
 }
 
 fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
+    // A new image starts with the panel's defaults, as its form does.
+    squash_options::reset();
     let started = js_sys::Date::now();
     let name = file.name();
     let context = |e: layerlens_core::Error| Failure::of(&name, &e);

@@ -18,6 +18,11 @@ thread_local! {
     static CURRENT: RefCell<SquashOptionsRequest> = RefCell::new(SquashOptionsRequest::default());
 }
 
+/// Back to the defaults (a new image).
+pub(super) fn reset() {
+    CURRENT.with(|c| *c.borrow_mut() = SquashOptionsRequest::default());
+}
+
 /// The core's options for `from` and `tags` with the page's current squash options.
 pub(super) fn options(from: usize, tags: Vec<String>) -> Result<SquashOptions, Failure> {
     CURRENT.with(|c| parse(&c.borrow(), from, tags))
