@@ -113,16 +113,18 @@ pub fn SquashOptionsForm(props: &SquashOptionsProps) -> Html {
             compress.set(sel.value());
         })
     };
+    // On every input, not on change: a render in between (a plan arriving) would otherwise
+    // put the old value back before the change event reads it.
     let on_epoch = {
         let epoch = epoch.clone();
-        Callback::from(move |e: Event| {
+        Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             epoch.set(input.value());
         })
     };
     let on_typed = {
         let typed = typed.clone();
-        Callback::from(move |e: Event| {
+        Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
             typed.set(input.value());
         })
@@ -203,10 +205,10 @@ pub fn SquashOptionsForm(props: &SquashOptionsProps) -> Html {
                     <option value="gzip:9" selected={*compress == "gzip:9"}>{ "gzip -9" }</option>
                     <option value="zstd" selected={*compress == "zstd"}>{ "zstd" }</option>
                 </select></label>
-                <label>{ "SOURCE_DATE_EPOCH " }<input type="number" min="0" id="squash-epoch" placeholder="seconds since 1970" value={(*epoch).clone()} onchange={on_epoch} /></label>
+                <label>{ "SOURCE_DATE_EPOCH " }<input type="number" min="0" id="squash-epoch" placeholder="seconds since 1970" value={(*epoch).clone()} oninput={on_epoch} /></label>
             </div>
             <label class="drop-globs">{ "Drop paths (globs, one a line: /var/cache/apt/**, /**/.git) " }
-                <textarea id="squash-drop" rows="2" value={(*typed).clone()} onchange={on_typed} />
+                <textarea id="squash-drop" rows="2" value={(*typed).clone()} oninput={on_typed} />
             </label>
             if !suggested.is_empty() {
                 <fieldset class="drop-suggestions" id="drop-suggestions"><legend>{ "Drop these (from the findings)" }</legend>
