@@ -6,8 +6,9 @@
 // - the panel's sizes are the CLI's: the new layer's blob size is the dry run's estimate,
 //   labelled as one, before the build and the written size, exact, after it; the dropped
 //   bytes are the plan's;
-// - the "drop these" checkboxes offered from the findings (a secret in the image) feed the
-//   same plan: ticking one gives the CLI's figures and bytes for `--drop` of that path.
+// - the "drop these" checkboxes offered from the findings (a package cache and a `.git`
+//   directory, in an archive e2e/drop_archive.py writes) feed the same plan: ticking them gives
+//   the CLI's figures and bytes for `--drop` of those paths.
 // The last line is `N passed, N failed`; the exit status is 1 if anything failed.
 //
 // Usage: node e2e/squash_options.mjs [DIST_DIR]   (E2E_ONLY=TEXT runs only matching checks)
@@ -159,21 +160,25 @@ async function formatsAndCompressions(context, url, file) {
 }
 
 async function dropCheckboxes(context, url) {
-  const file = join(fixtures, "built/secrets.docker.tar");
-  await test("secrets: a finding's \"drop these\" checkbox feeds the plan and the build (= CLI --drop)", async (p) => {
+  // An image with a package cache and a `.git` directory (e2e/drop_archive.py).
+  const file = join(work, "drop.tar");
+  const made = await run("python3", [join(root, "e2e", "drop_archive.py"), file]);
+  if (made.code !== 0) throw new Error(`e2e/drop_archive.py failed: ${made.stderr}`);
+  await test("drop.tar: the findings' \"drop these\" checkboxes feed the plan and the build (= CLI --drop)", async (p) => {
     const { page, errors } = await openWith(context, url, file);
     await page.waitForSelector("#drop-suggestions input[type=checkbox]", { timeout: TIMEOUT_MS });
-    const glob = await page.getAttribute("#drop-suggestions input[type=checkbox] >> nth=0", "value");
-    await page.check("#drop-suggestions input[type=checkbox] >> nth=0");
-    const args = ["--drop", glob];
+    const boxes = await page.$$eval("#drop-suggestions input[type=checkbox]", (els) => els.map((e) => e.value));
+    expectEq(p, "offered drops", [...boxes].sort(), ["/app/.git", "/var/cache/apt/archives/tool_1.0_amd64.deb"]);
+    for (const i of [0, 1]) await page.check(`#drop-suggestions input[type=checkbox] >> nth=${i}`);
+    const args = [...boxes].sort().flatMap((g) => ["--drop", g]);
     const plan = await cliPlan(file, args);
-    if (!(plan.savings.dropped > 0)) p.push(`the CLI drops nothing for ${glob}`);
+    if (!(plan.savings.dropped > 1_000_000)) p.push(`the CLI drops only ${plan.savings.dropped} bytes for ${args.join(" ")}`);
     expectEq(p, "#opt-dropped", await waitBytes(page, "#opt-dropped", plan.savings.dropped), plan.savings.dropped);
     expectEq(p, "#plan-archive-size", await waitBytes(page, "#plan-archive-size", plan.archive_size), plan.archive_size);
-    const got = await build(page, "secrets-drop");
-    const want = await cliSquash(file, args, "secrets-drop");
+    const got = await build(page, "drop");
+    const want = await cliSquash(file, args, "drop");
     if (!got.equals(want.bytes)) {
-      p.push(`Blob differs from \`layerlens squash --drop ${glob}\`: ${got.length} vs ${want.bytes.length} bytes, first difference at ${firstDifference(got, want.bytes)}`);
+      p.push(`Blob differs from \`layerlens squash ${args.join(" ")}\`: ${got.length} vs ${want.bytes.length} bytes, first difference at ${firstDifference(got, want.bytes)}`);
     }
     p.push(...errors.splice(0));
     await page.close();
