@@ -173,8 +173,11 @@ pub fn App() -> Html {
         Callback::from(move |tags: Vec<String>| worker.build(from, tags))
     };
     let onoptions = {
-        let worker = worker.clone();
-        Callback::from(move |r| worker.squash_options(r))
+        let (worker, d) = (worker.clone(), d.clone());
+        Callback::from(move |r: crate::protocol::SquashOptionsRequest| {
+            d.emit(Action::SquashOptionsSent(r.clone()));
+            worker.squash_options(r)
+        })
     };
     let onsave = {
         let worker = worker.clone();
@@ -285,7 +288,7 @@ pub fn App() -> Html {
                         <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
                     }
                     <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()}>
-                        <SquashOptionsForm from={shown.from} waste={shown.report().cloned()} report={shown.squash_options.clone()} onchange={onoptions} />
+                        <SquashOptionsForm from={shown.from} waste={shown.report().cloned()} report={shown.squash_options.clone()} initial={shown.squash_request.clone()} onchange={onoptions} />
                     </SquashPanel>
                     <section id="ci" class="ci" aria-labelledby="ci-title">
                         <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>

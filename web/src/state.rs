@@ -192,6 +192,9 @@ pub struct Shown {
     pub exported: Option<(String, f64)>,
     /// The worker's answer to the squash options, once any were set.
     pub squash_options: Option<crate::protocol::SquashOptionsEvent>,
+    /// The squash options last sent, so the form shows them again when it is re-created
+    /// (the panel is rebuilt around a build).
+    pub squash_request: Option<crate::protocol::SquashOptionsRequest>,
 }
 
 impl Shown {
@@ -212,6 +215,7 @@ impl Shown {
             ci: None,
             exported: None,
             squash_options: None,
+            squash_request: None,
         }
     }
 
@@ -352,6 +356,8 @@ pub enum Action {
     Built(Built),
     /// The worker's answer to squash options.
     SquashOptions(crate::protocol::SquashOptionsEvent),
+    /// Squash options sent to the worker.
+    SquashOptionsSent(crate::protocol::SquashOptionsRequest),
     /// Work failed.
     Failed(Failure),
     /// The built image cannot be saved (the input file changed or vanished): it is no longer
@@ -511,6 +517,11 @@ impl Reducible for AppState {
                     }
                     let seq = shown.focus.as_ref().map_or(1, |f| f.seq.wrapping_add(1));
                     shown.focus = Some(PathFocus { path, seq });
+                }
+            }
+            Action::SquashOptionsSent(r) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.squash_request = Some(r);
                 }
             }
             Action::SquashOptions(r) => {

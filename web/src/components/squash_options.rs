@@ -26,6 +26,9 @@ pub struct SquashOptionsProps {
     pub report: Option<SquashOptionsEvent>,
     /// Send the options.
     pub onchange: Callback<SquashOptionsRequest>,
+    /// The options last sent, shown again when the form is re-created.
+    #[prop_or_default]
+    pub initial: Option<SquashOptionsRequest>,
 }
 
 /// A glob naming exactly `path` (as findings show it, without the leading `/`).
@@ -64,12 +67,38 @@ fn suggestions(w: &WasteReport) -> Vec<(String, String)> {
 /// The options form.
 #[component]
 pub fn SquashOptionsForm(props: &SquashOptionsProps) -> Html {
-    let format = use_state(|| "docker".to_string());
-    let compress = use_state(|| "none".to_string());
-    let epoch = use_state(String::new);
-    let typed = use_state(String::new);
-    let ticked = use_state(BTreeSet::<String>::new);
+    let init = props.initial.clone().unwrap_or_default();
     let suggested = props.waste.as_deref().map(suggestions).unwrap_or_default();
+    let offered: BTreeSet<String> = suggested.iter().map(|(g, _)| g.clone()).collect();
+    let format = use_state(|| match init.format.as_str() {
+        "" => "docker".to_string(),
+        f => f.to_string(),
+    });
+    let compress = use_state(|| match init.compress.as_str() {
+        "" => "none".to_string(),
+        c => c.to_string(),
+    });
+    let epoch = use_state(|| {
+        init.source_date_epoch
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    });
+    // Globs sent before: those the findings offer are ticked again, the rest were typed.
+    let ticked = use_state(|| {
+        init.drop
+            .iter()
+            .filter(|g| offered.contains(*g))
+            .cloned()
+            .collect::<BTreeSet<String>>()
+    });
+    let typed = use_state(|| {
+        init.drop
+            .iter()
+            .filter(|g| !offered.contains(*g))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
 
     let send = {
         let (format, compress, epoch, typed, ticked) = (
