@@ -4,6 +4,8 @@
 //!   with dive's layer sizes); the two broken fixtures are refused.
 //! - `export`: the exported rootfs equals what skopeo + umoci unpack; `--platform`.
 //! - `squash`: squashed archives load in skopeo, umoci and podman and keep the rootfs.
+//! - `squash_options`: `squash --drop/--format/--compress/--source-date-epoch` against skopeo,
+//!   umoci and podman; buildah images built apart squash to the same bytes with an epoch.
 //! - `buildah`: images built here with buildah for the edge cases, analyzed, exported and
 //!   squashed.
 //! - `cli`: process-level behaviour: exit codes, messages, pipes, argument validation.
@@ -65,6 +67,7 @@ mod rootfs;
 mod secrets;
 mod see_inside;
 mod squash;
+mod squash_options;
 mod unsafe_code;
 mod util;
 mod waste;

@@ -25,6 +25,7 @@ use crate::components::overview::Overview;
 use crate::components::progress_bar::ProgressBar;
 use crate::components::size_map::SizeMap;
 use crate::components::squash_compare::SquashCompare;
+use crate::components::squash_options::SquashOptionsForm;
 use crate::components::squash_panel::SquashPanel;
 use crate::components::teach::TeachPanel;
 use crate::components::timeline::TimelineView;
@@ -180,6 +181,13 @@ pub fn App() -> Html {
         let (worker, from) = (worker.clone(), state.shown().map_or(0, |s| s.from));
         Callback::from(move |tags: Vec<String>| worker.build(from, tags))
     };
+    let onoptions = {
+        let (worker, d) = (worker.clone(), d.clone());
+        Callback::from(move |r: crate::protocol::SquashOptionsRequest| {
+            d.emit(Action::SquashOptionsSent(r.clone()));
+            worker.squash_options(r)
+        })
+    };
     let onsave = {
         let worker = worker.clone();
         Callback::from(move |()| worker.save_again())
@@ -294,7 +302,9 @@ pub fn App() -> Html {
                     }
                     <SizeMap worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} onopen={onfocus.clone()} />
                     <TeachPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} selected={shown.selected} onselect={onselect.clone()} onpath={onfocus.clone()} />
-                    <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()} />
+                    <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()}>
+                        <SquashOptionsForm from={shown.from} waste={shown.report().cloned()} report={shown.squash_options.clone()} initial={shown.squash_request.clone()} onchange={onoptions} />
+                    </SquashPanel>
                     <SquashCompare worker={worker.clone()} image={AttrValue::from(summary.id.clone())} from={shown.from} built={shown.built.clone()} />
                     <AuditPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} onfocus={onfocus.clone()} onselect={ongoto.clone()} {busy} />
                     <section id="ci" class="ci" aria-labelledby="ci-title">

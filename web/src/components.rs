@@ -13,6 +13,7 @@ pub mod overview;
 pub mod progress_bar;
 pub mod size_map;
 pub mod squash_compare;
+pub mod squash_options;
 pub mod squash_panel;
 pub mod teach;
 pub mod timeline;

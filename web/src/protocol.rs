@@ -7,12 +7,14 @@ mod audit;
 mod compare;
 mod map;
 mod see;
+mod squash_options;
 mod tour;
 
 pub use audit::{AuditEvent, AuditRequest};
 pub use compare::{CompareEvent, CompareRequest};
 pub use map::{MapEvent, MapRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
+pub use squash_options::{DropLine, OptionsPlan, SquashOptionsEvent, SquashOptionsRequest};
 pub use tour::{Recomputed, TourEvent, TourRequest};
 
 use layerlens_core::analysis::ci::{PathReport, Verdict};
@@ -68,6 +70,8 @@ pub enum Request {
     Map(MapRequest),
     /// A request of the teaching views (tour, raw layer, digests).
     Tour(TourRequest),
+    /// Set the squash options for later plans and builds (answered with their plan).
+    SquashOptions(SquashOptionsRequest),
     /// The analysis as `layerlens analyze --json` prints it for this file and image (with the
     /// deep scan's findings if it has run, as `--deep` gives them).
     ExportJson,
@@ -168,6 +172,8 @@ pub enum Event {
     Map(MapEvent),
     /// An answer to a [`Request::Tour`].
     Tour(TourEvent),
+    /// The plan for the squash options just set.
+    SquashOptions(SquashOptionsEvent),
     /// The `analyze --json` document, carried as a `Uint8Array` (the exact bytes the CLI
     /// prints, without its final newline).
     Exported {

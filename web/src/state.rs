@@ -190,6 +190,11 @@ pub struct Shown {
     pub ci: Option<Result<Rc<CiChecked>, String>>,
     /// The last analysis exported: its file name and size.
     pub exported: Option<(String, f64)>,
+    /// The worker's answer to the squash options, once any were set.
+    pub squash_options: Option<crate::protocol::SquashOptionsEvent>,
+    /// The squash options last sent, so the form shows them again when it is re-created
+    /// (the panel is rebuilt around a build).
+    pub squash_request: Option<crate::protocol::SquashOptionsRequest>,
 }
 
 impl Shown {
@@ -209,12 +214,16 @@ impl Shown {
             focus: None,
             ci: None,
             exported: None,
+            squash_options: None,
+            squash_request: None,
         }
     }
 
     /// The squash figures for the chosen first layer, once known.
     pub fn figures(&self) -> Option<SquashFigures> {
         match (&self.waste, self.from) {
+            // Options change the plan: then only the worker's plan for them holds.
+            (_, _) if self.squash_options.is_some() => self.plan,
             (Waste::Ready { squash_all, .. }, 0) => Some(*squash_all),
             (_, 0) => None,
             _ => self.plan,
@@ -345,6 +354,10 @@ pub enum Action {
     Planned(SquashFigures),
     /// A build finished.
     Built(Built),
+    /// The worker's answer to squash options.
+    SquashOptions(crate::protocol::SquashOptionsEvent),
+    /// Squash options sent to the worker.
+    SquashOptionsSent(crate::protocol::SquashOptionsRequest),
     /// Work failed.
     Failed(Failure),
     /// The built image cannot be saved (the input file changed or vanished): it is no longer
@@ -504,6 +517,16 @@ impl Reducible for AppState {
                     }
                     let seq = shown.focus.as_ref().map_or(1, |f| f.seq.wrapping_add(1));
                     shown.focus = Some(PathFocus { path, seq });
+                }
+            }
+            Action::SquashOptionsSent(r) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.squash_request = Some(r);
+                }
+            }
+            Action::SquashOptions(r) => {
+                if let Some(shown) = s.shown_mut() {
+                    shown.squash_options = Some(r);
                 }
             }
             Action::Built(b) => {

@@ -292,6 +292,31 @@ pub struct SquashArgs {
     /// history, so the same input gives the same bytes.
     #[arg(long)]
     pub created: Option<String>,
+    /// Leave out every path matching GLOB, and everything under it (repeatable): an
+    /// absolute path whose components may use `*`, `?`, `[a-z]` and `**` for any number of
+    /// components, like `/var/cache/apt/**`, `/**/.git`, `/usr/share/doc`. Hardlinks to a
+    /// dropped path are re-pointed to another path of their inode, or become regular files.
+    /// Paths in kept layers (`--from`) are hidden by a whiteout; their bytes stay there.
+    #[arg(long = "drop", value_name = "GLOB")]
+    pub drop: Vec<String>,
+    /// Reproducible output: mtimes in the new layer newer than N (seconds since 1970) are
+    /// set to N, and N is the `created` of the config and the new history entry (history
+    /// times newer than N are clamped too). Default: the SOURCE_DATE_EPOCH variable.
+    #[arg(long, value_name = "N")]
+    pub source_date_epoch: Option<i64>,
+    /// Output layout: `docker` (a docker-archive, as `docker save` writes) or `oci` (an
+    /// oci-archive, as `skopeo copy … oci-archive:` writes).
+    #[arg(long, value_name = "docker|oci", default_value = "docker")]
+    pub format: String,
+    /// Compression of the new layer: `none`, `gzip[:LEVEL]` (0-9, default 6) or `zstd`
+    /// (level 1, the pure-Rust encoder's one level). Kept layers are copied as they are.
+    /// skopeo 1.9 and podman 4.3 refuse a docker-archive with a gzip layer (docker load
+    /// takes it): use `--format oci` with gzip for them.
+    #[arg(long, value_name = "none|gzip[:L]|zstd[:L]", default_value = "none")]
+    pub compress: String,
+    /// Level for `--compress` when it names none.
+    #[arg(long, value_name = "LEVEL")]
+    pub compress_level: Option<u32>,
     /// Print the plan (sizes and savings by cause) and write nothing.
     #[arg(long)]
     pub dry_run: bool,

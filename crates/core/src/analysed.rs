@@ -37,8 +37,9 @@ use crate::present::label;
 use crate::progress::Progress;
 use crate::source::Source;
 use crate::squash::{
-    content_parts, emit_parts_into, emit_squash, plan_layer, plan_subtree, write_parts,
-    write_squash, LayerOptions, LayerPlan, Parts, SquashOptions, SquashPlan, SquashSink, Written,
+    content_parts, emit_parts_into, emit_squash, estimate_blob_size, plan_layer, plan_subtree,
+    write_parts, write_squash, LayerOptions, LayerPlan, Parts, SquashOptions, SquashPlan,
+    SquashSink, Written,
 };
 use crate::view::{ImageChoice, ImageSummary};
 use std::io::Write;
@@ -386,6 +387,17 @@ impl<S: Source> Analysis<S> {
         progress: &mut dyn Progress,
     ) -> Result<Written> {
         write_squash(self.archive.source_mut(), &self.image, plan, out, progress)
+    }
+
+    /// Replaces a compressed layer's size in `plan` with an estimate from compressing the
+    /// first `sample` bytes of it ([`estimate_blob_size`]).
+    ///
+    /// # Errors
+    /// Reading the input failed.
+    pub fn estimate_squash(&mut self, plan: &mut SquashPlan, sample: u64) -> Result<()> {
+        let size = estimate_blob_size(self.archive.source_mut(), &self.image, plan, sample)?;
+        plan.set_estimate(size);
+        Ok(())
     }
 
     /// Emits a squash planned by [`Analysis::squash_plan`] into `sink`.

@@ -104,6 +104,7 @@ impl Image {
             from,
             tags: o.tags,
             created: None,
+            ..SquashOptions::default()
         };
         self.analysis.squash_plan(&options).map_err(|e| error(&e))
     }

@@ -29,6 +29,9 @@ pub struct SquashPanelProps {
     pub built: Option<Built>,
     /// Save the last build again (checked first: the input file may have changed).
     pub onsave: Callback<()>,
+    /// The options form (format, compression, epoch, drops).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 fn signed(v: i64) -> String {
@@ -114,6 +117,7 @@ pub fn SquashPanel(props: &SquashPanelProps) -> Html {
                 <label>{ "Tag " }<input type="text" placeholder="name:tag (default: the input's)" value={(*tag).clone()} oninput={on_tag} id="squash-tag" /></label>
                 <button class="primary" onclick={on_build} disabled={props.busy || props.figures.is_none()} id="build">{ "Build & download" }</button>
             </div>
+            { props.children.clone() }
             { figures }
             { built }
         </section>

@@ -163,6 +163,11 @@ impl ImageWorker {
         self.send(&Request::Plan { from }, None);
     }
 
+    /// Sets the squash options for later plans and builds.
+    pub fn squash_options(&self, request: crate::protocol::SquashOptionsRequest) {
+        self.send(&Request::SquashOptions(request), None);
+    }
+
     /// Builds the squashed image.
     pub fn build(&self, from: usize, tags: Vec<String>) {
         self.0
@@ -389,6 +394,7 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             }
         }
         Event::Planned { figures } => dispatch.dispatch(Action::Planned(figures)),
+        Event::SquashOptions(r) => dispatch.dispatch(Action::SquashOptions(r)),
         Event::Built {
             name,
             size,

@@ -209,7 +209,13 @@ async fn assemble(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(),
             .map_err(|_| "the browser could not keep the squashed image for download (a private window keeps downloads in memory and refuses large ones; try a normal window or the CLI)".to_string())?;
     }
     let size = blob.size();
-    if size as u64 != plan.archive_size || written.size != plan.archive_size {
+    // A compressed layer's size was an estimate until written.
+    let planned = if plan.archive_size_exact {
+        plan.archive_size
+    } else {
+        written.size
+    };
+    if size as u64 != planned || written.size != planned {
         return Err(format!(
             "internal error: planned {} bytes, assembled {}",
             plan.archive_size, size
@@ -219,7 +225,8 @@ async fn assemble(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(),
     // The download reads the input file again: refuse to offer one that cannot complete
     // (`build` turns this into the message).
     crate::input_check::still_readable(&sink.file).await?;
-    progress.send("Writing", plan.archive_size, plan.archive_size, true);
+    progress.send("Writing", written.size, written.size, true);
+    super::squash_options::written(&plan, &written);
     let name = download_name(plan.tags.first(), &s.file.name(), from);
     post(
         &Event::Built {

@@ -8,6 +8,7 @@ mod build;
 mod compare;
 mod map;
 mod see;
+mod squash_options;
 mod tour;
 
 use std::cell::RefCell;
@@ -15,7 +16,7 @@ use std::cell::RefCell;
 use layerlens_core::analysis::ci::{check_model, CiConfig};
 use layerlens_core::analysis::reclaim::Reclaim;
 use layerlens_core::document::analyze_json;
-use layerlens_core::squash::{SquashOptions, SquashPlan};
+use layerlens_core::squash::SquashPlan;
 use layerlens_core::view::{pack_rows, tree_with_paths_at, SquashFigures};
 use layerlens_core::{Analysis, ImagePick, Limits, Progress, Stage};
 use wasm_bindgen::prelude::*;
@@ -153,6 +154,13 @@ fn handle(request: Request, carried: JsValue) {
             post(&Event::Planned { figures }, None);
             Ok(())
         }),
+        Request::SquashOptions(request) => with_session(|s| {
+            let from = request.from;
+            squash_options::set(s, request)?;
+            let figures = figures(s, from)?;
+            post(&Event::Planned { figures }, None);
+            Ok(())
+        }),
         Request::Crash => std::process::abort(),
         Request::Why { path, row } => with_session(|s| {
             let raw = match (&s.tree_paths, row) {
@@ -266,11 +274,7 @@ fn with_session(f: impl FnOnce(&mut Session) -> Result<(), Failure>) {
 }
 
 pub(crate) fn plan(s: &Session, from: usize, tags: Vec<String>) -> Result<SquashPlan, Failure> {
-    let options = SquashOptions {
-        from,
-        tags: (!tags.is_empty()).then_some(tags),
-        created: None,
-    };
+    let options = squash_options::options(from, tags)?;
     Ok(s.analysis.squash_plan(&options)?)
 }
 
@@ -282,6 +286,8 @@ fn figures(s: &Session, from: usize) -> Result<SquashFigures, Failure> {
 }
 
 fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
+    // A new image starts with the panel's defaults, as its form does.
+    squash_options::reset();
     let started = js_sys::Date::now();
     let name = file.name();
     let context = |e: layerlens_core::Error| Failure::of(&name, &e);

@@ -267,6 +267,12 @@ impl Write for Output {
 }
 
 impl Output {
+    /// Sets the size to check at [`Output::commit`] when it was an estimate until written
+    /// (a compressed layer's size is known once compressed).
+    pub fn replan(&mut self, planned: u64) {
+        self.planned = planned;
+    }
+
     /// Finishes the output: flushes, checks the planned size, and for a file syncs it, checks
     /// its size on disk, renames it over the destination and syncs the directory.
     pub fn commit(mut self) -> Result<u64> {

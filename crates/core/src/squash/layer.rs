@@ -7,10 +7,12 @@
 //! hardlinks whose target is gone, which become regular files) and whiteouts get new headers.
 
 use alloc::collections::BTreeMap;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use super::drop::DropSet;
 use super::part::Parts;
 use crate::fs::whiteout::{classify, Role};
 use crate::fs::{ChangeKind, Removal, UnionFs};
@@ -42,6 +44,13 @@ pub struct Savings {
     /// New bytes: rewritten headers, new whiteouts, content copied for hardlinks whose
     /// target is gone.
     pub added: u64,
+    /// Entries left out by `--drop` (header, content and padding).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dropped: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Savings {
@@ -52,7 +61,8 @@ impl Savings {
             + self.opaque
             + self.whiteout_markers
             + self.tar_overhead
-            + self.rewritten) as i64
+            + self.rewritten
+            + self.dropped) as i64
             + self.trailers
             - self.added as i64
     }
@@ -88,6 +98,65 @@ pub struct LayerPlan {
     pub input_size: u64,
     /// What the squash saves, by cause.
     pub savings: Savings,
+    /// Headers rewritten to clamp an mtime newer than the source date epoch.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub mtimes_clamped: u64,
+    /// What `--drop` removed, when patterns were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<Dropped>,
+}
+
+/// What `--drop` removed from the output's filesystem.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Dropped {
+    /// Per pattern, in the order given: paths and bytes it removed from the new layer.
+    pub patterns: Vec<DropTotal>,
+    /// Every entry of the squashed layers left out (the path as the final filesystem had it).
+    pub paths: Vec<DroppedPath>,
+    /// Paths that live in kept layers: the new layer hides them with a whiteout (their
+    /// bytes stay in the kept layers, which are copied unchanged).
+    pub hidden: Vec<DroppedPath>,
+    /// Hardlinks whose target path was dropped, re-pointed to another path of their inode.
+    pub links_repointed: u64,
+    /// Hardlinks whose every other path was dropped, written as regular files.
+    pub links_materialised: u64,
+}
+
+/// One pattern's share of what was dropped.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DropTotal {
+    /// The pattern as given.
+    pub pattern: String,
+    /// Entries removed from the new layer.
+    pub paths: u64,
+    /// Their bytes of tar (header, content, padding).
+    pub bytes: u64,
+    /// Content bytes among them.
+    pub content: u64,
+    /// Paths of kept layers hidden by a whiteout.
+    pub hidden: u64,
+}
+
+/// One dropped path.
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedPath {
+    /// `/`-rooted path (lossy where not UTF-8).
+    pub path: String,
+    /// Layer the entry comes from.
+    pub layer: usize,
+    /// Index of the pattern that dropped it.
+    pub pattern: usize,
+    /// Bytes of tar it took in the squashed layers (0 for a hidden path).
+    pub bytes: u64,
+}
+
+/// Changes to the final filesystem a squash can make beyond squashing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Edits<'a> {
+    /// Paths to leave out.
+    pub drop: Option<&'a DropSet>,
+    /// `SOURCE_DATE_EPOCH`: mtimes newer than it are written as it.
+    pub clamp_mtime: Option<i64>,
 }
 
 /// Options for the layer plan.
@@ -101,7 +170,17 @@ pub struct LayerOptions {
 /// Plans the squashed layer of `image` from layer `from` up. `top` is the union of all layers
 /// and `changes` their change sets.
 pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan {
-    plan_in(m, from, options, None)
+    plan_in(m, from, options, None, Edits::default())
+}
+
+/// [`plan_layer`] with paths dropped and mtimes clamped.
+pub fn plan_layer_with(
+    m: Model<'_>,
+    from: usize,
+    options: LayerOptions,
+    edits: Edits<'_>,
+) -> LayerPlan {
+    plan_in(m, from, options, None, edits)
 }
 
 /// The plan of one tar holding `path` (a file, or a directory and its whole subtree) as the
@@ -110,7 +189,13 @@ pub fn plan_layer(m: Model<'_>, from: usize, options: LayerOptions) -> LayerPlan
 /// of layers `0..=N`: layers above are not read. A hardlink whose inode has no other path
 /// inside the subtree becomes a regular file with its bytes.
 pub fn plan_subtree(m: Model<'_>, path: &EntryPath) -> LayerPlan {
-    plan_in(m, 0, LayerOptions { whiteouts: false }, Some(path))
+    plan_in(
+        m,
+        0,
+        LayerOptions { whiteouts: false },
+        Some(path),
+        Edits::default(),
+    )
 }
 
 fn plan_in(
@@ -118,6 +203,7 @@ fn plan_in(
     from: usize,
     options: LayerOptions,
     scope: Option<&EntryPath>,
+    edits: Edits<'_>,
 ) -> LayerPlan {
     // Long on purpose: one pass in path order that emits each entry's parts and attributes
     // every dropped byte to its cause as it goes; split up, the per-path state (inode paths,
@@ -129,9 +215,23 @@ fn plan_in(
     let mut stats = (0u64, 0u64, 0u64); // entries, whiteouts, materialised
 
     // The first path written for each inode, so later links can point at it.
+    let drop_set = edits.drop.filter(|d| !d.is_empty());
+    let dropped_by = |p: &EntryPath| drop_set.and_then(|d| d.matching(p));
+    let mut dropped = drop_set.map(|d| Dropped {
+        patterns: d
+            .patterns()
+            .map(|p| DropTotal {
+                pattern: p.into(),
+                ..DropTotal::default()
+            })
+            .collect(),
+        ..Dropped::default()
+    });
+    let clamp = |mtime: i64| edits.clamp_mtime.map_or(mtime, |c| mtime.min(c));
+    let mut clamped = 0u64;
     let mut inode_path: BTreeMap<u32, EntryPath> = BTreeMap::new();
     for (path, node) in top.iter() {
-        if (node.entry.layer as usize) < from {
+        if (node.entry.layer as usize) < from && dropped_by(path).is_none() {
             inode_path.entry(node.inode).or_insert_with(|| path.clone());
         }
     }
@@ -150,17 +250,30 @@ fn plan_in(
     if options.whiteouts && from > 0 {
         let (base, _) = UnionFs::build(image.indexes().take(from));
         let mut block = Vec::new();
-        for (path, _) in base.iter() {
-            if top.get(path.as_bytes()).is_some() {
+        for (path, node) in base.iter() {
+            let hidden_by = dropped_by(path);
+            if top.get(path.as_bytes()).is_some() && hidden_by.is_none() {
                 continue;
             }
             let parent = path.parent().unwrap_or_default();
             let parent_kept = parent.is_root()
-                || top
+                || (top
                     .get(parent.as_bytes())
-                    .is_some_and(|n| entry_of(image, n.inode_entry).is_some_and(Entry::is_dir));
+                    .is_some_and(|n| entry_of(image, n.inode_entry).is_some_and(Entry::is_dir))
+                    && dropped_by(&parent).is_none());
             if !parent_kept {
                 continue; // an ancestor's whiteout or replacement covers it
+            }
+            if let (Some(i), Some(d)) = (hidden_by, dropped.as_mut()) {
+                if let Some(t) = d.patterns.get_mut(i) {
+                    t.hidden += 1;
+                }
+                d.hidden.push(DroppedPath {
+                    path: path_text(path),
+                    layer: node.entry.layer as usize,
+                    pattern: i,
+                    bytes: 0,
+                });
             }
             let mut name = Vec::from(&b".wh."[..]);
             name.extend_from_slice(path.file_name());
@@ -203,6 +316,23 @@ fn plan_in(
             let node = top.get(e.path.as_bytes()).copied();
             let survives =
                 node.is_some_and(|n| n.entry.layer as usize == li && n.entry.entry as usize == ei);
+            if let (true, Some(i)) = (survives, dropped_by(&e.path)) {
+                savings.dropped += tar_bytes;
+                if let Some(d) = dropped.as_mut() {
+                    if let Some(t) = d.patterns.get_mut(i) {
+                        t.paths += 1;
+                        t.bytes += tar_bytes;
+                        t.content += e.size;
+                    }
+                    d.paths.push(DroppedPath {
+                        path: path_text(&e.path),
+                        layer: li,
+                        pattern: i,
+                        bytes: tar_bytes,
+                    });
+                }
+                continue;
+            }
             let Some(node) = node.filter(|_| survives) else {
                 let cause = if top.get(e.path.as_bytes()).is_some() {
                     Removal::Replaced
@@ -226,9 +356,15 @@ fn plan_in(
                 inode_path
                     .entry(node.inode)
                     .or_insert_with(|| e.path.clone());
-                if e.rooted {
-                    // An absolute name: the same entry under its normalised name.
-                    let h = HeaderSpec::from_entry(e, e.path.as_bytes(), e.kind).to_bytes();
+                if e.rooted || clamp(e.mtime) != e.mtime {
+                    // An absolute name, or an mtime past the epoch: the same entry under its
+                    // normalised name, with the mtime clamped.
+                    let mut spec = HeaderSpec::from_entry(e, e.path.as_bytes(), e.kind);
+                    if clamp(e.mtime) != e.mtime {
+                        spec.mtime = clamp(e.mtime);
+                        clamped += 1;
+                    }
+                    let h = spec.to_bytes();
                     let tail = alloc::vec![0u8; padding(e.size) as usize];
                     savings.rewritten += tar_bytes;
                     savings.added += (h.len() + tail.len()) as u64 + e.size;
@@ -243,8 +379,9 @@ fn plan_in(
             // A hardlink: keep it if its target path still names its inode, re-point it if
             // another path does, and turn it into a file if no path does.
             let target = e.link.as_deref().and_then(|l| EntryPath::parse(l).ok());
+            let target_dropped = target.as_ref().is_some_and(|t| dropped_by(t).is_some());
             match inode_path.get(&node.inode) {
-                Some(p) if Some(p) == target.as_ref() && !e.rooted => {
+                Some(p) if Some(p) == target.as_ref() && !e.rooted && clamp(e.mtime) == e.mtime => {
                     push_range(&mut parts, image, li, e.span.start, tar_bytes);
                 }
                 Some(p) => {
@@ -255,6 +392,13 @@ fn plan_in(
                     let mut spec =
                         HeaderSpec::from_entry(origin, e.path.as_bytes(), EntryKind::Hardlink);
                     spec.link = p.as_bytes();
+                    if clamp(spec.mtime) != spec.mtime {
+                        spec.mtime = clamp(spec.mtime);
+                        clamped += 1;
+                    }
+                    if let (true, Some(d)) = (target_dropped, dropped.as_mut()) {
+                        d.links_repointed += 1;
+                    }
                     let h = spec.to_bytes();
                     savings.rewritten += tar_bytes;
                     savings.added += h.len() as u64;
@@ -264,7 +408,14 @@ fn plan_in(
                     let Some(origin) = entry_of(image, node.inode_entry) else {
                         continue;
                     };
-                    let spec = HeaderSpec::from_entry(origin, e.path.as_bytes(), origin.kind);
+                    let mut spec = HeaderSpec::from_entry(origin, e.path.as_bytes(), origin.kind);
+                    if clamp(spec.mtime) != spec.mtime {
+                        spec.mtime = clamp(spec.mtime);
+                        clamped += 1;
+                    }
+                    if let (true, Some(d)) = (target_dropped, dropped.as_mut()) {
+                        d.links_materialised += 1;
+                    }
                     let h = spec.to_bytes();
                     let size = if origin.is_file() { origin.size } else { 0 };
                     let tail = alloc::vec![0u8; padding(size) as usize];
@@ -296,7 +447,13 @@ fn plan_in(
         links_materialised: stats.2,
         input_size,
         savings,
+        mtimes_clamped: clamped,
+        dropped,
     }
+}
+
+fn path_text(p: &EntryPath) -> String {
+    alloc::format!("/{}", String::from_utf8_lossy(p.as_bytes()))
 }
 
 fn entry_of(image: &Image, r: crate::layer::EntryRef) -> Option<&Entry> {

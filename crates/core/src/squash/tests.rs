@@ -17,18 +17,20 @@ struct Out {
 }
 
 fn squash(layers: &[Vec<u8>], from: usize) -> Out {
-    let bytes = docker_archive(layers);
-    let (mut archive, image) = load(&bytes);
-    let (fs, cs) = UnionFs::build(image.indexes());
-    let plan = SquashPlan::new(
-        Model::new(&image, &fs, &cs),
-        archive.len(),
+    squash_with(
+        layers,
         &SquashOptions {
             from,
             ..Default::default()
         },
     )
-    .unwrap();
+}
+
+fn squash_with(layers: &[Vec<u8>], options: &SquashOptions) -> Out {
+    let bytes = docker_archive(layers);
+    let (mut archive, image) = load(&bytes);
+    let (fs, cs) = UnionFs::build(image.indexes());
+    let plan = SquashPlan::new(Model::new(&image, &fs, &cs), archive.len(), options).unwrap();
     let mut written = Vec::new();
     let w = write_squash(
         archive.source_mut(),
@@ -42,8 +44,8 @@ fn squash(layers: &[Vec<u8>], from: usize) -> Out {
     Out { written, plan }
 }
 
-/// (path, type flag, link, content) of every entry of the squashed layer.
-fn new_layer(out: &Out) -> Vec<(String, u8, String, Vec<u8>)> {
+/// The squashed layer's tar as written (a docker-archive's `N/layer.tar`).
+fn new_layer_bytes(out: &Out) -> Vec<u8> {
     let mut outer = tar::Archive::new(out.written.as_slice());
     let name = alloc::format!("{}/layer.tar", out.plan.kept);
     let mut layer = Vec::new();
@@ -53,6 +55,12 @@ fn new_layer(out: &Out) -> Vec<(String, u8, String, Vec<u8>)> {
             e.read_to_end(&mut layer).unwrap();
         }
     }
+    layer
+}
+
+/// (path, type flag, link, content) of every entry of the squashed layer.
+fn new_layer(out: &Out) -> Vec<(String, u8, String, Vec<u8>)> {
+    let layer = new_layer_bytes(out);
     let mut ar = tar::Archive::new(layer.as_slice());
     ar.entries()
         .unwrap()
@@ -233,4 +241,125 @@ fn config_history_and_diff_ids_stay_consistent() {
     );
     assert_eq!(c["created"], "2024-01-04T00:00:00Z");
     assert_eq!(m[0]["RepoTags"][0], "test:latest");
+}
+
+#[test]
+fn dropping_a_hardlink_target_keeps_the_other_names_linked() {
+    let l0 = L::new()
+        .dir("a")
+        .file("a/t", b"shared")
+        .dir("b")
+        .hardlink("b/l", "a/t")
+        .hardlink("b/m", "a/t")
+        .file("keep", b"k")
+        .build();
+    let out = squash_with(
+        &[l0],
+        &SquashOptions {
+            drop: alloc::vec!["/a".into()],
+            ..Default::default()
+        },
+    );
+    let entries = new_layer(&out);
+    let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(names, ["b", "b/l", "b/m", "keep"]);
+    // The first surviving name holds the content, the next links to it.
+    assert_eq!(
+        (entries[1].1, entries[1].3.as_slice()),
+        (b'0', &b"shared"[..])
+    );
+    assert_eq!((entries[2].1, entries[2].2.as_str()), (b'1', "b/l"));
+    let d = out.plan.layer.dropped.as_ref().unwrap();
+    assert_eq!((d.links_materialised, d.links_repointed), (1, 1));
+    assert_eq!(d.patterns[0].paths, 2);
+    assert_eq!(out.plan.archive_size, out.written.len() as u64);
+}
+
+#[test]
+fn a_drop_in_a_kept_layer_is_a_whiteout_and_nothing_else() {
+    let l0 = L::new()
+        .dir("etc")
+        .file("etc/secret", b"s")
+        .file("x", b"x")
+        .build();
+    let l1 = L::new().file("y", b"y").build();
+    let out = squash_with(
+        &[l0, l1],
+        &SquashOptions {
+            from: 1,
+            drop: alloc::vec!["/etc/secret".into(), "/nothing/**".into()],
+            ..Default::default()
+        },
+    );
+    let names: Vec<String> = new_layer(&out).into_iter().map(|e| e.0).collect();
+    assert_eq!(names, ["etc/.wh.secret", "y"]);
+    let d = out.plan.layer.dropped.as_ref().unwrap();
+    assert_eq!(d.hidden.len(), 1);
+    assert_eq!(d.patterns[1].paths + d.patterns[1].hidden, 0);
+}
+
+#[test]
+fn an_epoch_clamps_newer_mtimes_and_sets_created() {
+    let l0 = L::new().dir("d").file("d/f", b"f").build();
+    let epoch = 1_600_000_000; // before the builder's 1_700_000_000
+    let out = squash_with(
+        &[l0],
+        &SquashOptions {
+            source_date_epoch: Some(epoch),
+            ..Default::default()
+        },
+    );
+    let layer = new_layer_bytes(&out);
+    let mut ar = tar::Archive::new(layer.as_slice());
+    for e in ar.entries().unwrap() {
+        assert_eq!(e.unwrap().header().mtime().unwrap(), epoch as u64);
+    }
+    assert_eq!(out.plan.layer.mtimes_clamped, 2);
+    assert_eq!(out.plan.created.as_deref(), Some("2020-09-13T12:26:40Z"));
+    assert_eq!(out.plan.archive_size, out.written.len() as u64);
+}
+
+#[test]
+fn every_format_and_compression_holds_the_same_layer() {
+    let l0 = L::new().file("a", &[7u8; 50_000]).file("b", b"b").build();
+    let l1 = L::new().whiteout("b").file("c", b"c").build();
+    let plain = new_layer_bytes(&squash(&[l0.clone(), l1.clone()], 0));
+    for format in [Format::Docker, Format::Oci] {
+        for compress in [Compress::None, Compress::Gzip(6), Compress::Zstd(1)] {
+            let options = SquashOptions {
+                format,
+                compress,
+                ..Default::default()
+            };
+            let out = squash_with(&[l0.clone(), l1.clone()], &options);
+            let again = squash_with(&[l0.clone(), l1.clone()], &options);
+            assert_eq!(out.written, again.written, "{format:?} {compress:?}");
+            // Find the layer blob: the member whose decompressed bytes are the plain layer.
+            let mut outer = tar::Archive::new(out.written.as_slice());
+            let mut found = false;
+            for e in outer.entries().unwrap() {
+                let mut e = e.unwrap();
+                let mut blob = Vec::new();
+                e.read_to_end(&mut blob).unwrap();
+                let mut dec = Vec::new();
+                let ok = match compress {
+                    Compress::None => {
+                        dec = blob.clone();
+                        true
+                    }
+                    Compress::Gzip(_) => flate2::read::GzDecoder::new(blob.as_slice())
+                        .read_to_end(&mut dec)
+                        .is_ok(),
+                    Compress::Zstd(_) => ruzstd::decoding::StreamingDecoder::new(blob.as_slice())
+                        .map(|mut d| d.read_to_end(&mut dec).is_ok())
+                        .unwrap_or(false),
+                };
+                found |= ok && dec == plain;
+            }
+            assert!(
+                found,
+                "{format:?} {compress:?}: no member decodes to the layer"
+            );
+        }
+    }
 }

@@ -13,7 +13,9 @@ use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 use std::io::{self, Read, Write};
 
+use super::output::Compress;
 use super::part::{Part, Parts};
+use super::plan::{NewLayer, SquashPlan};
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::Image;
@@ -308,49 +310,329 @@ pub struct Written {
     pub image_id: Digest,
     /// Bytes written.
     pub size: u64,
+    /// The new layer's blob as written (= diff_id and the tar's size when uncompressed).
+    pub layer: NewLayer,
+}
+
+/// A sink that keeps nothing: the measuring pass only hashes and counts.
+struct Discard;
+
+impl SquashSink for Discard {
+    fn bytes(&mut self, _: &[u8]) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Emits the planned squash into `sink`: the kept layers, the new layer (hashed as it
 /// streams past, unless the sink hashes it), then the config and manifest that name it.
+///
+/// An oci-archive or a compressed layer needs the layer's digest and size before its bytes
+/// (a blob's member name is its digest; a tar header holds the size), so the new layer is
+/// first streamed once through the encoder only to measure it, then again into the sink.
+/// The encoders are deterministic, so the second pass gives the bytes the first measured
+/// (checked: a difference is an error, never a wrong manifest).
 ///
 /// # Errors
 /// Reading the input or decoding a layer failed; the sink failed; cancelled.
 pub async fn emit_squash<S: Source, K: SquashSink + ?Sized>(
     source: &mut S,
     image: &Image,
-    plan: &super::plan::SquashPlan,
+    plan: &SquashPlan,
     sink: &mut K,
     progress: &mut dyn Progress,
 ) -> Result<Written> {
     let cell = RefCell::new(source);
+    let single = plan.single_pass();
     let mut walk = Walk {
         emitted: 0,
-        total: plan.archive_size,
+        total: plan.archive_size + if single { 0 } else { plan.layer_size },
         since_pause: 0,
         progress,
     };
-    emit_parts(&cell, image, plan.head(), sink, None, &mut walk).await?;
-    let sink_hashes = sink.begin_layer(&plan.layer.parts);
-    let mut hasher = Hasher::new();
-    let hasher_ref = (!sink_hashes).then_some(&mut hasher);
-    emit_parts(&cell, image, &plan.layer.parts, sink, hasher_ref, &mut walk).await?;
-    let diff_id = match sink.end_layer().await? {
-        Some(d) if sink_hashes => d,
-        _ if sink_hashes => {
-            return Err(Error::new(ErrorKind::Write(io::Error::other(
-                "the output did not hash the new layer it said it would",
-            ))))
-        }
-        _ => hasher.finish(),
-    };
-    let (image_id, tail) = plan.tail(diff_id);
+    let layer = &plan.layer.parts;
+    if single {
+        let guess = NewLayer {
+            diff_id: Digest::of(b""),
+            digest: Digest::of(b""),
+            size: plan.layer_size,
+        };
+        let kept = plan.kept_digests(&[]);
+        let (head, _, _) = plan.layout(&guess, &kept);
+        emit_parts(&cell, image, &head, sink, None, &mut walk).await?;
+        let sink_hashes = sink.begin_layer(layer);
+        let mut hasher = Hasher::new();
+        let hasher_ref = (!sink_hashes).then_some(&mut hasher);
+        emit_parts(&cell, image, layer, sink, hasher_ref, &mut walk).await?;
+        let diff_id = match sink.end_layer().await? {
+            Some(d) if sink_hashes => d,
+            _ if sink_hashes => {
+                return Err(Error::new(ErrorKind::Write(io::Error::other(
+                    "the output did not hash the new layer it said it would",
+                ))))
+            }
+            _ => hasher.finish(),
+        };
+        let new = NewLayer {
+            diff_id,
+            digest: diff_id,
+            size: plan.layer_size,
+        };
+        let (_, image_id, tail) = plan.layout(&new, &kept);
+        sink.bytes(&tail)?;
+        return Ok(Written {
+            diff_id,
+            image_id,
+            size: head.len() + layer.len() + tail.len() as u64,
+            layer: new,
+        });
+    }
+
+    // First pass: the kept blobs an oci-archive must name and have no recorded digest, and
+    // the new layer as it will be written.
+    let mut hashed = alloc::vec::Vec::new();
+    for (i, offset, len) in plan.kept_to_hash() {
+        let mut one = Parts::new();
+        one.push_archive(offset, len);
+        let mut h = Hasher::new();
+        let mut quiet = Walk {
+            emitted: 0,
+            total: len,
+            since_pause: 0,
+            progress: &mut crate::progress::NoProgress,
+        };
+        emit_parts(&cell, image, &one, &mut Discard, Some(&mut h), &mut quiet).await?;
+        hashed.push((i, h.finish()));
+    }
+    let measured =
+        encode_layer(&cell, image, layer, plan.compress, &mut Discard, &mut walk).await?;
+    let kept = plan.kept_digests(&hashed);
+    let (head, image_id, tail) = plan.layout(&measured, &kept);
+    // The estimate the walk started with is replaced by the exact size.
+    walk.total = walk.emitted + head.len() + measured.size + tail.len() as u64;
+    emit_parts(&cell, image, &head, sink, None, &mut walk).await?;
+    let again = encode_layer(&cell, image, layer, plan.compress, sink, &mut walk).await?;
+    if again != measured {
+        return Err(Error::new(ErrorKind::Write(io::Error::other(
+            "the new layer came out different the second time it was encoded",
+        ))));
+    }
     sink.bytes(&tail)?;
-    let size = plan.head().len() + plan.layer.parts.len() + tail.len() as u64;
     Ok(Written {
-        diff_id,
+        diff_id: measured.diff_id,
         image_id,
-        size,
+        size: head.len() + measured.size + tail.len() as u64,
+        layer: measured,
     })
+}
+
+/// Counts and hashes what an encoder writes, and passes it on to the sink.
+struct Out<'k, K: SquashSink + ?Sized> {
+    sink: &'k mut K,
+    hasher: Hasher,
+    size: u64,
+    error: Option<Error>,
+}
+
+impl<K: SquashSink + ?Sized> Out<'_, K> {
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        self.sink.bytes(bytes)
+    }
+}
+
+impl<K: SquashSink + ?Sized> Write for Out<'_, K> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // ruzstd unwraps write errors: keep the first, report it after the frame.
+        if self.error.is_none() {
+            if let Err(e) = self.put(buf) {
+                self.error = Some(e);
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The new layer's tar as ruzstd pulls it: hashed for the diff_id, read errors kept (ruzstd
+/// unwraps them) and reported after the frame, the input then seen as ended.
+struct In<'w, 'p, R: Read> {
+    reader: R,
+    hasher: Hasher,
+    walk: &'w mut Walk<'p>,
+    error: Option<Error>,
+}
+
+impl<R: Read> Read for In<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.error.is_some() {
+            return Ok(0);
+        }
+        match self.reader.read(buf) {
+            Ok(n) => {
+                let chunk = buf.get(..n).unwrap_or_default();
+                self.hasher.update(chunk);
+                if let Err(e) = self.walk.advance(n as u64) {
+                    self.error = Some(e);
+                    return Ok(0);
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                self.error = Some(Error::from(e));
+                Ok(0)
+            }
+        }
+    }
+}
+
+/// Streams the new layer's `parts` through the encoder for `compress` into `sink`; returns
+/// the layer as written (diff_id of the tar, digest and size of the blob).
+async fn encode_layer<S: Source, K: SquashSink + ?Sized>(
+    cell: &RefCell<&mut S>,
+    image: &Image,
+    parts: &Parts,
+    compress: Compress,
+    sink: &mut K,
+    walk: &mut Walk<'_>,
+) -> Result<NewLayer> {
+    match compress {
+        Compress::None => {
+            let mut h = Hasher::new();
+            emit_parts(cell, image, parts, sink, Some(&mut h), walk).await?;
+            let d = h.finish();
+            Ok(NewLayer {
+                diff_id: d,
+                digest: d,
+                size: parts.len(),
+            })
+        }
+        Compress::Gzip(level) => {
+            let mut reader = PartsReader::new(cell, image, parts);
+            let mut raw = Hasher::new();
+            let mut out = Out {
+                sink,
+                hasher: Hasher::new(),
+                size: 0,
+                error: None,
+            };
+            let mut enc = flate2::write::GzEncoder::new(
+                alloc::vec::Vec::new(),
+                flate2::Compression::new(level),
+            );
+            let mut buf = vec![0u8; COPY_BUF];
+            loop {
+                let n = reader.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                let chunk = buf.get(..n).unwrap_or_default();
+                raw.update(chunk);
+                enc.write_all(chunk)?;
+                out.put(enc.get_ref())?;
+                enc.get_mut().clear();
+                walk.advance(n as u64)?;
+                walk.since_pause += n as u64;
+                if walk.since_pause >= PAUSE_EVERY {
+                    walk.since_pause = 0;
+                    out.sink.pause().await;
+                }
+            }
+            let rest = enc.finish()?;
+            out.put(&rest)?;
+            Ok(NewLayer {
+                diff_id: raw.finish(),
+                digest: out.hasher.finish(),
+                size: out.size,
+            })
+        }
+        Compress::Zstd(_) => {
+            use ruzstd::encoding::{CompressionLevel, FrameCompressor};
+            let input = In {
+                reader: PartsReader::new(cell, image, parts),
+                hasher: Hasher::new(),
+                walk,
+                error: None,
+            };
+            let out = Out {
+                sink,
+                hasher: Hasher::new(),
+                size: 0,
+                error: None,
+            };
+            let mut enc = FrameCompressor::new(CompressionLevel::Fastest);
+            enc.set_source(input);
+            enc.set_drain(out);
+            enc.compress();
+            let (Some(input), Some(out)) = (enc.take_source(), enc.take_drain()) else {
+                return Err(Error::new(ErrorKind::Write(io::Error::other(
+                    "the zstd encoder lost its input or output",
+                ))));
+            };
+            if let Some(e) = input.error.or(out.error) {
+                return Err(e);
+            }
+            Ok(NewLayer {
+                diff_id: input.hasher.finish(),
+                digest: out.hasher.finish(),
+                size: out.size,
+            })
+        }
+    }
+}
+
+/// Estimates the new layer's compressed size by compressing its first `sample` bytes (the
+/// plan is pure; this reads). Exact for a layer no larger than the sample.
+///
+/// # Errors
+/// Reading the input or decoding a layer failed.
+pub fn estimate_blob_size<S: Source>(
+    source: &mut S,
+    image: &Image,
+    plan: &SquashPlan,
+    sample: u64,
+) -> Result<u64> {
+    if plan.compress == Compress::None {
+        return Ok(plan.layer_size);
+    }
+    let cell = RefCell::new(source);
+    let mut head = Parts::new();
+    let mut left = sample.min(plan.layer_size);
+    for p in plan.layer.parts.as_slice() {
+        let take = p.len().min(left);
+        if take == 0 {
+            break;
+        }
+        match p {
+            Part::Literal { bytes, .. } => {
+                head.push_literal(bytes.get(..take as usize).unwrap_or_default())
+            }
+            Part::Archive { offset, .. } => head.push_archive(*offset, take),
+            Part::Decoded { layer, offset, .. } => head.push_decoded(*layer, *offset, take),
+        }
+        left -= take;
+    }
+    let mut walk = Walk {
+        emitted: 0,
+        total: head.len(),
+        since_pause: 0,
+        progress: &mut crate::progress::NoProgress,
+    };
+    let m = complete(encode_layer(
+        &cell,
+        image,
+        &head,
+        plan.compress,
+        &mut Discard,
+        &mut walk,
+    ))?;
+    if head.len() >= plan.layer_size {
+        return Ok(m.size);
+    }
+    let ratio = m.size as f64 / head.len().max(1) as f64;
+    Ok((plan.layer_size as f64 * ratio) as u64)
 }
 
 /// Runs a walk whose sink never waits (a `Write`) to completion.
@@ -409,7 +691,7 @@ pub fn write_parts<S: Source, W: Write + ?Sized>(
 pub fn write_squash<S: Source, W: Write + ?Sized>(
     source: &mut S,
     image: &Image,
-    plan: &super::plan::SquashPlan,
+    plan: &SquashPlan,
     out: &mut W,
     progress: &mut dyn Progress,
 ) -> Result<Written> {
