@@ -204,8 +204,7 @@ mod tests {
         let m = Model::new(&img, &fs, &cs);
         let options = SquashOptions {
             from: 1,
-            tags: None,
-            created: None,
+            ..SquashOptions::default()
         };
         let plan = SquashPlan::new(m, bytes.len() as u64, &options).unwrap();
         let ba = BeforeAfter::new(m, &plan);
