@@ -127,6 +127,7 @@ pub fn SquashCompare(props: &SquashCompareProps) -> Html {
                 { stack("after", &v.after, v.from, v.after_id.as_deref()) }
             </div>
             <h3>{ "What moved where" }</h3>
+            <div class="table-wrap">
             <table class="moved">
                 <thead><tr><th class="num">{ "Layer" }</th><th>{ format!("Carried into the new layer {}", v.from) }</th><th>{ "Dropped (deleted or replaced later)" }</th></tr></thead>
                 <tbody>
@@ -139,6 +140,7 @@ pub fn SquashCompare(props: &SquashCompareProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            </div>
         </section>
     }
 }

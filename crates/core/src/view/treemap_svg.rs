@@ -68,9 +68,10 @@ pub fn describe(t: &Tile) -> String {
             human_size(t.size),
             t.files
         ),
+        // Starts with the tile's visible text ("N more"): a control's name must contain it.
         TileKind::Other => alloc::format!(
-            "{} smaller items in {}: {} in {} files{dead}",
-            t.name.trim_end_matches(" more"),
+            "{}: smaller items in {}: {} in {} files{dead}",
+            t.name,
             t.path,
             human_size(t.size),
             t.files
@@ -152,20 +153,17 @@ pub fn svg(map: &Treemap, interactive: bool) -> String {
             );
         }
         if t.w >= 36.0 && t.h >= 14.0 {
-            let fits = ((t.w - 6.0) / 6.2) as usize;
-            let name: String = if t.name.chars().count() > fits {
-                let mut n: String = t.name.chars().take(fits.saturating_sub(1)).collect();
-                n.push('…');
-                n
-            } else {
-                t.name.clone()
-            };
+            // The whole name, clipped to the tile by a nested <svg> (its overflow is hidden):
+            // the visible text stays part of the tile's accessible name, which a cut "…"
+            // would not be.
             let _ = write!(
                 s,
-                "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"11\" fill=\"#1d1f23\" aria-hidden=\"true\">{}</text>",
-                t.x + 3.0,
-                t.y + 12.0,
-                escape(&name)
+                "<svg x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\"><text x=\"3\" y=\"12\" font-size=\"11\" fill=\"#1d1f23\" aria-hidden=\"true\">{}</text></svg>",
+                t.x,
+                t.y,
+                (t.w - 3.0).max(0.0),
+                t.h,
+                escape(&t.name)
             );
         }
         s.push_str("</g>");
