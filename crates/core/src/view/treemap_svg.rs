@@ -153,17 +153,16 @@ pub fn svg(map: &Treemap, interactive: bool) -> String {
             );
         }
         if t.w >= 36.0 && t.h >= 14.0 {
-            // The whole name, clipped to the tile by a nested <svg> (its overflow is hidden):
-            // the visible text stays part of the tile's accessible name, which a cut "…"
-            // would not be.
+            // As much of the name as fits, cut without "…": the visible text must stay part of
+            // the tile's accessible name (its aria-label starts with the path or the name).
+            let fits = ((t.w - 6.0) / 6.2) as usize;
+            let name: String = t.name.chars().take(fits).collect();
             let _ = write!(
                 s,
-                "<svg x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\"><text x=\"3\" y=\"12\" font-size=\"11\" fill=\"#1d1f23\" aria-hidden=\"true\">{}</text></svg>",
-                t.x,
-                t.y,
-                (t.w - 3.0).max(0.0),
-                t.h,
-                escape(&t.name)
+                "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"11\" fill=\"#1d1f23\" aria-hidden=\"true\">{}</text>",
+                t.x + 3.0,
+                t.y + 12.0,
+                escape(&name)
             );
         }
         s.push_str("</g>");
