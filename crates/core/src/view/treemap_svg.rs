@@ -152,17 +152,16 @@ pub fn svg(map: &Treemap, interactive: bool) -> String {
                 h
             );
         }
-        if t.w >= 36.0 && t.h >= 14.0 {
-            // As much of the name as fits, cut without "…": the visible text must stay part of
-            // the tile's accessible name (its aria-label starts with the path or the name).
-            let fits = ((t.w - 6.0) / 6.2) as usize;
-            let name: String = t.name.chars().take(fits).collect();
+        // The name only where all of it fits (about 6.6 px a character at 11 px): a cut name
+        // would no longer be part of the tile's accessible name, and an overflowing one would
+        // run past the tile. The title and the aria-label always have it.
+        if t.h >= 14.0 && 6.0 + 6.6 * t.name.chars().count() as f64 <= t.w {
             let _ = write!(
                 s,
                 "<text x=\"{:.2}\" y=\"{:.2}\" font-size=\"11\" fill=\"#1d1f23\" aria-hidden=\"true\">{}</text>",
                 t.x + 3.0,
                 t.y + 12.0,
-                escape(&name)
+                escape(&t.name)
             );
         }
         s.push_str("</g>");
