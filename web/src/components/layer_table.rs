@@ -87,6 +87,11 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
                 if let Some(to) = to {
                     e.prevent_default();
                     onselect.emit(to);
+                    // Focus the new row now, not after the next render: a key pressed before
+                    // that would otherwise land on this row again and repeat its move.
+                    crate::focus::focus_selector(&format!(
+                        "#layer-table tr.layer-row[data-layer=\"{to}\"]"
+                    ));
                 }
             })
         };
