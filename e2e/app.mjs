@@ -1071,6 +1071,8 @@ async function productChecks(browser, context, url, slow) {
     expectEq(p, "the table's tab stop is the selected (top) layer", [f.layer, f.selected], [String(n - 1), "true"]);
     await page.keyboard.press("ArrowUp");
     await page.keyboard.press("ArrowUp");
+    // The focus moves at once; the selection follows with the next render.
+    await page.waitForFunction(() => document.activeElement?.getAttribute("aria-selected") === "true", null, { timeout: 2000 }).catch(() => {});
     f = await focused(page);
     expectEq(p, "ArrowUp twice: focus and selection", [f.layer, f.selected], [String(n - 3), "true"]);
     expectEq(p, "rows selected", await page.$$eval("#layer-table tr[aria-selected=true]", (r) => r.map((x) => x.dataset.layer)), [String(n - 3)]);
