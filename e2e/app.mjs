@@ -40,13 +40,12 @@
 import { randomBytes } from "node:crypto";
 import { appendFile, copyFile, mkdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { SUB_PATH, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
+import { SUB_PATH, checks, cli, expectEq, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
 const artefacts = join(root, "target", "e2e");
 const downloads = join(artefacts, "downloads");
 const scratch = join(artefacts, "scratch");
-const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
 const fixtures = join(root, "tests", "fixtures");
 const TIMEOUT_MS = 20_000;
 
@@ -63,37 +62,7 @@ const F = {
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-let passed = 0;
-let failed = 0;
-
-/** Runs one named check; `fn` gets a `problems` array to push to (or throws). */
-async function test(name, fn) {
-  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return false;
-  const started = Date.now();
-  const problems = [];
-  try {
-    await fn(problems);
-  } catch (err) {
-    problems.push(String(err?.message ?? err).split("\n").slice(0, 6).join("\n     "));
-  }
-  const ms = Date.now() - started;
-  if (problems.length === 0) {
-    passed++;
-    console.log(`ok   ${name} (${ms} ms)`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} (${ms} ms)`);
-    for (const p of problems) console.log(`     ${p}`);
-  }
-  return problems.length === 0;
-}
-
-/** Pushes a message unless `actual` equals `expected` (compared as JSON). */
-function expectEq(problems, what, actual, expected) {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    problems.push(`${what}: page shows ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-  }
-}
+const { test, summary } = checks();
 
 // ---------------------------------------------------------------------------------------------
 // The oracle: the CLI and skopeo
@@ -813,8 +782,7 @@ async function main() {
 
   await browser.close();
   server.close();
-  console.log(`${passed} passed, ${failed} failed`);
-  return failed === 0 ? 0 : 1;
+  return summary();
 }
 
 /** File tree of whiteouts.docker.tar at layer 3: marks equal the CLI's changes; the filter works. */

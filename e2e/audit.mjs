@@ -19,48 +19,17 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { launch, newContext, root, run, serve } from "./lib.mjs";
+import { checks, cliJson, expectEq, launch, newContext, root, run, serve } from "./lib.mjs";
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
 const scratch = join(root, "target", "e2e", "audit");
-const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
 const TIMEOUT_MS = 20_000;
 const SLOW_MS = 180_000;
 
-let passed = 0;
-let failed = 0;
+const { test, summary } = checks();
 
-async function test(name, fn) {
-  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
-  const started = Date.now();
-  const problems = [];
-  try {
-    await fn(problems);
-  } catch (err) {
-    problems.push(String(err?.message ?? err).split("\n").slice(0, 6).join("\n     "));
-  }
-  const ms = Date.now() - started;
-  if (problems.length === 0) {
-    passed++;
-    console.log(`ok   ${name} (${ms} ms)`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} (${ms} ms)`);
-    for (const p of problems) console.log(`     ${p}`);
-  }
-}
-
-function expectEq(problems, what, actual, expected) {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    problems.push(`${what}: page shows ${JSON.stringify(actual).slice(0, 600)}, expected ${JSON.stringify(expected).slice(0, 600)}`);
-  }
-}
-
-async function cliJson(args) {
-  const r = await run(cli, args);
-  if (r.code !== 0 && !(args[0] === "ci" && r.code === 1)) throw new Error(`layerlens ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
+/** `layerlens … --json`; `ci` exits 1 when a rule fails, which is an answer too. */
+const layerlens = (args) => cliJson(args, args[0] === "ci" ? [0, 1] : [0]);
 
 /** What the panel must show, from `layerlens audit --json`. */
 function expected(a) {
@@ -157,7 +126,7 @@ async function main() {
     const { page } = app;
     for (const [file, timeout] of images) {
       await test(`Audit panel of ${basename(file)} equals layerlens audit --json`, async (p) => {
-        const want = expected(await cliJson(["audit", file, "--json"]));
+        const want = expected(await layerlens(["audit", file, "--json"]));
         await load(page, file, timeout);
         await runAudit(page, timeout);
         const got = await shown(page);
@@ -182,7 +151,7 @@ async function main() {
       const config = "rules:\n  lowestEfficiency: 0.5\nlayerlens:\n  ignorePaths:\n    - /srv/**\n  forbiddenPaths:\n    - /etc/ssl/private\n    - \"**/*.bin\"\n  maxLayerSize: 20kB\n";
       const cfgFile = join(scratch, "paths.dive-ci");
       await writeFile(cfgFile, config);
-      const doc = await cliJson(["ci", made, "--json", "--config", cfgFile]);
+      const doc = await layerlens(["ci", made, "--json", "--config", cfgFile]);
       await load(page, made, TIMEOUT_MS);
       await page.fill("#dive-ci-text", config);
       await page.click("#dive-ci-check");
@@ -209,8 +178,7 @@ async function main() {
     await browser.close();
     server.close();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  process.exit(summary());
 }
 
 main().catch((err) => {

@@ -15,10 +15,9 @@
 // Usage: node e2e/compare.mjs [DIST_DIR]   (E2E_ONLY=TEXT runs only the checks whose name has TEXT)
 
 import { basename, join, resolve } from "node:path";
-import { isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
+import { checks, cli, expectEq, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
-const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
 const fixtures = join(root, "tests", "fixtures");
 const TIMEOUT_MS = 30_000;
 const F = {
@@ -30,34 +29,7 @@ const F = {
   bundle: join(fixtures, "real/ggcr/tarball__test_bundle.tar"),
 };
 
-let passed = 0;
-let failed = 0;
-
-async function test(name, fn) {
-  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
-  const started = Date.now();
-  const problems = [];
-  try {
-    await fn(problems);
-  } catch (err) {
-    problems.push(String(err?.message ?? err).split("\n").slice(0, 6).join("\n     "));
-  }
-  const ms = Date.now() - started;
-  if (problems.length === 0) {
-    passed++;
-    console.log(`ok   ${name} (${ms} ms)`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} (${ms} ms)`);
-    for (const p of problems) console.log(`     ${p}`);
-  }
-}
-
-function expectEq(problems, what, actual, expected) {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    problems.push(`${what}: page shows ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-  }
-}
+const { test, summary } = checks();
 
 /** `layerlens compare A B --json [flags]`, parsed, with its exit code. */
 async function cliCompare(a, b, flags = []) {
@@ -299,5 +271,4 @@ try {
   server.close();
 }
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(summary());

@@ -105,3 +105,58 @@ export async function run(cmd, args, opts = {}) {
     return { stdout: err.stdout, stderr: err.stderr, code: err.code };
   }
 }
+
+/** The CLI the browser tests take as the oracle (`LAYERLENS` overrides the debug build). */
+export const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
+
+/** `layerlens ARGS…` parsed as JSON; an exit status outside `ok` is an error with its stderr. */
+export async function cliJson(args, ok = [0]) {
+  const r = await run(cli, args);
+  if (!ok.includes(r.code)) throw new Error(`layerlens ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/**
+ * The named checks of one test file: `test(name, fn)` runs `fn(problems)` (it pushes messages
+ * or throws) unless `E2E_ONLY` is set and not in the name; `check(name, problems)` records
+ * problems gathered elsewhere; `summary()` prints `N passed, N failed` and returns the exit
+ * status.
+ */
+export function checks() {
+  const tally = { passed: 0, failed: 0 };
+  const check = (name, problems, ms) => {
+    const took = ms === undefined ? "" : ` (${ms} ms)`;
+    if (problems.length === 0) {
+      tally.passed++;
+      console.log(`ok   ${name}${took}`);
+    } else {
+      tally.failed++;
+      console.log(`FAIL ${name}${took}`);
+      for (const p of problems) console.log(`     ${p}`);
+    }
+    return problems.length === 0;
+  };
+  const test = async (name, fn) => {
+    if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return false;
+    const started = Date.now();
+    const problems = [];
+    try {
+      await fn(problems);
+    } catch (err) {
+      problems.push(String(err?.message ?? err).split("\n").slice(0, 6).join("\n     "));
+    }
+    return check(name, problems, Date.now() - started);
+  };
+  const summary = () => {
+    console.log(`${tally.passed} passed, ${tally.failed} failed`);
+    return tally.failed ? 1 : 0;
+  };
+  return { test, check, summary, tally };
+}
+
+/** Pushes a message unless `actual` equals `expected` (compared as JSON). */
+export function expectEq(problems, what, actual, expected) {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    problems.push(`${what}: page shows ${JSON.stringify(actual).slice(0, 600)}, expected ${JSON.stringify(expected).slice(0, 600)}`);
+  }
+}

@@ -15,44 +15,16 @@
 
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
+import { checks, cli, expectEq, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
 const work = join(root, "target", "e2e-squash-options");
-const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
 const fixtures = join(root, "tests", "fixtures");
 const TIMEOUT_MS = 30_000;
 const EPOCH = "1000000000";
 const DROP = "/etc/**";
 
-let passed = 0;
-let failed = 0;
-
-async function test(name, fn) {
-  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
-  const started = Date.now();
-  const problems = [];
-  try {
-    await fn(problems);
-  } catch (err) {
-    problems.push(String(err?.message ?? err).split("\n").slice(0, 6).join("\n     "));
-  }
-  const ms = Date.now() - started;
-  if (problems.length === 0) {
-    passed++;
-    console.log(`ok   ${name} (${ms} ms)`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} (${ms} ms)`);
-    for (const p of problems) console.log(`     ${p}`);
-  }
-}
-
-function expectEq(problems, what, actual, expected) {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    problems.push(`${what}: page shows ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-  }
-}
+const { test, summary } = checks();
 
 /** `layerlens squash FILE ARGS --dry-run --json`, parsed. */
 async function cliPlan(file, args) {
@@ -202,8 +174,7 @@ async function main() {
     await browser.close();
     server.close();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  process.exit(summary());
 }
 
 main().catch((err) => {

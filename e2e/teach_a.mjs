@@ -21,11 +21,10 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SUB_PATH, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
+import { SUB_PATH, checks, cli, cliJson, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
 const artefacts = join(root, "target", "e2e", "teach_a");
-const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
 const fixtures = join(root, "tests", "fixtures");
 const TIMEOUT_MS = 20_000;
 
@@ -35,24 +34,8 @@ const IMAGES = [
   join(fixtures, "built/whiteouts.oci.tar"),
 ].filter((f) => !process.env.E2E_ONLY || basename(f).includes(process.env.E2E_ONLY));
 
-let passed = 0;
-let failed = 0;
-function check(name, problems) {
-  if (problems.length === 0) {
-    passed++;
-    console.log(`ok    ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL  ${name}`);
-    for (const p of problems) console.log(`      ${p}`);
-  }
-}
+const { check, summary } = checks();
 
-async function cliJson(args) {
-  const r = await run(cli, args);
-  if (r.code !== 0) throw new Error(`layerlens ${args.join(" ")}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 /** The leaf tiles of a `report --json` map, as the page's SVG carries them. */
 function leaves(map) {
@@ -348,8 +331,7 @@ async function main() {
     await browser.close();
     server.close();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  process.exit(summary());
 }
 
 await main();

@@ -15,47 +15,14 @@
 // Usage: node e2e/teach_b.mjs [DIST_DIR]   (E2E_ONLY=TEXT runs only the checks whose name has TEXT)
 
 import { join, resolve } from "node:path";
-import { SUB_PATH, launch, newContext, root, run, serve } from "./lib.mjs";
+import { SUB_PATH, checks, cliJson, expectEq, launch, newContext, root, serve } from "./lib.mjs";
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
-const cli = process.env.LAYERLENS ?? join(root, "target", "debug", "layerlens");
 const sample = join(dist, "sample.tar");
 const TIMEOUT_MS = 30_000;
 
-let passed = 0;
-let failed = 0;
+const { test, summary } = checks();
 
-async function test(name, fn) {
-  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return;
-  const started = Date.now();
-  const problems = [];
-  try {
-    await fn(problems);
-  } catch (err) {
-    problems.push(String(err?.stack ?? err).split("\n").slice(0, 6).join("\n     "));
-  }
-  const ms = Date.now() - started;
-  if (problems.length === 0) {
-    passed++;
-    console.log(`ok   ${name} (${ms} ms)`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} (${ms} ms)`);
-    for (const p of problems) console.log(`     ${p}`);
-  }
-}
-
-function expectEq(problems, what, actual, expected) {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    problems.push(`${what}: page shows ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-  }
-}
-
-async function cliJson(...args) {
-  const r = await run(cli, args);
-  if (r.code !== 0) throw new Error(`layerlens ${args.join(" ")} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 async function openApp(context, url) {
   const page = await context.newPage();
@@ -166,11 +133,11 @@ async function main() {
   const base = `http://127.0.0.1:${server.address().port}`;
   const atSub = base + SUB_PATH;
   const browser = await launch();
-  const tour = (await cliJson("tour", sample, "--json")).tour;
-  const analysis = await cliJson("analyze", sample, "--json");
-  const digests = await cliJson("digests", sample, "--json");
+  const tour = (await cliJson(["tour", sample, "--json"])).tour;
+  const analysis = await cliJson(["analyze", sample, "--json"]);
+  const digests = await cliJson(["digests", sample, "--json"]);
   const layers = [];
-  for (let n = 0; n < analysis.image.layers.length; n++) layers.push((await cliJson("layer", sample, String(n), "--json")).layer);
+  for (let n = 0; n < analysis.image.layers.length; n++) layers.push((await cliJson(["layer", sample, String(n), "--json"])).layer);
 
   try {
     const { context } = await newContext(browser);
@@ -295,7 +262,7 @@ async function main() {
       const marks = await page.$$eval('#digests tbody [data-digest="diff_id"] [data-verify]', (s) => s.map((x) => x.dataset.verify));
       expectEq(p, "each diff_id verified", marks, d.layers.map(() => "match"));
       // The recomputed blob digests (the sample's docker-archive declares none) are the CLI's.
-      const verified = await cliJson("digests", sample, "--verify", "--json");
+      const verified = await cliJson(["digests", sample, "--verify", "--json"]);
       const blobs = await page.$$eval('#digests tbody [data-digest="blob"]', (s) => s.map((x) => x.firstChild.textContent));
       expectEq(p, "recomputed blob digests", blobs, verified.verify.layers.map((l) => l.blob_digest));
       p.push(...errors);
@@ -332,7 +299,7 @@ async function main() {
       expectEq(p, "offline: the sample's layers", rows, analysis.image.layers.length);
       // A file from disk, too.
       const file = join(root, "tests/fixtures/built/whiteouts.docker.tar");
-      const other = await cliJson("analyze", file, "--json");
+      const other = await cliJson(["analyze", file, "--json"]);
       await page.setInputFiles("#file-input", file);
       await page.waitForFunction(
         (n) => document.querySelectorAll("#layer-table tr.layer-row").length === n && document.querySelector("#image-title")?.textContent,
@@ -348,8 +315,7 @@ async function main() {
     await browser.close();
     server.close();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  process.exit(summary());
 }
 
 main().catch((err) => {
