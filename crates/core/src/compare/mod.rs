@@ -145,11 +145,11 @@ pub fn compare<SA: crate::Source, SB: crate::Source>(
         hash::plan(a.image(), &wanted_a),
         hash::plan(b.image(), &wanted_b),
     );
-    let total = hash::planned_bytes(&plan_a) + hash::planned_bytes(&plan_b);
+    let total = plan_a.work() + plan_b.work();
     let mut done = 0;
     let ha = hash::hash_files(a.source_mut(), &plan_a, &mut done, total, progress)?;
     let hb = hash::hash_files(b.source_mut(), &plan_b, &mut done, total, progress)?;
-    let paths = draft.settle(|x, y| ha.get(&x).is_some_and(|h| hb.get(&y) == Some(h)));
+    let paths = draft.settle(|x, y| ha.of.get(&x).is_some_and(|h| hb.of.get(&y) == Some(h)));
     let times = strict.mtime;
     let mut c = Comparison {
         strict,
@@ -161,7 +161,7 @@ pub fn compare<SA: crate::Source, SB: crate::Source>(
         history: Histories::new(a.image(), b.image(), times),
         a: SideFigures::new(a.model()),
         b: SideFigures::new(b.model()),
-        bytes_hashed: done,
+        bytes_hashed: ha.bytes + hb.bytes,
     };
     c.judge();
     Ok(c)

@@ -7,6 +7,8 @@ mod content;
 #[cfg(feature = "std")]
 mod indexes;
 #[cfg(feature = "std")]
+mod pass;
+#[cfg(feature = "std")]
 mod piped;
 #[cfg(feature = "std")]
 mod verify;
@@ -16,6 +18,8 @@ pub use config::{step, ConfigPlace, ConfigSecret, History, ImageConfig, RuntimeC
 pub use content::{open_content, read_content, WithProgress};
 #[cfg(feature = "std")]
 pub use indexes::BlobIndexes;
+#[cfg(feature = "std")]
+pub use pass::{ContentSink, Pass, Wanted};
 #[cfg(feature = "std")]
 pub use piped::{Piped, Recorded};
 #[cfg(feature = "std")]
