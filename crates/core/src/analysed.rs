@@ -284,10 +284,9 @@ impl<S: Source> Analysis<S> {
         self.model().final_fs()
     }
 
-    /// The overview and layer table of the page.
-    pub fn summary(&self) -> ImageSummary {
-        let choices = self
-            .archive
+    /// The images of the archive, as a picker lists them.
+    pub fn image_choices(&self) -> Vec<ImageChoice> {
+        self.archive
             .images()
             .iter()
             .enumerate()
@@ -297,10 +296,14 @@ impl<S: Source> Analysis<S> {
                 platform: r.platform.clone(),
                 layers: r.layers.len(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The overview and layer table of the page.
+    pub fn summary(&self) -> ImageSummary {
         ImageSummary::new(
             self.model(),
-            choices,
+            self.image_choices(),
             self.which,
             self.archive.format().describe(),
         )

@@ -6,8 +6,6 @@ use std::cell::RefCell;
 use layerlens_core::analysis::content_diff::diff_contents;
 use layerlens_core::compare::{compare, Strictness};
 use layerlens_core::layer::EntryRef;
-use layerlens_core::present::label;
-use layerlens_core::view::ImageChoice;
 use layerlens_core::{Analysis, ImagePick, Limits};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::File;
@@ -78,19 +76,7 @@ fn compared(s: &mut Session, strict: Strictness, started: f64) -> Result<(), Fai
         let mut progress = PostProgress::new();
         let comparison = compare(&mut s.analysis, &mut o.analysis, strict, &mut progress)
             .map_err(|e| Failure::of("comparing", &e))?;
-        let images = o
-            .analysis
-            .archive()
-            .images()
-            .iter()
-            .enumerate()
-            .map(|(index, r)| ImageChoice {
-                index,
-                label: label(&r.tags),
-                platform: r.platform.clone(),
-                layers: r.layers.len(),
-            })
-            .collect();
+        let images = o.analysis.image_choices();
         Ok(CompareEvent::Compared {
             comparison: Box::new(comparison),
             name: o.file.name(),
