@@ -1534,15 +1534,18 @@ async function changedInputChecks(context, url) {
       from,
       { timeout: TIMEOUT_MS },
     );
+    // Listen before clicking: a small build's download can start before the click returns.
+    const download = page.waitForEvent("download", { timeout: TIMEOUT_MS });
+    download.catch(() => {});
     await page.click("#build");
+    return { download }; // wrapped: an async function returning a bare promise would await it
   };
-  const builtAndDownloaded = async (p, page, downloads) => {
-    const first = await page.waitForEvent("download", { timeout: TIMEOUT_MS });
+  const builtAndDownloaded = async (p, page, { download }) => {
+    const first = await download;
     const failure = await first.failure();
     if (failure) p.push(`the download before any change failed: ${failure}`);
     await first.delete();
     await page.waitForSelector("#download-link", { timeout: TIMEOUT_MS });
-    return downloads.length;
   };
 
   await test("input changed or vanished on disk: the build and the download link say so, nothing is downloaded", async (p) => {
@@ -1553,16 +1556,14 @@ async function changedInputChecks(context, url) {
 
     // Changed after the build: the link checks before saving.
     await fresh(page);
-    await build(page, 0);
-    await builtAndDownloaded(p, page, downloads);
+    await builtAndDownloaded(p, page, await build(page, 0));
     await truncate(file, 4096);
     await page.click("#download-link");
     await failedAsExpected(p, page, "truncated after the build", downloads);
 
     // Deleted after the build.
     await fresh(page);
-    await build(page, 0);
-    await builtAndDownloaded(p, page, downloads);
+    await builtAndDownloaded(p, page, await build(page, 0));
     await rm(file);
     await page.click("#download-link");
     await failedAsExpected(p, page, "deleted after the build", downloads);
