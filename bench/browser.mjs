@@ -14,7 +14,7 @@
 // their peak RSS from /usr/bin/time. The first run also checks that the download has the same
 // bytes as the native output (sha256).
 //
-// Usage: node bench/browser.mjs [IMAGE] [--runs N] [--json FILE]   (default IMAGE: the 1.64 GB
+// Usage: node bench/browser.mjs [IMAGE] [--runs N] [--json FILE] [--open-only]   (default IMAGE: the 1.64 GB
 //        `large` image at target/bench-images/out/large.docker.tar; default 3 runs; --json also
 //        writes every run's figures and the medians to FILE, for bench/run)
 // Needs: dist/ built (trunk build index.html --release --offline); builds the release CLI.
@@ -31,6 +31,10 @@ const runsAt = args.indexOf("--runs");
 const RUNS = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 3;
 const jsonAt = args.indexOf("--json");
 const JSON_OUT = jsonAt >= 0 ? resolve(args.splice(jsonAt, 2)[1]) : null;
+// --open-only: time opening only (no Build, no native squash), e.g. for a gzip oci-archive whose
+// squashed download would collect gigabytes of decompressed bytes into a Blob.
+const openOnlyAt = args.indexOf("--open-only");
+const OPEN_ONLY = openOnlyAt >= 0 && Boolean(args.splice(openOnlyAt, 1));
 const image = resolve(args[0] ?? join(root, "target", "bench-images", "out", "large.docker.tar"));
 const dist = join(root, "dist");
 const out = join(root, "target", "bench");
@@ -208,6 +212,18 @@ async function browserRun(origin, keepDownloadAt) {
   const planned = Number(await page.getAttribute("#plan-archive-size", "data-bytes"));
 
   const clickedAt = await page.evaluate(() => performance.now());
+  if (OPEN_ONLY) {
+    const inPage = await page.evaluate(() => {
+      const t = window.__t;
+      return { table: t.table - t.change, waste: t.waste - t.change, tree: t.tree - t.change, build: NaN };
+    });
+    const tasks = await page.evaluate(() => window.__long);
+    const max = Math.max(0, ...tasks.map((x) => x[1]));
+    const long = { count: tasks.length, max, open: { count: tasks.length, max }, build: { count: 0, max: 0 } };
+    await browser.close();
+    const peak = memory.stop();
+    return { inPage, table, waste, tree, workerMs, build: NaN, saved: NaN, size: NaN, planned, layers, long, peak };
+  }
   t = performance.now();
   const [download] = await Promise.all([
     page.waitForEvent("download", { timeout: TIMEOUT_MS }),
@@ -272,7 +288,7 @@ async function main() {
     const b = await browserRun(origin, i === 1);
     const n = await timed(cli, ["analyze", "--no-waste", image]);
     const a = await timed(cli, ["analyze", image]);
-    const s = await timed(cli, ["squash", image, "-o", nativeOut]);
+    const s = OPEN_ONLY ? { ms: NaN, maxRss: NaN, code: 0 } : await timed(cli, ["squash", image, "-o", nativeOut]);
     rows.push({ b, n, a, s });
     console.log(
       `run ${i}: browser table ${secs(b.inPage.table)} in page, ${secs(b.table)} via Playwright (worker ${secs(b.workerMs)}), waste ${secs(b.inPage.waste)}, ` +
@@ -281,7 +297,7 @@ async function main() {
         `building ${b.long.build.count}/${b.long.build.max.toFixed(0)} ms), peak RSS ${gb(b.peak.rss)} / PSS ${gb(b.peak.pss)} ` +
         `in ≤${b.peak.processes} processes; native analyze --no-waste ${secs(n.ms)}, analyze ${secs(a.ms)} (${gb(a.maxRss)}), squash ${secs(s.ms)} (${gb(s.maxRss)})`,
     );
-    if (i === 1) {
+    if (i === 1 && !OPEN_ONLY) {
       const native = (await stat(nativeOut).catch(() => null))?.size;
       const same = b.digest && s.code === 0 && b.digest === (await sha256(nativeOut));
       rows.sameBytes = Boolean(same);
