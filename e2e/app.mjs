@@ -47,7 +47,7 @@ const artefacts = join(root, "target", "e2e");
 const downloads = join(artefacts, "downloads");
 const scratch = join(artefacts, "scratch");
 const fixtures = join(root, "tests", "fixtures");
-const TIMEOUT_MS = 20_000;
+const TIMEOUT_MS = 60_000; // generous: CI machines can be several times slower than this one
 
 const F = {
   dockerLegacy: join(fixtures, "real/dive/test-docker-image.tar"),

@@ -19,7 +19,7 @@ import { checks, cli, expectEq, isLocal, launch, newContext, root, run, serve } 
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
 const fixtures = join(root, "tests", "fixtures");
-const TIMEOUT_MS = 30_000;
+const TIMEOUT_MS = 60_000; // generous: CI machines can be several times slower than this one
 const F = {
   whiteouts: join(fixtures, "built/whiteouts.docker.tar"),
   whiteoutsOci: join(fixtures, "built/whiteouts.oci.tar"),

@@ -26,7 +26,7 @@ import { SUB_PATH, checks, cli, cliJson, isLocal, launch, newContext, root, run,
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
 const artefacts = join(root, "target", "e2e", "teach_a");
 const fixtures = join(root, "tests", "fixtures");
-const TIMEOUT_MS = 20_000;
+const TIMEOUT_MS = 60_000; // generous: CI machines can be several times slower than this one
 
 const IMAGES = [
   join(root, "web/assets/sample.tar"),
