@@ -170,9 +170,26 @@ pub fn analyze_json<S: Source>(
     verified: Option<&[LayerDigests]>,
     waste: Option<&WasteReport>,
 ) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write_analyze_json(&mut out, file, analysis, verified, waste)?;
+    Ok(out)
+}
+
+/// [`analyze_json`] written to `out` as it is serialised: a million-entry image's document
+/// is hundreds of megabytes, which need never be held at once.
+///
+/// # Errors
+/// From `out`, or (none in practice) serde_json's.
+pub fn write_analyze_json<S: Source, W: std::io::Write>(
+    out: W,
+    file: String,
+    analysis: &Analysis<S>,
+    verified: Option<&[LayerDigests]>,
+    waste: Option<&WasteReport>,
+) -> serde_json::Result<()> {
     let d = WithWaste {
         doc: doc(file, analysis, verified),
         waste: waste.map(|report| WasteDoc { report }),
     };
-    serde_json::to_vec(&d)
+    serde_json::to_writer(out, &d)
 }

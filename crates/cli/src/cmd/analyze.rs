@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use layerlens_core::dive::DiveTally;
-use layerlens_core::document::analyze_json;
+use layerlens_core::document::write_analyze_json;
 use layerlens_core::sanitize::{display_bytes, display_text};
 
 use crate::args::AnalyzeArgs;
@@ -41,15 +41,17 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        let json = analyze_json(
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        write_analyze_json(
+            &mut out,
             display(&args.image.image),
             l,
             verified.as_deref(),
             report.as_ref(),
         )
         .context("writing JSON")?;
-        out.write_all(&json)?;
         writeln!(out)?;
+        out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let img = l.image();

@@ -263,7 +263,7 @@ impl Draft {
         if ea.kind == EntryKind::Symlink && eb.kind == EntryKind::Symlink && ea.link != eb.link {
             attrs.push(Attr::Link);
         }
-        if ea.device != eb.device {
+        if ea.device() != eb.device() {
             attrs.push(Attr::Device);
         }
         // A directory's mtime changes whenever a child is created; compared for the rest only.
@@ -329,11 +329,11 @@ fn known_same(a: Side<'_>, ra: EntryRef, b: Side<'_>, rb: EntryRef) -> Option<bo
 
 /// Extended attributes as a set: writers order PAX records differently.
 fn same_xattrs(a: &Entry, b: &Entry) -> bool {
-    if a.xattrs.len() != b.xattrs.len() {
+    if a.xattrs().len() != b.xattrs().len() {
         return false;
     }
-    let mut xa: Vec<_> = a.xattrs.iter().map(|x| (&x.name, &x.value)).collect();
-    let mut xb: Vec<_> = b.xattrs.iter().map(|x| (&x.name, &x.value)).collect();
+    let mut xa: Vec<_> = a.xattrs().iter().map(|x| (&x.name, &x.value)).collect();
+    let mut xb: Vec<_> = b.xattrs().iter().map(|x| (&x.name, &x.value)).collect();
     xa.sort_unstable();
     xb.sort_unstable();
     xa == xb

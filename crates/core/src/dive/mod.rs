@@ -23,6 +23,7 @@ mod tree;
 pub mod yaml;
 
 use crate::hashing::PathMap;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -141,12 +142,8 @@ impl DiveReport {
     /// The report for layer indexes (`None`: a layer dive reads as empty), base first.
     /// Kept sizes are left at 0.
     pub fn of_layers(layers: &[Option<&LayerIndex>]) -> Self {
-        let trees: Vec<Tree> = layers
-            .iter()
-            .map(|l| l.map_or_else(Tree::new, |l| Tree::from_entries(&l.entries)))
-            .collect();
-        let eff = efficiency(&trees);
-        let layer_sizes: Vec<u64> = trees.iter().map(|t| t.file_size).collect();
+        let eff = efficiency(layers);
+        let layer_sizes = eff.layer_sizes;
         let size_bytes = layer_sizes.iter().fold(0u64, |a, &b| a.wrapping_add(b));
         let user_size_bytes = layer_sizes
             .iter()
@@ -225,34 +222,44 @@ struct Inefficient {
 
 struct Efficiency {
     score: f64,
+    /// Each layer's tree's sum of size fields.
+    layer_sizes: Vec<u64>,
     /// In the order dive's `sort.Sort` leaves them (ascending).
     inefficient: Vec<Inefficient>,
     abandoned: Vec<usize>,
 }
 
-fn efficiency(trees: &[Tree]) -> Efficiency {
-    let mut stats: PathMap<Vec<u8>, PathStat> = PathMap::default();
+/// dive's efficiency walk. One layer's tree is alive at a time (a million-entry image's trees
+/// side by side cost more than the union itself): each is built, walked, stacked onto the
+/// trees below it when a layer above may hold a whiteout (whose size dive looks up in that
+/// stack), and dropped.
+fn efficiency(layers: &[Option<&LayerIndex>]) -> Efficiency {
+    let mut stats: PathMap<Box<[u8]>, PathStat> = PathMap::default();
     // Paths in the order they reached two sightings (dive appends them then).
     let mut inefficient: Vec<Vec<u8>> = Vec::new();
     let mut abandoned = Vec::new();
-    // The stacked tree of layers `0..stacked_upto` (dive's StackTreeRange(trees, 0, n-1)
-    // copies the base and stacks the base onto it again).
+    let mut layer_sizes = Vec::with_capacity(layers.len());
+    // Whether a layer at or above each position may hold a whiteout (a path component
+    // starting with `.wh.`): below those the stack is needed.
+    let mut whiteout_from = alloc::vec![false; layers.len() + 1];
+    for (i, l) in layers.iter().enumerate().rev() {
+        let here = l.is_some_and(|l| l.entries.iter().any(|e| has_whiteout_name(&e.path)));
+        whiteout_from[i] = here || whiteout_from[i + 1];
+    }
+    // The stacked tree of the layers below the current one (dive's StackTreeRange(trees, 0,
+    // n-1) copies the base and stacks the base onto it again).
     let mut stacked: Option<Tree> = None;
-    let mut stacked_upto = 0usize;
-    for (idx, tree) in trees.iter().enumerate() {
+    for (idx, layer) in layers.iter().enumerate() {
+        let tree = layer.map_or_else(Tree::new, |l| Tree::from_entries(&l.entries));
+        layer_sizes.push(tree.file_size);
         let completed = tree.visit_post_order(&mut |node, path, info, is_leaf| {
             if !is_leaf {
                 return true;
             }
             let size = if tree.is_whiteout(node) {
-                let below =
-                    stacked.get_or_insert_with(|| trees.first().cloned().unwrap_or_else(Tree::new));
-                while stacked_upto < idx {
-                    if let Some(t) = trees.get(stacked_upto) {
-                        below.stack(t);
-                    }
-                    stacked_upto += 1;
-                }
+                // In the base, dive looks in a copy of the base; above it, in the stack of
+                // the layers below (built after each of them, as `whiteout_from` asked).
+                let below = stacked.get_or_insert_with(|| tree.clone());
                 below.get(path).map(|prev| {
                     if below.info(prev).is_dir {
                         below.subtree_size(prev)
@@ -266,7 +273,7 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
             // dive records the path before it sizes a whiteout, and keeps it when that fails.
             let s = match stats.get_mut(path) {
                 Some(s) => s,
-                None => stats.entry(path.to_vec()).or_insert(PathStat {
+                None => stats.entry(path.into()).or_insert(PathStat {
                     cumulative: 0,
                     min: -1,
                     count: 0,
@@ -288,6 +295,9 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
         if !completed {
             abandoned.push(idx);
         }
+        if whiteout_from.get(idx + 1).copied().unwrap_or(false) {
+            stacked.get_or_insert_with(|| tree.clone()).stack(&tree);
+        }
     }
     let (mut min_sum, mut cum_sum) = (0i64, 0i64);
     for s in stats.values() {
@@ -302,7 +312,9 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
     let mut list: Vec<Inefficient> = inefficient
         .into_iter()
         .map(|path| {
-            let (cumulative, count) = stats.get(&path).map_or((0, 0), |s| (s.cumulative, s.count));
+            let (cumulative, count) = stats
+                .get(path.as_slice())
+                .map_or((0, 0), |s| (s.cumulative, s.count));
             Inefficient {
                 path,
                 cumulative,
@@ -313,6 +325,7 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
     gosort::sort(&mut list, &|a, b| a.cumulative < b.cumulative);
     Efficiency {
         score,
+        layer_sizes,
         inefficient: list,
         abandoned,
     }
@@ -320,3 +333,11 @@ fn efficiency(trees: &[Tree]) -> Efficiency {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether a component of `path` starts with `.wh.` (a whiteout node in dive's tree, or an
+/// opaque marker, which dive leaves out: counted anyway, to be safe).
+fn has_whiteout_name(path: &EntryPath) -> bool {
+    path.as_bytes()
+        .split(|&b| b == b'/')
+        .any(|c| c.starts_with(tree::WHITEOUT_PREFIX))
+}

@@ -51,10 +51,10 @@ impl Diff {
         if old.mtime != new.mtime {
             d.0 |= Self::MTIME.0;
         }
-        if old.xattrs != new.xattrs {
+        if old.xattrs() != new.xattrs() {
             d.0 |= Self::XATTRS.0;
         }
-        if old.device != new.device {
+        if old.device() != new.device() {
             d.0 |= Self::DEVICE.0;
         }
         d

@@ -11,7 +11,6 @@
 //! - An entry below a path that is not a directory replaces that path with a directory (as
 //!   extractors do), and is reported.
 
-use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
@@ -118,11 +117,7 @@ impl UnionFs {
                 Role::Plain => plain.push(i as u32),
                 Role::Whiteout(target) => {
                     if let Some((k, node)) = self.nodes.remove_entry(target.as_bytes()) {
-                        pass.removed(
-                            Cow::Owned(k.into_bytes().into_vec()),
-                            node,
-                            Removal::Whiteout,
-                        );
+                        pass.removed(k, node, Removal::Whiteout);
                     }
                     self.remove_subtree(target.as_bytes(), &mut pass, Removal::Whiteout);
                 }
@@ -183,7 +178,7 @@ impl UnionFs {
             }
             let t = pass
                 .touched
-                .entry(Cow::Borrowed(e.path.as_bytes()))
+                .entry(e.path.clone())
                 .or_insert(Touch::below(existing));
             t.entry = Some(i);
             t.after = Some(node);
@@ -217,7 +212,7 @@ impl UnionFs {
                 .and_then(|o| pass.entry(o.inode_entry))
                 .map_or(0, |e| e.size);
             changes.push(Change {
-                path: EntryPath::from_normal(path),
+                path: path.clone(),
                 kind,
                 entry: t.entry,
                 before: t.before.map(|o| o.inode_entry),
@@ -240,7 +235,7 @@ impl UnionFs {
             .collect();
         for k in doomed {
             if let Some(n) = self.nodes.remove(k.as_bytes()) {
-                pass.removed(Cow::Owned(k.into_bytes().into_vec()), n, cause);
+                pass.removed(k, n, cause);
             }
         }
     }
@@ -268,7 +263,7 @@ impl UnionFs {
                         ancestor: EntryPath::from_normal(cur),
                     });
                     if let Some((k, n)) = self.nodes.remove_entry(cur) {
-                        pass.removed(Cow::Owned(k.into_bytes().into_vec()), n, Removal::Replaced);
+                        pass.removed(k, n, Removal::Replaced);
                     }
                 }
                 // Existing ancestors of a directory are directories (invariant).
@@ -305,12 +300,12 @@ impl Touch {
 
 /// The bookkeeping of one [`UnionFs::apply`]. A hash map keyed by path: an ordered map would
 /// compare long shared path prefixes on every lookup; the change list is sorted once at the
-/// end. Paths of the layer's own entries are borrowed; removed lower paths are owned.
+/// end. Keys share the paths' bytes with the entries and the union (no copies).
 struct Pass<'a, 'l> {
     layer: &'a LayerIndex,
     lower: &'l [&'a LayerIndex],
     pos: u32,
-    touched: PathMap<Cow<'a, [u8]>, Touch>,
+    touched: PathMap<EntryPath, Touch>,
     anomalies: Vec<Anomaly>,
     /// A parent directory known to exist as a directory right now.
     known_dir: Option<&'a [u8]>,
@@ -322,7 +317,7 @@ impl<'a> Pass<'a, '_> {
     }
 
     /// Records that `path`, in state `node`, was removed.
-    fn removed(&mut self, path: Cow<'a, [u8]>, node: Node, cause: Removal) {
+    fn removed(&mut self, path: EntryPath, node: Node, cause: Removal) {
         // Any removal may take the known directory with it.
         self.known_dir = None;
         let t = self.touched.entry(path).or_insert(Touch::below(Some(node)));

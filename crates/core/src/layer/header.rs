@@ -45,8 +45,8 @@ impl<'a> HeaderSpec<'a> {
             mode: entry.mode,
             uid: entry.uid,
             gid: entry.gid,
-            uname: entry.uname.as_deref().unwrap_or(""),
-            gname: entry.gname.as_deref().unwrap_or(""),
+            uname: entry.uname().unwrap_or(""),
+            gname: entry.gname().unwrap_or(""),
             size: if kind == EntryKind::File {
                 entry.size
             } else {
@@ -54,8 +54,12 @@ impl<'a> HeaderSpec<'a> {
             },
             mtime: entry.mtime,
             link: entry.link.as_deref().unwrap_or(b""),
-            device: entry.device.unwrap_or((0, 0)),
-            xattrs: entry.xattrs.iter().map(|x| (&*x.name, &*x.value)).collect(),
+            device: entry.device().unwrap_or((0, 0)),
+            xattrs: entry
+                .xattrs()
+                .iter()
+                .map(|x| (&*x.name, &*x.value))
+                .collect(),
         }
     }
 

@@ -7,7 +7,7 @@ mod path;
 #[cfg(feature = "std")]
 mod read;
 
-pub use entry::{Entry, EntryKind, EntryRef, Span, Xattr};
+pub use entry::{Entry, EntryKind, EntryRef, Rare, Span, Xattr};
 pub use header::{flag_of, pad, padding, HeaderSpec};
 pub use index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 pub(crate) use path::subtree_range;

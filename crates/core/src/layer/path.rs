@@ -4,6 +4,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::ops::{Bound, RangeBounds};
@@ -15,8 +16,18 @@ use crate::sanitize::display_bytes;
 /// A path relative to the image root: no leading `/` or `./`, no `.` or empty components, no
 /// trailing `/`, never a `..` component. Exact bytes (not necessarily UTF-8). The root itself
 /// is the empty path.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct EntryPath(Box<[u8]>);
+///
+/// The bytes are shared: a layer's entry, the union's key for that path and the change that
+/// records it hold one allocation between them (a million-entry image would otherwise keep
+/// each path three times). Cloning is a reference-count increment.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryPath(Arc<[u8]>);
+
+impl Default for EntryPath {
+    fn default() -> Self {
+        EntryPath(Arc::from(&b""[..]))
+    }
+}
 
 /// A path that would leave the image root through `..`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +56,7 @@ impl EntryPath {
                 }
             }
         }
-        Ok(EntryPath(out.into_boxed_slice()))
+        Ok(EntryPath(out.into()))
     }
 
     /// The root.
@@ -104,7 +115,7 @@ impl EntryPath {
         v.extend_from_slice(&self.0);
         v.push(b'/');
         v.extend_from_slice(name);
-        EntryPath(v.into_boxed_slice())
+        EntryPath(v.into())
     }
 
     /// Whether `other` lies strictly below `self`.
@@ -131,9 +142,9 @@ impl EntryPath {
         subtree_range(&self.0)
     }
 
-    /// The exact bytes, owned.
+    /// The exact bytes, owned (a copy when the path is shared).
     pub fn into_bytes(self) -> Box<[u8]> {
-        self.0
+        Box::from(&*self.0)
     }
 
     /// Wraps bytes that are already normal (taken from another `EntryPath`).

@@ -9,7 +9,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use std::io::{self, Read, Seek};
 
-use super::entry::{Entry, EntryKind, Span, Xattr};
+use super::entry::{Entry, EntryKind, Rare, Span, Xattr};
 use super::index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 use super::path::EntryPath;
 use crate::error::{Error, Result};
@@ -186,7 +186,8 @@ fn collect<R: Read>(
         let raw_path = || -> Box<[u8]> { te.path_bytes().into_owned().into_boxed_slice() };
         let converted = result.map_err(|e| e.in_entry(&raw_path()))?;
         match converted {
-            Converted::Entry(entry, notice) => {
+            Converted::Entry(mut entry, rare, notice) => {
+                entry.set_rare(rare, out.entries.last().and_then(Entry::rare));
                 prev_end = entry.span.end;
                 if let Some(kind) = notice {
                     out.notices.push(Notice {
@@ -219,6 +220,10 @@ fn collect<R: Read>(
             return Err(crate::error::ErrorKind::Cancelled.into());
         }
     }
+    // The list grew by doubling: up to half of it would be spare room for the life of the
+    // analysis (a 300,001-entry layer had room for 524,288).
+    out.entries.shrink_to_fit();
+    out.notices.shrink_to_fit();
     Ok(())
 }
 
@@ -253,7 +258,8 @@ impl SeenPaths {
 }
 
 enum Converted {
-    Entry(Entry, Option<NoticeKind>),
+    /// An entry (its rare attributes not yet set: they may be shared with the previous one).
+    Entry(Entry, Rare, Option<NoticeKind>),
     /// Not a filesystem entry; its span ends here.
     Skip(u64, Option<NoticeKind>),
 }
@@ -370,17 +376,20 @@ fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> 
         mode,
         uid,
         gid,
-        uname,
-        gname,
         size,
         mtime,
         link,
-        device,
-        xattrs,
         span: Span { start, data, end },
         rooted,
+        rare: None,
     };
-    Ok(Converted::Entry(entry, notice))
+    let rare = Rare {
+        uname,
+        gname,
+        device,
+        xattrs,
+    };
+    Ok(Converted::Entry(entry, rare, notice))
 }
 
 /// Names the position of a header the tar parser rejected (there is no entry name to give).

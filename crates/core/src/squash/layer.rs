@@ -6,7 +6,7 @@
 //! contiguous range of the input. Rewritten entries (hardlinks whose target path changed,
 //! hardlinks whose target is gone, which become regular files) and whiteouts get new headers.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -229,9 +229,22 @@ fn plan_in(
     });
     let clamp = |mtime: i64| edits.clamp_mtime.map_or(mtime, |c| mtime.min(c));
     let mut clamped = 0u64;
+    // Only inodes a written hardlink shares need a path: a million-entry layer has a few
+    // hundred of them, against a map entry per surviving file otherwise.
+    let linked: BTreeSet<u32> = layers
+        .iter()
+        .take(changes.len())
+        .skip(from)
+        .flat_map(|l| &l.index.entries)
+        .filter(|e| e.kind == EntryKind::Hardlink)
+        .filter_map(|e| top.get(e.path.as_bytes()).map(|n| n.inode))
+        .collect();
     let mut inode_path: BTreeMap<u32, EntryPath> = BTreeMap::new();
     for (path, node) in top.iter() {
-        if (node.entry.layer as usize) < from && dropped_by(path).is_none() {
+        if (node.entry.layer as usize) < from
+            && linked.contains(&node.inode)
+            && dropped_by(path).is_none()
+        {
             inode_path.entry(node.inode).or_insert_with(|| path.clone());
         }
     }
@@ -353,9 +366,11 @@ fn plan_in(
             };
             stats.0 += 1;
             if e.kind != EntryKind::Hardlink {
-                inode_path
-                    .entry(node.inode)
-                    .or_insert_with(|| e.path.clone());
+                if linked.contains(&node.inode) {
+                    inode_path
+                        .entry(node.inode)
+                        .or_insert_with(|| e.path.clone());
+                }
                 if e.rooted || clamp(e.mtime) != e.mtime {
                     // An absolute name, or an mtime past the epoch: the same entry under its
                     // normalised name, with the mtime clamped.

@@ -73,11 +73,11 @@ impl FileInfo {
             mode: e.mode,
             uid: e.uid,
             gid: e.gid,
-            uname: e.uname.as_deref().map(String::from),
-            gname: e.gname.as_deref().map(String::from),
+            uname: e.uname().map(String::from),
+            gname: e.gname().map(String::from),
             mtime: e.mtime,
             xattrs: e
-                .xattrs
+                .xattrs()
                 .iter()
                 .map(|x| (String::from(&*x.name), display_bytes(&x.value)))
                 .collect(),
