@@ -34,12 +34,17 @@ pub struct CostModel {
     pub window: usize,
     /// A literal is handed on once it holds this many bytes.
     pub chunk: usize,
+    /// Most bytes copied in all: past it every range stays a reference. Copied bytes are
+    /// held by the host (a browser keeps a Blob's bytes in memory, and a private window
+    /// refuses Blobs past its limit), slices are not.
+    pub max_copied: u64,
 }
 
 impl CostModel {
     /// Chromium's costs for the app's worker: a Blob part ~1 ms (build and read back), a
     /// copied byte ~20 ns, a `FileReaderSync` call ~1 ms and ~7 ns a byte (bench/blob_costs.mjs;
-    /// figures in docs/browser-io.md). Reads of 4 MiB, literal chunks of 4 MiB.
+    /// figures in docs/browser-io.md). Reads of 4 MiB, literal chunks of 4 MiB, at most
+    /// 1 GiB copied (e1m copies 390 MB).
     pub const CHROMIUM: CostModel = CostModel {
         part_ns: 1_000_000,
         copy_byte_ps: 20_000,
@@ -47,6 +52,7 @@ impl CostModel {
         read_byte_ps: 7_000,
         window: 4 << 20,
         chunk: 4 << 20,
+        max_copied: 1 << 30,
     };
 
     /// What keeping a range of `len` bytes as a reference costs against copying it, reads
@@ -83,6 +89,7 @@ pub struct Coalesce<'p, S> {
     held: Option<Part>,
     reads: u64,
     bytes_read: u64,
+    copied: u64,
 }
 
 impl<'p, S: Source> Coalesce<'p, S> {
@@ -99,6 +106,7 @@ impl<'p, S: Source> Coalesce<'p, S> {
             held: None,
             reads: 0,
             bytes_read: 0,
+            copied: 0,
         }
     }
 
@@ -164,7 +172,7 @@ impl<'p, S: Source> Coalesce<'p, S> {
     /// Copies the archive range of part `index` into the literal when that is cheaper than
     /// referencing it; `Ok(false)` leaves it a reference.
     fn copy(&mut self, index: usize, offset: u64, len: u64) -> io::Result<bool> {
-        if !self.model.worth_copying(len) {
+        if !self.model.worth_copying(len) || self.copied + len > self.model.max_copied {
             return Ok(false);
         }
         if !self.in_window(offset, len) {
@@ -179,6 +187,7 @@ impl<'p, S: Source> Coalesce<'p, S> {
             .get(from..from + len as usize)
             .ok_or_else(|| io::Error::other("a range to copy lies outside the bytes read"))?;
         self.literal.extend_from_slice(bytes);
+        self.copied += len;
         Ok(true)
     }
 
@@ -287,6 +296,7 @@ mod tests {
         read_byte_ps: 7_000,
         window: 64 << 10,
         chunk: 16 << 10,
+        max_copied: u64::MAX,
     };
 
     /// A squashed layer's shape: kept runs of a few hundred bytes, each followed by a new
@@ -569,5 +579,28 @@ mod tests {
             seen += 1;
         }
         assert!(seen > 0, "no fixture in {}", dir.display());
+    }
+
+    #[test]
+    fn copies_stop_at_the_budget() {
+        let data = input(4 << 20);
+        let mut p = Parts::new();
+        for i in 0..2000u64 {
+            p.push_archive(i * 1024, 512);
+        }
+        let model = CostModel {
+            max_copied: 100 * 512,
+            ..SMALL
+        };
+        let out = coalesce(p.as_slice(), &mut data.as_slice(), model).unwrap();
+        assert_eq!(bytes_of(&out, &data), bytes_of(p.as_slice(), &data));
+        let copied: u64 = out
+            .iter()
+            .filter(|p| matches!(p, Part::Literal { .. }))
+            .map(Part::len)
+            .sum();
+        assert_eq!(copied, 100 * 512);
+        // The copies in 16 KiB chunks, then the rest as references.
+        assert_eq!(out.len() as u64, copied.div_ceil(SMALL.chunk as u64) + 1900);
     }
 }
