@@ -161,6 +161,8 @@ pub enum Event {
         diff_id: String,
         /// Milliseconds spent hashing and assembling.
         millis: f64,
+        /// Parts of the download's `Blob` (new bytes and slices of the input).
+        parts: u32,
     },
     /// An answer to a [`Request::See`].
     See(SeeEvent),

@@ -62,6 +62,8 @@ pub struct Built {
     pub diff_id: String,
     /// Build time in ms.
     pub millis: f64,
+    /// Parts of the download's Blob.
+    pub parts: u32,
 }
 
 /// The path-history pane: closed, waiting for the worker, or showing its answer (`None`: no
@@ -962,6 +964,7 @@ mod tests {
                 image_id: "sha256:1".into(),
                 diff_id: "sha256:2".into(),
                 millis: 1.0,
+                parts: 3,
             }),
         );
         assert!(shown(&s).built.is_some());

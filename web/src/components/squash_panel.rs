@@ -98,7 +98,7 @@ pub fn SquashPanel(props: &SquashPanelProps) -> Html {
     let built = props.built.as_ref().map(|b| {
         html! {
             <p class="built" id="built">
-                { "Built " }<a href={b.url.clone()} download={b.name.clone()} id="download-link" onclick={on_save.clone()}>{ display_text(&b.name) }</a>
+                { "Built " }<a href={b.url.clone()} download={b.name.clone()} id="download-link" data-parts={b.parts.to_string()} onclick={on_save.clone()}>{ display_text(&b.name) }</a>
                 { format!(" ({}, {:.1} s): image {}", human_size(b.size as u64), b.millis / 1000.0, b.image_id) }
                 <br /><span class="muted">{ format!("new layer {}", b.diff_id) }</span>
                 <br />{ "Load it with " }<code id="docker-load">{ format!("docker load -i {}", display_text(&b.name)) }</code>{ " (or " }<code>{ format!("podman load -i {}", display_text(&b.name)) }</code>{ ")." }

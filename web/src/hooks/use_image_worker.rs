@@ -401,6 +401,7 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             image_id,
             diff_id,
             millis,
+            parts,
         } => {
             bridge.borrow_mut().busy = false;
             let Ok(blob) = carried.dyn_into::<web_sys::Blob>() else {
@@ -429,6 +430,7 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
                 image_id,
                 diff_id,
                 millis,
+                parts,
             };
             save_checked(bridge, Some(built));
         }

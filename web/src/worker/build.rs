@@ -9,13 +9,19 @@
 //! into the Blob and yielding to the event loop every 64 MiB so the browser can collect the
 //! read buffers (see docs/browser-io.md).
 //!
+//! Each Blob part costs about a millisecond (building, hashing and saving the Blob), so the
+//! sink asks the core to coalesce ([`CostModel::CHROMIUM`]): runs of small unchanged entries
+//! between new headers are read in a few large reads and become literal chunks, while large
+//! files stay slices. A squashed layer of a million small files is then a few hundred parts
+//! instead of tens of thousands (docs/performance.md).
+//!
 //! [`Analysis::emit_squash`]: layerlens_core::Analysis::emit_squash
 
 use std::collections::VecDeque;
 
 use js_sys::{Array, Promise, Uint8Array};
 use layerlens_core::digest::{Digest, Hasher};
-use layerlens_core::squash::{Part, Parts, SquashSink};
+use layerlens_core::squash::{CostModel, Part, Parts, SquashSink};
 use layerlens_core::Compression;
 use layerlens_core::{Error, ErrorKind};
 use wasm_bindgen_futures::JsFuture;
@@ -42,6 +48,8 @@ fn sink_error(message: String) -> Error {
 struct Gather {
     parts: Array,
     pending: Vec<u8>,
+    /// Parts of the Blob, counting those of a nested Blob.
+    count: u32,
 }
 
 impl Gather {
@@ -49,6 +57,7 @@ impl Gather {
         Gather {
             parts: Array::new(),
             pending: Vec::new(),
+            count: 0,
         }
     }
     fn bytes(&mut self, b: &[u8]) {
@@ -61,11 +70,14 @@ impl Gather {
         if !self.pending.is_empty() {
             self.parts.push(&Uint8Array::from(self.pending.as_slice()));
             self.pending.clear();
+            self.count += 1;
         }
     }
-    fn blob(&mut self, blob: &Blob) {
+    /// Appends a Blob of `count` parts.
+    fn blob(&mut self, blob: &Blob, count: u32) {
         self.flush();
         self.parts.push(blob);
+        self.count += count;
     }
     fn slice(&mut self, blob: &Blob, offset: u64, len: u64) -> Result<(), Error> {
         self.flush();
@@ -73,6 +85,7 @@ impl Gather {
             .slice_with_f64_and_f64(offset as f64, (offset + len) as f64)
             .map_err(|e| sink_error(format!("Blob.slice failed: {e:?}")))?;
         self.parts.push(&s);
+        self.count += 1;
         Ok(())
     }
 }
@@ -147,17 +160,23 @@ impl SquashSink for BlobSink {
             return Ok(None);
         };
         layer.flush();
+        let count = layer.count;
         let layer = Blob::new_with_blob_sequence(&layer.parts)
             .map_err(|e| sink_error(format!("cannot assemble the new layer: {e:?}")))?;
         let digest = hash_blob(&layer, &mut self.progress, self.layer_size)
             .await
             .map_err(sink_error)?;
-        self.out.blob(&layer);
+        self.out.blob(&layer, count);
         Ok(Some(digest))
     }
 
     async fn pause(&mut self) {
         yield_now().await;
+    }
+
+    fn coalesce(&self) -> Option<CostModel> {
+        // Only slices cost parts; bytes that are not slices are literals anyway.
+        self.sliceable.then_some(CostModel::CHROMIUM)
     }
 }
 
@@ -193,6 +212,7 @@ async fn assemble(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(),
         .await?;
     let mut out = sink.out;
     out.flush();
+    let parts = out.count;
     let options = BlobPropertyBag::new();
     options.set_type("application/x-tar");
     let blob = Blob::new_with_blob_sequence_and_options(&out.parts, &options)
@@ -235,6 +255,7 @@ async fn assemble(s: &mut Session, from: usize, tags: Vec<String>) -> Result<(),
             image_id: written.image_id.to_string(),
             diff_id: written.diff_id.to_string(),
             millis: js_sys::Date::now() - started,
+            parts,
         },
         Some(&blob),
     );

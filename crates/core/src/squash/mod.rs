@@ -1,5 +1,7 @@
 //! Squashing: plan the new layer (pure), then write it (and the archive around it).
 
+#[cfg(feature = "std")]
+mod coalesce;
 mod drop;
 mod epoch;
 mod layer;
@@ -10,6 +12,8 @@ mod reference;
 #[cfg(feature = "std")]
 mod write;
 
+#[cfg(feature = "std")]
+pub use coalesce::{coalesce, Coalesce, CostModel};
 pub use drop::DropSet;
 pub use epoch::rfc3339;
 pub use layer::{

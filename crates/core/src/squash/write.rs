@@ -13,6 +13,7 @@ use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 use std::io::{self, Read, Write};
 
+use super::coalesce::{Coalesce, CostModel};
 use super::output::Compress;
 use super::part::{Part, Parts};
 use super::plan::{NewLayer, SquashPlan};
@@ -64,13 +65,6 @@ impl<'a, S: Source> PartsReader<'a, S> {
         }
     }
 
-    /// Moves to the start of part `index` without reading what lies before it (a live
-    /// decoder is kept: it serves any later part of its layer).
-    fn seek_part(&mut self, index: usize) {
-        self.index = index;
-        self.offset = 0;
-    }
-
     fn decoded(&mut self, layer: u32, start: u64, buf: &mut [u8]) -> io::Result<usize> {
         let reuse = matches!(&self.decoder, Some((l, pos, _)) if *l == layer && *pos <= start);
         if !reuse {
@@ -108,51 +102,53 @@ impl<'a, S: Source> PartsReader<'a, S> {
     }
 }
 
+impl<'a, S: Source> PartsReader<'a, S> {
+    /// Reads bytes of `part` from `at` (inside it) into `buf`: literal bytes, an archive
+    /// range, or a decoded range through the live decoder.
+    fn read_part(&mut self, part: &Part, at: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let left = part.len() - at;
+        let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
+        let Some(chunk) = buf.get_mut(..want) else {
+            return Ok(0);
+        };
+        let n = match part {
+            Part::Literal { bytes, .. } => {
+                let from = usize::try_from(at).unwrap_or(usize::MAX);
+                let src = bytes
+                    .get(from..from.saturating_add(want))
+                    .unwrap_or_default();
+                chunk[..src.len()].copy_from_slice(src);
+                src.len()
+            }
+            Part::Archive { offset, .. } => {
+                let mut r = RangeReader::with_window(Shared(self.source), offset + at, left, 0);
+                r.read(chunk)?
+            }
+            Part::Decoded { layer, offset, .. } => self.decoded(*layer, offset + at, chunk)?,
+        };
+        if n == 0 && want > 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "input ended early",
+            ));
+        }
+        Ok(n)
+    }
+}
+
 impl<S: Source> Read for PartsReader<'_, S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            let Some(part) = self.parts.get(self.index) else {
+            let parts = self.parts;
+            let Some(part) = parts.get(self.index) else {
                 return Ok(0);
             };
-            let left = part.len() - self.offset;
-            if left == 0 {
+            if part.len() == self.offset {
                 self.index += 1;
                 self.offset = 0;
                 continue;
             }
-            let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
-            let Some(chunk) = buf.get_mut(..want) else {
-                return Ok(0);
-            };
-            let n = match part {
-                Part::Literal { bytes, .. } => {
-                    let from = usize::try_from(self.offset).unwrap_or(usize::MAX);
-                    let src = bytes
-                        .get(from..from.saturating_add(want))
-                        .unwrap_or_default();
-                    chunk[..src.len()].copy_from_slice(src);
-                    src.len()
-                }
-                Part::Archive { offset, .. } => {
-                    let mut r = RangeReader::with_window(
-                        Shared(self.source),
-                        offset + self.offset,
-                        left,
-                        0,
-                    );
-                    r.read(chunk)?
-                }
-                Part::Decoded { layer, offset, .. } => {
-                    let (layer, start) = (*layer, offset + self.offset);
-                    self.decoded(layer, start, chunk)?
-                }
-            };
-            if n == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "input ended early",
-                ));
-            }
+            let n = self.read_part(part, self.offset, buf)?;
             self.offset += n as u64;
             return Ok(n);
         }
@@ -203,6 +199,13 @@ pub trait SquashSink {
 
     /// Called after every [`PAUSE_EVERY`] bytes read from the input.
     async fn pause(&mut self) {}
+
+    /// What parts cost this sink, when they cost more than their bytes: the parts are then
+    /// coalesced under it (small ranges read and copied into literals, see [`Coalesce`]).
+    /// `None` (a file) takes them as planned.
+    fn coalesce(&self) -> Option<CostModel> {
+        None
+    }
 }
 
 /// Bytes read from the input between two calls to [`SquashSink::pause`].
@@ -243,7 +246,8 @@ impl Walk<'_> {
 }
 
 /// Emits `parts` into `sink`, feeding every byte to `hasher` when given. Ranges the sink
-/// takes by reference are read only when they must be hashed.
+/// takes by reference are read only when they must be hashed. When the sink has a
+/// [`CostModel`], the parts are first coalesced under it ([`Coalesce`]).
 async fn emit_parts<S: Source, K: SquashSink + ?Sized>(
     source: &RefCell<&mut S>,
     image: &Image,
@@ -254,48 +258,85 @@ async fn emit_parts<S: Source, K: SquashSink + ?Sized>(
 ) -> Result<()> {
     let mut reader = PartsReader::new(source, image, parts);
     let mut buf = vec![0u8; COPY_BUF];
-    for (i, part) in parts.as_slice().iter().enumerate() {
-        let by_reference = match part {
-            Part::Literal { bytes, .. } => {
-                sink.bytes(bytes)?;
-                if let Some(h) = hasher.as_deref_mut() {
-                    h.update(bytes);
-                }
-                walk.advance(part.len())?;
-                continue;
-            }
-            Part::Archive { offset, len } => sink.range(*offset, *len)?,
-            Part::Decoded { .. } => false,
-        };
-        if by_reference && hasher.is_none() {
-            walk.advance(part.len())?;
-            continue;
+    let Some(model) = sink.coalesce() else {
+        for part in parts.as_slice() {
+            emit_part(
+                part,
+                &mut reader,
+                &mut buf,
+                sink,
+                hasher.as_deref_mut(),
+                walk,
+            )
+            .await?;
         }
-        reader.seek_part(i);
-        let mut left = part.len();
-        while left > 0 {
-            let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
-            let n = reader.read(buf.get_mut(..want).unwrap_or_default())?;
-            let chunk = buf.get(..n).unwrap_or_default();
-            if n == 0 {
-                return Err(Error::from(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "input ended early",
-                )));
-            }
-            if !by_reference {
-                sink.bytes(chunk)?;
-            }
+        return Ok(());
+    };
+    let mut coalesced = Coalesce::new(parts.as_slice(), Shared(source), model);
+    let mut read = 0;
+    while let Some(part) = coalesced.next() {
+        let part = part?;
+        emit_part(
+            &part,
+            &mut reader,
+            &mut buf,
+            sink,
+            hasher.as_deref_mut(),
+            walk,
+        )
+        .await?;
+        // The reads behind the literals count towards the next pause as well.
+        let (_, bytes) = coalesced.reads();
+        walk.since_pause += bytes - read;
+        read = bytes;
+        if walk.since_pause >= PAUSE_EVERY {
+            walk.since_pause = 0;
+            sink.pause().await;
+        }
+    }
+    Ok(())
+}
+
+/// Emits one part (see [`emit_parts`]).
+async fn emit_part<S: Source, K: SquashSink + ?Sized>(
+    part: &Part,
+    reader: &mut PartsReader<'_, S>,
+    buf: &mut [u8],
+    sink: &mut K,
+    mut hasher: Option<&mut Hasher>,
+    walk: &mut Walk<'_>,
+) -> Result<()> {
+    let by_reference = match part {
+        Part::Literal { bytes, .. } => {
+            sink.bytes(bytes)?;
             if let Some(h) = hasher.as_deref_mut() {
-                h.update(chunk);
+                h.update(bytes);
             }
-            left -= n as u64;
-            walk.advance(n as u64)?;
-            walk.since_pause += n as u64;
-            if walk.since_pause >= PAUSE_EVERY {
-                walk.since_pause = 0;
-                sink.pause().await;
-            }
+            walk.advance(part.len())?;
+            return Ok(());
+        }
+        Part::Archive { offset, len } => sink.range(*offset, *len)?,
+        Part::Decoded { .. } => false,
+    };
+    if by_reference && hasher.is_none() {
+        return walk.advance(part.len());
+    }
+    let mut at = 0;
+    while at < part.len() {
+        let n = reader.read_part(part, at, buf)?;
+        let chunk = buf.get(..n).unwrap_or_default();
+        if !by_reference {
+            sink.bytes(chunk)?;
+        }
+        if let Some(h) = hasher.as_deref_mut() {
+            h.update(chunk);
+        }
+        at += n as u64;
+        walk.advance(n as u64)?;
+        walk.since_pause += n as u64;
+        if walk.since_pause >= PAUSE_EVERY {
+            walk.since_pause = 0;
+            sink.pause().await;
         }
     }
     Ok(())
