@@ -16,6 +16,7 @@ use std::cell::RefCell;
 
 use layerlens_core::analysis::ci::{check_model, CiConfig};
 use layerlens_core::analysis::reclaim::Reclaim;
+use layerlens_core::analysis::WasteReport;
 use layerlens_core::document::analyze_json;
 use layerlens_core::squash::SquashPlan;
 use layerlens_core::view::SquashFigures;
@@ -174,7 +175,7 @@ fn handle(request: Request, carried: JsValue) {
             let squash_all = figures(s, 0)?;
             post(
                 &Event::Waste {
-                    waste: Box::new(waste),
+                    waste: for_page(waste),
                     squash_all: Some(squash_all),
                 },
                 None,
@@ -253,6 +254,15 @@ fn handle(request: Request, carried: JsValue) {
     }
 }
 
+/// The waste report as the page gets it: without dive's list of inefficient files, which the
+/// page does not show (the export and the CI check use the worker's own copy) and which has a
+/// row per path written in several layers: at a million entries, megabytes of JSON for the
+/// page to parse, and a report compared field by field on every render.
+fn for_page(mut waste: WasteReport) -> Box<WasteReport> {
+    waste.dive.inefficient_files = Vec::new();
+    Box::new(waste)
+}
+
 fn with_session(f: impl FnOnce(&mut Session) -> Result<(), Failure>) {
     let result = SESSION.with(|s| match s.borrow_mut().as_mut() {
         Some(session) => f(session),
@@ -304,7 +314,7 @@ fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     let squash_all = SquashFigures::with_causes(&plan(&session, 0, Vec::new())?, &waste.reclaim);
     post(
         &Event::Waste {
-            waste: Box::new(waste),
+            waste: for_page(waste),
             squash_all: Some(squash_all),
         },
         None,
