@@ -106,7 +106,9 @@ function pss(pid) {
 /** Chromium's process type from its command line (`--type=renderer`…; none: the browser). */
 function kind(pid) {
   try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    // Chromium rewrites its children's command lines as one string (setproctitle).
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split(/[\0 ]/);
+    if (/crashpad/.test(argv[0] ?? "")) return "crashpad";
     if (!/chrom/.test(argv[0] ?? "")) return "other";
     const t = argv.find((a) => a.startsWith("--type="))?.slice(7) ?? "browser";
     const sub = argv.find((a) => a.startsWith("--utility-sub-type="))?.slice(19).split(".").pop();
