@@ -14,9 +14,18 @@
 // their peak RSS from /usr/bin/time. The first run also checks that the download has the same
 // bytes as the native output (sha256).
 //
-// Usage: node bench/browser.mjs [IMAGE] [--runs N] [--json FILE] [--open-only]   (default IMAGE: the 1.64 GB
-//        `large` image at target/bench-images/out/large.docker.tar; default 3 runs; --json also
-//        writes every run's figures and the medians to FILE, for bench/run)
+// Between opening and building, each run moves around the page as a person would (the file
+// list scrolled, expanded whole, scrolled again and searched; the findings and the size map
+// visited): its long tasks are counted apart ("moving"). Memory is also broken down per
+// Chromium process type (browser, renderer, GPU, utility) at the peak, and a baseline run
+// (the app loaded, no file) gives what Chromium itself takes with the same flags.
+//
+// Usage: node bench/browser.mjs [IMAGE] [--runs N] [--json FILE] [--dist DIR] [--open-only]   (default IMAGE:
+//        the 1.64 GB `large` image at target/bench-images/out/large.docker.tar; default 3
+//        runs; --json also writes every run's figures and the medians to FILE, for bench/run;
+//        --dist serves another build of the app, e.g. an older one to compare;
+//        --browser-only skips the native CLI, its build and the download's comparison;
+//        --open-only times opening only: no Build, no native squash)
 // Needs: dist/ built (trunk build index.html --release --offline); builds the release CLI.
 
 import { spawn, spawnSync } from "node:child_process";
@@ -35,8 +44,11 @@ const JSON_OUT = jsonAt >= 0 ? resolve(args.splice(jsonAt, 2)[1]) : null;
 // squashed download would collect gigabytes of decompressed bytes into a Blob.
 const openOnlyAt = args.indexOf("--open-only");
 const OPEN_ONLY = openOnlyAt >= 0 && Boolean(args.splice(openOnlyAt, 1));
+const browserOnlyAt = args.indexOf("--browser-only");
+const BROWSER_ONLY = browserOnlyAt >= 0 && Boolean(args.splice(browserOnlyAt, 1));
+const distAt = args.indexOf("--dist");
+const dist = distAt >= 0 ? resolve(args.splice(distAt, 2)[1]) : join(root, "dist");
 const image = resolve(args[0] ?? join(root, "target", "bench-images", "out", "large.docker.tar"));
-const dist = join(root, "dist");
 const out = join(root, "target", "bench");
 const cli = join(root, "target", "release", "layerlens");
 const TIMEOUT_MS = 10 * 60_000;
@@ -96,14 +108,46 @@ function pss(pid) {
   }
 }
 
-/** Samples the summed RSS (every 100 ms) and PSS (every 500 ms) of this process's children. */
+/** Chromium's process type from its command line (`--type=renderer`…; none: the browser). */
+function kind(pid) {
+  try {
+    // Chromium rewrites its children's command lines as one string (setproctitle).
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split(/[\0 ]/);
+    if (/crashpad/.test(argv[0] ?? "")) return "crashpad";
+    if (!/chrom/.test(argv[0] ?? "")) return "other";
+    const t = argv.find((a) => a.startsWith("--type="))?.slice(7) ?? "browser";
+    const sub = argv.find((a) => a.startsWith("--utility-sub-type="))?.slice(19).split(".").pop();
+    return sub ? `${t} (${sub})` : t;
+  } catch {
+    return "gone";
+  }
+}
+
+/** RSS and PSS summed per process type. */
+function breakdown(pids) {
+  const by = {};
+  for (const p of pids) {
+    const k = kind(p);
+    by[k] ??= { n: 0, rss: 0, pss: 0 };
+    by[k].n++;
+    by[k].rss += rss(p);
+    by[k].pss += pss(p);
+  }
+  return by;
+}
+
+/** Samples the summed RSS (every 100 ms) and PSS (every 500 ms) of this process's children,
+ *  and the per-type breakdown at the highest RSS seen (at most every 500 ms). */
 function memorySampler() {
-  const peak = { rss: 0, pss: 0, processes: 0 };
+  const peak = { rss: 0, pss: 0, processes: 0, byType: {} };
   let tick = 0;
   const sample = () => {
     const pids = descendants(process.pid);
-    peak.rss = Math.max(peak.rss, pids.reduce((s, p) => s + rss(p), 0));
-    if (tick++ % 5 === 0) peak.pss = Math.max(peak.pss, pids.reduce((s, p) => s + pss(p), 0));
+    const total = pids.reduce((s, p) => s + rss(p), 0);
+    const slow = tick++ % 5 === 0;
+    if (total > peak.rss && slow) peak.byType = breakdown(pids);
+    peak.rss = Math.max(peak.rss, total);
+    if (slow) peak.pss = Math.max(peak.pss, pids.reduce((s, p) => s + pss(p), 0));
     peak.processes = Math.max(peak.processes, pids.length);
   };
   const timer = setInterval(sample, 100);
@@ -164,6 +208,58 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${
 // ---------------------------------------------------------------------------------------------
 // One browser run
 
+/** Waits until `fn` holds in the page (or 60 s pass: a figure, not a failure). */
+const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 60_000 }).catch(() => {});
+
+/** Moves around the page as a person would after opening: the file list scrolled, expanded
+ *  whole, scrolled and searched; the findings and the size map visited. */
+async function moveAround(page) {
+  const scrollTo = async (f) => {
+    await page.evaluate((f) => {
+      const el = document.querySelector("#files .tree-scroll");
+      el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
+    }, f);
+    await page.waitForTimeout(300);
+  };
+  const shown = () => page.evaluate(() => Number(/; (\d+) rows shown/.exec(document.querySelector("#tree-stats")?.textContent ?? "")?.[1]));
+  for (const f of [0.5, 1, 0]) await scrollTo(f);
+  const before = await shown();
+  await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
+  await until(page, (n) => Number(/; (\d+) rows shown/.exec(document.querySelector("#tree-stats")?.textContent ?? "")?.[1]) > n, before);
+  for (const f of [0.3, 0.9, 0]) await scrollTo(f);
+  await page.fill("#tree-filter", "conf");
+  await until(page, (n) => Number(/; (\d+) rows shown/.exec(document.querySelector("#tree-stats")?.textContent ?? "")?.[1]) !== n, await shown());
+  await page.fill("#tree-filter", "");
+  await page.waitForTimeout(300);
+  await page.click('nav.sections a[href="#findings"]');
+  await page.waitForTimeout(300);
+  await page.click('nav.sections a[href="#size-map"]');
+  await until(page, () => document.querySelector("#size-map svg"));
+  await page.click('nav.sections a[href="#squash"]');
+  await page.waitForTimeout(300);
+}
+
+/** Chromium with the app loaded and no file, sampled for 3 s: what the browser itself takes. */
+async function baselineRun(origin) {
+  const memory = memorySampler();
+  const browser = await launch();
+  const { context } = await newContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${origin}/`, { waitUntil: "load" });
+  await page.waitForSelector("#worker-status.ready", { timeout: 30_000 });
+  await page.waitForTimeout(3000);
+  const peak = memory.stop();
+  await browser.close();
+  return peak;
+}
+
+/** "renderer ×2: RSS 300 MB, PSS 200 MB; …" */
+const types = (byType) =>
+  Object.entries(byType)
+    .sort((a, b) => b[1].rss - a[1].rss)
+    .map(([k, v]) => `${k} ×${v.n}: RSS ${gb(v.rss)}, PSS ${gb(v.pss)}`)
+    .join("; ");
+
 async function browserRun(origin, keepDownloadAt) {
   const memory = memorySampler();
   const browser = await launch();
@@ -186,8 +282,9 @@ async function browserRun(origin, keepDownloadAt) {
       return click.call(this);
     };
     window.__long = [];
+    window.__phase = "open";
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__long.push([e.startTime, e.duration]);
+      for (const e of list.getEntries()) window.__long.push([e.startTime, e.duration, window.__phase]);
     }).observe({ type: "longtask", buffered: true });
   });
   await page.goto(`${origin}/`, { waitUntil: "load" });
@@ -215,6 +312,10 @@ async function browserRun(origin, keepDownloadAt) {
   await page.waitForSelector("#plan-archive-size", { timeout: TIMEOUT_MS });
   const planned = Number(await page.getAttribute("#plan-archive-size", "data-bytes"));
 
+  await page.evaluate(() => (window.__phase = "moving"));
+  await moveAround(page);
+  await page.evaluate(() => (window.__phase = "build"));
+
   const clickedAt = await page.evaluate(() => performance.now());
   if (OPEN_ONLY) {
     const inPage = await page.evaluate(() => {
@@ -222,8 +323,13 @@ async function browserRun(origin, keepDownloadAt) {
       return { table: t.table - t.change, waste: t.waste - t.change, tree: t.tree - t.change, build: NaN };
     });
     const tasks = await page.evaluate(() => window.__long);
-    const max = Math.max(0, ...tasks.map((x) => x[1]));
-    const long = { count: tasks.length, max, open: { count: tasks.length, max }, build: { count: 0, max: 0 } };
+    const summary = (xs) => ({ count: xs.length, max: Math.max(0, ...xs.map((x) => x[1])) });
+    const long = {
+      ...summary(tasks),
+      open: summary(tasks.filter((x) => x[2] === "open")),
+      moving: summary(tasks.filter((x) => x[2] === "moving")),
+      build: { count: 0, max: 0 },
+    };
     await browser.close();
     const peak = memory.stop();
     return { inPage, table, waste, tree, workerMs, build: NaN, saved: NaN, size: NaN, planned, layers, long, peak };
@@ -253,8 +359,9 @@ async function browserRun(origin, keepDownloadAt) {
   const summary = (xs) => ({ count: xs.length, max: Math.max(0, ...xs.map((x) => x[1])) });
   const long = {
     ...summary(tasks),
-    open: summary(tasks.filter((x) => x[0] < clickedAt)),
-    build: summary(tasks.filter((x) => x[0] >= clickedAt)),
+    open: summary(tasks.filter((x) => x[2] === "open")),
+    moving: summary(tasks.filter((x) => x[2] === "moving")),
+    build: summary(tasks.filter((x) => x[2] === "build")),
   };
   await download.delete();
   await browser.close();
@@ -278,8 +385,10 @@ async function main() {
     console.log('  PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH" TRUNK_SKIP_VERSION_CHECK=true trunk build index.html --release --offline');
     process.exit(2);
   }
-  console.log("building the release CLI (cargo build --release -p layerlens-cli)…");
-  if ((await runInherit("cargo", ["build", "--release", "-p", "layerlens-cli", "--locked"])) !== 0) process.exit(2);
+  if (!BROWSER_ONLY) {
+    console.log("building the release CLI (cargo build --release -p layerlens-cli)…");
+    if ((await runInherit("cargo", ["build", "--release", "-p", "layerlens-cli", "--locked"])) !== 0) process.exit(2);
+  }
   await mkdir(out, { recursive: true });
   const nativeOut = join(out, `${basename(image, ".tar")}-native-squashed.tar`);
 
@@ -289,21 +398,26 @@ async function main() {
 
   const server = await serve(dist);
   const origin = `http://127.0.0.1:${server.address().port}`;
+  const base = await baselineRun(origin);
+  console.log(`baseline (the app loaded, no file): summed RSS ${gb(base.rss)}, PSS ${gb(base.pss)} in ${base.processes} processes: ${types(base.byType)}`);
   const rows = [];
   for (let i = 1; i <= RUNS; i++) {
-    const b = await browserRun(origin, i === 1);
-    const n = await timed(cli, ["analyze", "--no-waste", image]);
-    const a = await timed(cli, ["analyze", image]);
-    const s = OPEN_ONLY ? { ms: NaN, maxRss: NaN, code: 0 } : await timed(cli, ["squash", image, "-o", nativeOut]);
+    const b = await browserRun(origin, i === 1 && !BROWSER_ONLY);
+    const skipped = { ms: NaN, maxRss: NaN, code: 0 };
+    const native = (argv) => (BROWSER_ONLY ? skipped : timed(cli, argv));
+    const n = await native(["analyze", "--no-waste", image]);
+    const a = await native(["analyze", image]);
+    const s = OPEN_ONLY ? skipped : await native(["squash", image, "-o", nativeOut]);
     rows.push({ b, n, a, s });
     console.log(
       `run ${i}: browser table ${secs(b.inPage.table)} in page, ${secs(b.table)} via Playwright (worker ${secs(b.workerMs)}), waste ${secs(b.inPage.waste)}, ` +
         `tree ${secs(b.inPage.tree)}, build ${secs(b.inPage.build)} in page (${b.blobParts} Blob parts), ${secs(b.build)} via Playwright, saved ${secs(b.saved)}, ` +
         `long tasks ${b.long.count} (max ${b.long.max.toFixed(0)} ms; opening ${b.long.open.count}/${b.long.open.max.toFixed(0)} ms, ` +
-        `building ${b.long.build.count}/${b.long.build.max.toFixed(0)} ms), peak RSS ${gb(b.peak.rss)} / PSS ${gb(b.peak.pss)} ` +
+        `moving ${b.long.moving.count}/${b.long.moving.max.toFixed(0)} ms, building ${b.long.build.count}/${b.long.build.max.toFixed(0)} ms), peak RSS ${gb(b.peak.rss)} / PSS ${gb(b.peak.pss)} ` +
         `in ≤${b.peak.processes} processes; native analyze --no-waste ${secs(n.ms)}, analyze ${secs(a.ms)} (${gb(a.maxRss)}), squash ${secs(s.ms)} (${gb(s.maxRss)})`,
     );
-    if (i === 1 && !OPEN_ONLY) {
+    console.log(`       at the peak: ${types(b.peak.byType)}`);
+    if (i === 1 && !BROWSER_ONLY && !OPEN_ONLY) {
       const native = (await stat(nativeOut).catch(() => null))?.size;
       const same = b.digest && s.code === 0 && b.digest === (await sha256(nativeOut));
       rows.sameBytes = Boolean(same);
@@ -327,10 +441,12 @@ async function main() {
     ["… Blob parts of the download", `${m((r) => r.b.blobParts)}`, "", ""],
     ["Build → download event, as Playwright sees it", secs(m((r) => r.b.build)), "", ""],
     ["Build → file saved", secs(m((r) => r.b.saved)), "", ""],
-    ["main-thread long tasks: count (opening + building)", `${m((r) => r.b.long.count)} (${m((r) => r.b.long.open.count)} + ${m((r) => r.b.long.build.count)})`, "", ""],
-    ["longest main-thread task (opening / building)", `${m((r) => r.b.long.max).toFixed(0)} ms (${m((r) => r.b.long.open.max).toFixed(0)} / ${m((r) => r.b.long.build.max).toFixed(0)} ms)`, "", ""],
+    ["main-thread long tasks: count (opening + moving around + building)", `${m((r) => r.b.long.count)} (${m((r) => r.b.long.open.count)} + ${m((r) => r.b.long.moving.count)} + ${m((r) => r.b.long.build.count)})`, "", ""],
+    ["longest main-thread task (opening / moving around / building)", `${m((r) => r.b.long.max).toFixed(0)} ms (${m((r) => r.b.long.open.max).toFixed(0)} / ${m((r) => r.b.long.moving.max).toFixed(0)} / ${m((r) => r.b.long.build.max).toFixed(0)} ms)`, "", ""],
     ["peak memory, summed RSS (native: max RSS of squash)", gb(m((r) => r.b.peak.rss)), gb(m((r) => r.s.maxRss)), ratio(m((r) => r.b.peak.rss), m((r) => r.s.maxRss))],
     ["peak memory, summed PSS", gb(m((r) => r.b.peak.pss)), "", ""],
+    ["Chromium alone (the app loaded, no file): summed RSS / PSS", `${gb(base.rss)} / ${gb(base.pss)}`, "", ""],
+    ["peak above that baseline: RSS / PSS", `${gb(m((r) => r.b.peak.rss) - base.rss)} / ${gb(m((r) => r.b.peak.pss) - base.pss)}`, "", ""],
   ];
   console.log(`\nMedians of ${RUNS} runs, ${basename(image)} (${gb(size)}), ${new Date().toISOString().slice(0, 10)}:\n`);
   console.log("| measure | browser (Chromium) | native CLI | browser/native |");
@@ -350,12 +466,16 @@ async function main() {
       blobParts: m((r) => r.b.blobParts),
       longTasks: m((r) => r.b.long.count),
       longTasksOpen: m((r) => r.b.long.open.count),
+      longTasksMoving: m((r) => r.b.long.moving.count),
       longTasksBuild: m((r) => r.b.long.build.count),
+      longestTaskMovingMs: m((r) => r.b.long.moving.max),
       longestTaskMs: m((r) => r.b.long.max),
       longestTaskOpenMs: m((r) => r.b.long.open.max),
       longestTaskBuildMs: m((r) => r.b.long.build.max),
       peakRss: m((r) => r.b.peak.rss),
       peakPss: m((r) => r.b.peak.pss),
+      baselineRss: base.rss,
+      baselinePss: base.pss,
       nativeAnalyzeMs: m((r) => r.a.ms),
       nativeAnalyzeRss: m((r) => r.a.maxRss),
       nativeSquashMs: m((r) => r.s.ms),
@@ -375,6 +495,7 @@ async function main() {
       date: new Date().toISOString(),
       sameBytesAsNative: rows.sameBytes ?? null,
       medians,
+      baseline: base,
       rows: rows.map(({ b, n, a, s }) => ({ browser: { ...b, digest: undefined }, analyzeNoWaste: n, analyze: a, squash: s })),
     };
     await writeFile(JSON_OUT, JSON.stringify(doc, null, 1));

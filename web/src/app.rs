@@ -66,22 +66,6 @@ pub fn App() -> Html {
             }
         }
     });
-    // Ask for the selected layer's files whenever the selection or the image changes.
-    {
-        let worker = worker.clone();
-        let shown = state.shown();
-        let (summary_id, selected, tree_layer) = (
-            shown.map(|s| s.summary.id.clone()),
-            shown.map_or(0, |s| s.selected),
-            shown.and_then(|s| s.tree.as_ref().map(|t| t.layer)),
-        );
-        let opened = shown.map(|s| Rc::as_ptr(&s.summary) as usize);
-        use_effect_with((summary_id, opened, selected), move |_| {
-            if opened.is_some() && tree_layer != Some(selected) {
-                worker.tree(selected);
-            }
-        });
-    }
     // Plan a partial squash when its first layer changes.
     {
         let worker = worker.clone();
@@ -204,7 +188,7 @@ pub fn App() -> Html {
     };
     let onpath = {
         let worker = worker.clone();
-        let layer = state.shown().and_then(|s| s.tree.as_ref().map(|t| t.layer));
+        let layer = state.shown().map(|s| s.selected);
         Callback::from(
             move |(path, row): (String, Option<u32>)| match (layer, row) {
                 (Some(layer), Some(row)) => worker.why_row(path, RowRef { layer, row }),
@@ -286,7 +270,7 @@ pub fn App() -> Html {
                             <LayerTable summary={summary.clone()} selected={shown.selected} onselect={onselect.clone()} onsquashfrom={onsquashfrom} findings={(*per_layer).clone()} {onfindings} />
                         </div>
                         <div class="split-right">
-                            <FileTreeView tree={shown.tree.as_ref().filter(|t| t.layer == shown.selected).map(|t| t.tree.clone())} layer={Some(shown.selected)} layer_count={summary.layers.len()} onlayer={onselect.clone()} focus={shown.focus.clone()} {onpath} />
+                            <FileTreeView worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layer={shown.selected} layer_count={summary.layers.len()} onlayer={onselect.clone()} focus={shown.focus.clone()} {onpath} />
                             <section id="history" class="history" aria-labelledby="history-title">
                                 <h2 id="history-title" class="visually-hidden">{ "Path history" }</h2>
                                 { history }

@@ -7,7 +7,7 @@
 //!     drop / pick / sample → Request::Open + File ──▶  BlobSource (FileReaderSync) → core
 //!     (a folder: folder::Folder → virtual tar File)
 //!                     ◀── Event::Progress / Analyzed ── ImageSummary, squash figures
-//!     select layer      → Request::Tree          ──▶  view::tree_at
+//!     file list window  → Request::Files         ──▶  view::tree_at, kept there
 //!     Build & download  → Request::Build         ──▶  hash new layer, Blob of File slices
 //!                     ◀── Event::Built + Blob       ── object URL → download
 //! ```

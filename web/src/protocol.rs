@@ -5,6 +5,7 @@
 
 mod audit;
 mod compare;
+mod files;
 mod map;
 mod see;
 mod squash_options;
@@ -12,6 +13,7 @@ mod tour;
 
 pub use audit::{AuditEvent, AuditRequest};
 pub use compare::{CompareEvent, CompareRequest};
+pub use files::{FilesOp, FilesRequest, FilesView, ShownNode};
 pub use map::{MapEvent, MapRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
 pub use squash_options::{DropLine, OptionsPlan, SquashOptionsEvent, SquashOptionsRequest};
@@ -37,11 +39,8 @@ pub enum Request {
         /// Image position in the archive.
         image: Option<usize>,
     },
-    /// The filesystem after `layer`, with that layer's changes marked.
-    Tree {
-        /// Layer position.
-        layer: usize,
-    },
+    /// The file list: the filesystem after a layer, kept in the worker, and a window of it.
+    Files(FilesRequest),
     /// Plan a squash from `from` (sizes and savings only).
     Plan {
         /// First squashed layer.
@@ -51,7 +50,7 @@ pub enum Request {
     Why {
         /// The path as displayed (answered with it).
         path: String,
-        /// The row of a file tree it was picked from, which names its exact bytes.
+        /// The row of a file list it was picked from, which names its exact bytes.
         #[serde(default)]
         row: Option<RowRef>,
     },
@@ -89,7 +88,7 @@ pub enum Request {
     },
 }
 
-/// A row of the file tree of a layer, as [`Event::Tree`] sent it.
+/// A row of the file list of a layer ([`ShownNode::row`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowRef {
     /// The layer of the tree.
@@ -121,14 +120,8 @@ pub enum Event {
         /// Milliseconds the worker spent.
         millis: f64,
     },
-    /// Rows for the file view of one layer, carried as a `Uint8Array` in
-    /// [`layerlens_core::view::pack_rows`] form (JSON would block the page for 100,000 rows).
-    Tree {
-        /// The layer.
-        layer: usize,
-        /// Rows in the carried buffer.
-        rows: usize,
-    },
+    /// A window of the file list, answering a [`Request::Files`].
+    Files(Box<FilesView>),
     /// Waste figures (dive-compatible and layerlens') and findings: after the layer table,
     /// and again after a deep scan.
     Waste {

@@ -1,11 +1,11 @@
-//! The page's state as a reducer. Large results (the layer summary, the file tree) are held in
-//! `Rc`s, so an action copies only small fields and never the analysis.
+//! The page's state as a reducer. Large results (the layer summary, the waste report) are held
+//! in `Rc`s, so an action copies only small fields and never the analysis.
 
 use std::rc::Rc;
 
 use layerlens_core::analysis::timeline::Timeline;
 use layerlens_core::analysis::WasteReport;
-use layerlens_core::view::{FileTree, ImageSummary, SquashFigures};
+use layerlens_core::view::{ImageSummary, SquashFigures};
 use yew::prelude::*;
 
 use crate::protocol::{CiChecked, Failure};
@@ -89,15 +89,6 @@ impl WhyPane {
     }
 }
 
-/// A layer's file tree, as the worker sent it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LayerTree {
-    /// The layer it shows.
-    pub layer: usize,
-    /// Its rows.
-    pub tree: Rc<FileTree>,
-}
-
 /// Whether the worker takes requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WorkerStatus {
@@ -172,8 +163,6 @@ pub struct Shown {
     pub millis: f64,
     /// Selected layer.
     pub selected: usize,
-    /// The last file tree received, and the layer it shows.
-    pub tree: Option<LayerTree>,
     /// Waste figures and findings.
     pub waste: Waste,
     /// First layer to squash.
@@ -206,7 +195,6 @@ impl Shown {
             selected: summary.layers.len().saturating_sub(1),
             summary: Rc::from(summary),
             millis,
-            tree: None,
             waste: Waste::Pending,
             from: 0,
             plan: None,
@@ -350,8 +338,6 @@ pub enum Action {
     Timeline(String, Option<Box<Timeline>>),
     /// Show a path of a layer in the file view.
     Focus { layer: usize, path: String },
-    /// A layer's tree arrived.
-    Tree { layer: usize, tree: Rc<FileTree> },
     /// A plan arrived.
     Planned(SquashFigures),
     /// A build finished.
@@ -462,11 +448,6 @@ impl Reducible for AppState {
                     Phase::Empty => String::new(),
                 };
                 s.phase = Phase::Shown(Box::new(Shown::new(file_name, summary, millis)));
-            }
-            Action::Tree { layer, tree } => {
-                if let Some(shown) = s.shown_mut() {
-                    shown.tree = Some(LayerTree { layer, tree });
-                }
             }
             Action::Planned(f) => {
                 if let Some(shown) = s.shown_mut() {

@@ -5,15 +5,15 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use layerlens_core::view::{unpack_rows, FileTree};
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
 use crate::input_check;
 use crate::protocol::{
-    decode, encode, AuditEvent, AuditRequest, CompareEvent, CompareRequest, Event, MapEvent,
-    MapRequest, Request, RowRef, SeeEvent, SeeRequest, TourEvent, TourRequest, WORKER_URL,
+    decode, encode, AuditEvent, AuditRequest, CompareEvent, CompareRequest, Event, FilesRequest,
+    FilesView, MapEvent, MapRequest, Request, RowRef, SeeEvent, SeeRequest, TourEvent, TourRequest,
+    WORKER_URL,
 };
 use crate::state::{js_now, Action, AppState, Built};
 
@@ -39,6 +39,10 @@ struct Bridge {
     busy: bool,
     /// Where answers of the "see inside" views go (the viewer, which keeps its own state).
     see: Option<Callback<(SeeEvent, JsValue)>>,
+    /// Where the file list's windows go (the file list, which keeps its own state).
+    files: Option<Callback<Box<FilesView>>>,
+    /// Numbers the file list's requests.
+    files_seq: u32,
     /// Where the Audit panel's answers go.
     audit: Option<Callback<AuditEvent>>,
     /// Where answers of the compare view go (the compare panel, which keeps its own state).
@@ -125,9 +129,27 @@ impl ImageWorker {
         }
     }
 
-    /// Asks for the file tree after `layer`.
-    pub fn tree(&self, layer: usize) {
-        self.send(&Request::Tree { layer }, None);
+    /// Sends a request of the file list (numbered here; the number is returned); the answer
+    /// goes to [`ImageWorker::on_files`]'s callback.
+    pub fn files(&self, mut request: FilesRequest) -> u32 {
+        let seq = {
+            let mut b = self.0.borrow_mut();
+            b.files_seq = b.files_seq.wrapping_add(1);
+            b.files_seq
+        };
+        request.seq = seq;
+        self.send(&Request::Files(request), None);
+        seq
+    }
+
+    /// The number of the last request of the file list.
+    pub fn files_seq(&self) -> u32 {
+        self.0.borrow().files_seq
+    }
+
+    /// Routes the file list's windows to `callback`.
+    pub fn on_files(&self, callback: Callback<Box<FilesView>>) {
+        self.0.borrow_mut().files = Some(callback);
     }
 
     /// Asks for a path's history.
@@ -380,17 +402,10 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             dispatch.dispatch(Action::Waste(waste, squash_all))
         }
         Event::Timeline { timeline, path } => dispatch.dispatch(Action::Timeline(path, timeline)),
-        Event::Tree { layer, .. } => {
-            let rows = carried
-                .dyn_into::<js_sys::Uint8Array>()
-                .ok()
-                .and_then(|a| unpack_rows(&a.to_vec()));
-            match rows {
-                Some(rows) => dispatch.dispatch(Action::Tree {
-                    layer,
-                    tree: Rc::new(FileTree::new(rows)),
-                }),
-                None => dispatch.dispatch(Action::Failed("the file list came back damaged".into())),
+        Event::Files(view) => {
+            let listener = bridge.borrow().files.clone();
+            if let Some(cb) = listener {
+                cb.emit(view);
             }
         }
         Event::Planned { figures } => dispatch.dispatch(Action::Planned(figures)),
@@ -589,6 +604,8 @@ pub fn use_image_worker(dispatch: UseReducerDispatcher<AppState>) -> ImageWorker
             analyzed: false,
             busy: false,
             see: None,
+            files: None,
+            files_seq: 0,
             audit: None,
             map: None,
             squash_compare: None,

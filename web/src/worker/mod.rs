@@ -6,6 +6,7 @@ mod audit;
 mod blob_source;
 mod build;
 mod compare;
+mod files;
 mod map;
 mod see;
 mod squash_options;
@@ -15,9 +16,10 @@ use std::cell::RefCell;
 
 use layerlens_core::analysis::ci::{check_model, CiConfig};
 use layerlens_core::analysis::reclaim::Reclaim;
+use layerlens_core::analysis::WasteReport;
 use layerlens_core::document::analyze_json;
 use layerlens_core::squash::SquashPlan;
-use layerlens_core::view::{pack_rows, tree_with_paths_at, SquashFigures};
+use layerlens_core::view::SquashFigures;
 use layerlens_core::{Analysis, ImagePick, Limits, Progress, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
@@ -30,8 +32,6 @@ use crate::protocol::{decode, encode, CiChecked, Event, Failure, Request};
 pub(crate) struct Session {
     pub file: File,
     pub analysis: Analysis<BlobSource>,
-    /// The exact path bytes of the rows of the last tree sent, and its layer.
-    pub tree_paths: Option<(usize, Vec<Vec<u8>>)>,
 }
 
 thread_local! {
@@ -127,7 +127,10 @@ fn handle(request: Request, carried: JsValue) {
                 // that fails to open leaves the page with the image it had.
                 let previous = SESSION.with(|s| s.borrow_mut().take());
                 match open(file, image) {
-                    Ok(session) => SESSION.with(|s| *s.borrow_mut() = Some(session)),
+                    Ok(session) => {
+                        files::forget();
+                        SESSION.with(|s| *s.borrow_mut() = Some(session))
+                    }
                     Err(e) => {
                         SESSION.with(|s| *s.borrow_mut() = previous);
                         fail(e)
@@ -136,19 +139,12 @@ fn handle(request: Request, carried: JsValue) {
             }
             Err(_) => fail("no file came with the request"),
         },
-        Request::Tree { layer } => with_session(|s| {
-            let (rows, paths) = tree_with_paths_at(s.analysis.model(), layer);
-            s.tree_paths = Some((layer, paths));
-            let packed = js_sys::Uint8Array::from(pack_rows(&rows).as_slice());
-            post(
-                &Event::Tree {
-                    layer,
-                    rows: rows.len(),
-                },
-                Some(&packed),
-            );
-            Ok(())
-        }),
+        // Also while a build holds the session: the list kept scrolls on.
+        Request::Files(request) => {
+            if let Err(e) = SESSION.with(|s| files::answer(s.borrow().as_ref(), request)) {
+                fail(e);
+            }
+        }
         Request::Plan { from } => with_session(|s| {
             let figures = figures(s, from)?;
             post(&Event::Planned { figures }, None);
@@ -163,15 +159,10 @@ fn handle(request: Request, carried: JsValue) {
         }),
         Request::Crash => std::process::abort(),
         Request::Why { path, row } => with_session(|s| {
-            let raw = match (&s.tree_paths, row) {
-                (Some((layer, paths)), Some(r)) if *layer == r.layer => {
-                    paths.get(r.row as usize).map(Vec::as_slice)
-                }
-                _ => None,
-            };
+            let raw = row.and_then(|r| files::raw_path(r.layer, r.row));
             let timeline = s
                 .analysis
-                .timeline(raw.unwrap_or(path.as_bytes()))
+                .timeline(raw.as_deref().unwrap_or(path.as_bytes()))
                 .map(Box::new);
             post(&Event::Timeline { timeline, path }, None);
             Ok(())
@@ -184,7 +175,7 @@ fn handle(request: Request, carried: JsValue) {
             let squash_all = figures(s, 0)?;
             post(
                 &Event::Waste {
-                    waste: Box::new(waste),
+                    waste: for_page(waste),
                     squash_all: Some(squash_all),
                 },
                 None,
@@ -263,6 +254,15 @@ fn handle(request: Request, carried: JsValue) {
     }
 }
 
+/// The waste report as the page gets it: without dive's list of inefficient files, which the
+/// page does not show (the export and the CI check use the worker's own copy) and which has a
+/// row per path written in several layers: at a million entries, megabytes of JSON for the
+/// page to parse, and a report compared field by field on every render.
+fn for_page(mut waste: WasteReport) -> Box<WasteReport> {
+    waste.dive.inefficient_files = Vec::new();
+    Box::new(waste)
+}
+
 fn with_session(f: impl FnOnce(&mut Session) -> Result<(), Failure>) {
     let result = SESSION.with(|s| match s.borrow_mut().as_mut() {
         Some(session) => f(session),
@@ -300,11 +300,7 @@ fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     let analysis =
         Analysis::open(source, &pick, Limits::default(), &mut progress).map_err(context)?;
     let summary = analysis.summary();
-    let session = Session {
-        file,
-        analysis,
-        tree_paths: None,
-    };
+    let session = Session { file, analysis };
     // The layer table first; the squash plan and the waste analysis (a few hundred ms on
     // 100,000 files) follow.
     post(
@@ -318,7 +314,7 @@ fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     let squash_all = SquashFigures::with_causes(&plan(&session, 0, Vec::new())?, &waste.reclaim);
     post(
         &Event::Waste {
-            waste: Box::new(waste),
+            waste: for_page(waste),
             squash_all: Some(squash_all),
         },
         None,

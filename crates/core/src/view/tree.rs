@@ -6,6 +6,8 @@ use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use serde::{Deserialize, Serialize};
+
 use crate::hashing::{path_map, PathMap};
 
 use super::{Mark, TreeRow};
@@ -30,7 +32,7 @@ pub struct Node {
 }
 
 /// Sort order of siblings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum SortBy {
     /// By name (byte order).
     #[default]
@@ -40,7 +42,7 @@ pub enum SortBy {
 }
 
 /// What to show.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TreeFilter {
     /// Only paths matching this text (case-insensitive), with their ancestors: paths that
     /// contain it, or with `*` (any characters) or `?` (one character), paths that it
