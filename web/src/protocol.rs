@@ -6,6 +6,7 @@
 mod audit;
 mod compare;
 mod files;
+mod layers;
 mod map;
 mod see;
 mod squash_options;
@@ -14,6 +15,7 @@ mod tour;
 pub use audit::{AuditEvent, AuditRequest};
 pub use compare::{CompareEvent, CompareRequest};
 pub use files::{FilesOp, FilesRequest, FilesView, ShownNode};
+pub use layers::{LayerJob, LayerReply, LayerWorkers, LAYER_WORKER_NAME};
 pub use map::{MapEvent, MapRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
 pub use squash_options::{DropLine, OptionsPlan, SquashOptionsEvent, SquashOptionsRequest};
@@ -182,6 +184,8 @@ pub enum Event {
         /// The verdict, or why the configuration could not be read.
         result: Result<CiChecked, String>,
     },
+    /// How the layers of the file being opened are indexed (before [`Event::Analyzed`]).
+    LayerWorkers(LayerWorkers),
     /// Something failed; the worker stays usable.
     Failed {
         /// What and where.

@@ -8,7 +8,7 @@ use layerlens_core::analysis::WasteReport;
 use layerlens_core::view::{ImageSummary, SquashFigures};
 use yew::prelude::*;
 
-use crate::protocol::{CiChecked, Failure};
+use crate::protocol::{CiChecked, Failure, LayerWorkers};
 
 /// Long work in progress.
 #[derive(Debug, Clone, PartialEq)]
@@ -268,6 +268,8 @@ pub struct AppState {
     pub error: Option<Failure>,
     /// Where the focus goes next.
     pub jump: Option<Jump>,
+    /// How the layers of the last file opened were indexed (shown as data attributes).
+    pub layer_workers: Option<LayerWorkers>,
 }
 
 impl AppState {
@@ -309,6 +311,8 @@ impl AppState {
 pub enum Action {
     /// The worker is ready.
     WorkerReady,
+    /// The layers of the file being opened are indexed this way.
+    LayerWorkers(LayerWorkers),
     /// The worker died (it is restarted); pending work is lost.
     WorkerLost(String),
     /// Long work on the shown image started.
@@ -384,6 +388,7 @@ impl Reducible for AppState {
         let mut s = (*self).clone();
         match action {
             Action::WorkerReady => s.worker = WorkerStatus::Ready,
+            Action::LayerWorkers(l) => s.layer_workers = Some(l),
             Action::WorkerLost(why) => {
                 s.worker = WorkerStatus::Starting;
                 s.phase = match s.phase {
@@ -434,6 +439,7 @@ impl Reducible for AppState {
                     Phase::Opening { previous, .. } if keep => previous,
                     _ => None,
                 };
+                s.layer_workers = None;
                 s.phase = Phase::Opening {
                     busy: Busy::new(format!("Analysing {name}"), now),
                     file_name: name,

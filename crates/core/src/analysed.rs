@@ -117,9 +117,30 @@ impl<S: Source> Indexed<S> {
             &mut dyn Progress,
         ) -> Result<BlobIndexes>,
     ) -> Result<Self> {
-        let mut archive = Archive::open(source, limits, progress)?;
+        let mut listed = Indexed::list(source, pick, limits, progress)?;
+        let indexes = index_all(
+            &mut listed.archive,
+            &listed.blobs,
+            &listed.options,
+            progress,
+        )?;
+        listed.assemble(indexes)
+    }
+
+    /// The first half of [`Indexed::open_indexing`], for a host that indexes the blobs
+    /// asynchronously (the page, in several Web Workers): opens the archive and picks the
+    /// image; [`Listed::assemble`] takes the indexes.
+    ///
+    /// # Errors
+    /// Not an image archive, no such image, a limit, a failed read.
+    pub fn list(
+        source: S,
+        pick: &ImagePick,
+        limits: Limits,
+        progress: &mut dyn Progress,
+    ) -> Result<Listed<S>> {
+        let archive = Archive::open(source, limits, progress)?;
         let which = pick.position(&archive)?;
-        let options = IndexOptions { limits };
         let mut blobs: Vec<BlobRef> = archive.images()[which]
             .layers
             .iter()
@@ -127,18 +148,57 @@ impl<S: Source> Indexed<S> {
             .collect();
         blobs.sort_by_key(|b| b.offset);
         blobs.dedup_by_key(|b| b.offset);
-        let mut indexes = index_all(&mut archive, &blobs, &options, progress)?;
-        let image = Image::load_indexed(&mut archive, which, &options, &mut indexes)?;
-        Ok(Indexed {
+        Ok(Listed {
             archive,
             which,
-            image,
+            blobs,
+            options: IndexOptions { limits },
         })
     }
 
     /// The indexed image.
     pub fn image(&self) -> &Image {
         &self.image
+    }
+}
+
+/// An archive opened and its image picked, the layer blobs not indexed yet
+/// ([`Indexed::list`]).
+pub struct Listed<S: Source> {
+    archive: Archive<S>,
+    which: usize,
+    blobs: Vec<BlobRef>,
+    options: IndexOptions,
+}
+
+impl<S: Source> Listed<S> {
+    /// The picked image's distinct layer blobs, in archive order.
+    pub fn blobs(&self) -> &[BlobRef] {
+        &self.blobs
+    }
+
+    /// How to index them.
+    pub fn options(&self) -> &IndexOptions {
+        &self.options
+    }
+
+    /// The opened archive (to index the blobs through its source).
+    pub fn archive_mut(&mut self) -> &mut Archive<S> {
+        &mut self.archive
+    }
+
+    /// Builds the image from the blobs' indexes, exactly as [`Indexed::open`] would have.
+    ///
+    /// # Errors
+    /// A blob's indexing failed (with the layer and member added), or the image is invalid.
+    pub fn assemble(mut self, mut indexes: BlobIndexes) -> Result<Indexed<S>> {
+        let image =
+            Image::load_indexed(&mut self.archive, self.which, &self.options, &mut indexes)?;
+        Ok(Indexed {
+            archive: self.archive,
+            which: self.which,
+            image,
+        })
     }
 }
 

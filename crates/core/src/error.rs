@@ -119,7 +119,7 @@ impl ErrorKind {
 }
 
 /// Which digest failed to match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DigestKind {
     /// The image config's (its ID), as the manifest declares it.
@@ -157,6 +157,11 @@ impl Error {
             kind,
             location: Location::default(),
         }
+    }
+
+    /// An error of `kind` at `location` (an error rebuilt from its encoding).
+    pub(crate) fn at(kind: ErrorKind, location: Location) -> Self {
+        Error { kind, location }
     }
 
     /// What went wrong.

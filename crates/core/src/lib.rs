@@ -39,6 +39,7 @@
 //!  fs         union filesystem, whiteouts, change sets, final-filesystem summary
 //!  image      config, history, layers indexed (from a file, or once from a pipe); verify
 //!  folder     an image directory read as the tar it would be (std)
+//!  wire       a layer index or its error as compact bytes, to cross from another worker
 //!  layer      entries, paths, EntryRef, the layer index, its tar reader and header writer
 //!  archive    layouts, member table, image references
 //!  digest     sha256 digests, diff_ids, chain IDs
@@ -109,9 +110,10 @@ pub mod teach;
 #[cfg(test)]
 mod testing;
 pub mod view;
+pub mod wire;
 
 #[cfg(feature = "std")]
-pub use analysed::{Analysis, ImagePick, Indexed};
+pub use analysed::{Analysis, ImagePick, Indexed, Listed};
 pub use error::{DigestKind, Error, ErrorKind, Location, Result};
 pub use limits::{LimitKind, Limits};
 pub use progress::{Cancelled, NoProgress, Progress, Stage};

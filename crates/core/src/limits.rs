@@ -1,11 +1,11 @@
 //! Caps that protect memory and time on hostile input. Every parser checks them; the defaults
 //! let a real 10 GB image through with room to spare.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Configurable limits. Exceeding one is an [`ErrorKind::Limit`](crate::error::ErrorKind::Limit) error
 /// naming the limit, never a crash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
     /// Entries across all layers of one image (memory is proportional to this).
     pub max_entries: u64,
@@ -36,7 +36,7 @@ impl Default for Limits {
 }
 
 /// Which cap an input exceeded (with what the message needs beyond the cap itself).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitKind {
     /// [`Limits::max_entries`] across the image.

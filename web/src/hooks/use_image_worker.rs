@@ -379,6 +379,7 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             }
             dispatch.dispatch(Action::WorkerReady);
         }
+        Event::LayerWorkers(l) => dispatch.dispatch(Action::LayerWorkers(l)),
         Event::Progress { stage, done, total } => dispatch.dispatch(Action::Progress {
             stage,
             done,

@@ -7,6 +7,8 @@ mod blob_source;
 mod build;
 mod compare;
 mod files;
+mod layer_worker;
+mod layers;
 mod map;
 mod see;
 mod squash_options;
@@ -20,13 +22,13 @@ use layerlens_core::analysis::WasteReport;
 use layerlens_core::document::analyze_json;
 use layerlens_core::squash::SquashPlan;
 use layerlens_core::view::SquashFigures;
-use layerlens_core::{Analysis, ImagePick, Limits, Progress, Stage};
+use layerlens_core::{Analysis, ImagePick, Indexed, Limits, Progress, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 pub use blob_source::BlobSource;
 
-use crate::protocol::{decode, encode, CiChecked, Event, Failure, Request};
+use crate::protocol::{decode, encode, CiChecked, Event, Failure, Request, LAYER_WORKER_NAME};
 
 /// An opened file and its analysed image.
 pub(crate) struct Session {
@@ -36,6 +38,9 @@ pub(crate) struct Session {
 
 thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
+    /// While a file opens (it waits for its layer workers), the requests that came meanwhile,
+    /// answered after it in order.
+    static WAITING: RefCell<Option<Vec<(Request, JsValue)>>> = const { RefCell::new(None) };
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -104,12 +109,17 @@ fn seed_hashing() {
 }
 
 /// Seeds the path hashing, installs the message handler, then tells the page it is ready.
+/// Started by the analysis worker under [`LAYER_WORKER_NAME`], the script is a layer worker
+/// instead ([`layer_worker`]).
 pub fn start() {
     seed_hashing();
+    if scope().name() == LAYER_WORKER_NAME {
+        return layer_worker::start();
+    }
     let onmessage =
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match decode::<Request>(&event.data()) {
-                Ok((request, carried)) => handle(request, carried),
+                Ok((request, carried)) => receive(request, carried),
                 Err(e) => fail(e),
             }
         });
@@ -119,6 +129,20 @@ pub fn start() {
     post(&Event::Ready, None);
 }
 
+/// Handles a request, or keeps it for later while a file opens.
+fn receive(request: Request, carried: JsValue) {
+    let kept = WAITING.with(|w| match w.borrow_mut().as_mut() {
+        Some(waiting) => {
+            waiting.push((request, carried));
+            None
+        }
+        None => Some((request, carried)),
+    });
+    if let Some((request, carried)) = kept {
+        handle(request, carried);
+    }
+}
+
 fn handle(request: Request, carried: JsValue) {
     match request {
         Request::Open { image } => match carried.dyn_into::<File>() {
@@ -126,16 +150,23 @@ fn handle(request: Request, carried: JsValue) {
                 // The image shown keeps its session until the new file has opened: a file
                 // that fails to open leaves the page with the image it had.
                 let previous = SESSION.with(|s| s.borrow_mut().take());
-                match open(file, image) {
-                    Ok(session) => {
-                        files::forget();
-                        SESSION.with(|s| *s.borrow_mut() = Some(session))
+                WAITING.with(|w| *w.borrow_mut() = Some(Vec::new()));
+                wasm_bindgen_futures::spawn_local(async move {
+                    match open(file, image).await {
+                        Ok(session) => {
+                            files::forget();
+                            SESSION.with(|s| *s.borrow_mut() = Some(session))
+                        }
+                        Err(e) => {
+                            SESSION.with(|s| *s.borrow_mut() = previous);
+                            fail(e)
+                        }
                     }
-                    Err(e) => {
-                        SESSION.with(|s| *s.borrow_mut() = previous);
-                        fail(e)
+                    let waiting = WAITING.with(|w| w.borrow_mut().take()).unwrap_or_default();
+                    for (request, carried) in waiting {
+                        receive(request, carried);
                     }
-                }
+                });
             }
             Err(_) => fail("no file came with the request"),
         },
@@ -285,7 +316,7 @@ fn figures(s: &Session, from: usize) -> Result<SquashFigures, Failure> {
     Ok(SquashFigures::with_causes(&plan, &causes))
 }
 
-fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
+async fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     // A new image starts with the panel's defaults, as its form does.
     squash_options::reset();
     let started = js_sys::Date::now();
@@ -297,8 +328,12 @@ fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
         Some(i) => ImagePick::Index(i),
         None => ImagePick::default(),
     };
-    let analysis =
-        Analysis::open(source, &pick, Limits::default(), &mut progress).map_err(context)?;
+    // Listed, then the layer blobs indexed in layer workers, then assembled by the core
+    // exactly as `Analysis::open` (and the CLI's threads) would.
+    let mut listed =
+        Indexed::list(source, &pick, Limits::default(), &mut progress).map_err(context)?;
+    let indexes = layers::index_blobs(&file, &mut listed, &mut progress).await;
+    let analysis = listed.assemble(indexes).map_err(context)?.analyse();
     let summary = analysis.summary();
     let session = Session { file, analysis };
     // The layer table first; the squash plan and the waste analysis (a few hundred ms on

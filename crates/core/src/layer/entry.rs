@@ -5,12 +5,12 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use serde::ser::SerializeStruct;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::path::EntryPath;
 
 /// The tar entry type, reduced to what a filesystem can hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// Regular file (`0`, `\0`, or contiguous `7`).
@@ -63,7 +63,7 @@ impl EntryKind {
 /// `[start, data)` is every header of the entry (PAX / GNU long-name headers included),
 /// `[data, data + size)` its contents and `[data + size, end)` the padding to 512 bytes.
 /// For an uncompressed layer add the layer's offset in the archive to get file offsets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Span {
     /// First byte of the first header.
     pub start: u64,
@@ -134,7 +134,7 @@ pub struct Entry {
     pub rooted: bool,
     /// Owner names, device numbers and xattrs; `None` when the entry has none of them (never
     /// an empty `Rare`, so equal entries compare equal).
-    pub(super) rare: Option<Arc<Rare>>,
+    pub(crate) rare: Option<Arc<Rare>>,
 }
 
 impl Entry {

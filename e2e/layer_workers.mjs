@@ -1,0 +1,312 @@
+// Browser tests of parallel layer indexing: the analysis worker indexes an image's layer blobs
+// in several layer workers (nested dedicated workers reading the same File), and assembles them
+// in the core exactly as the CLI does from its threads.
+// - a multi-layer gzip oci-archive and a docker-archive from tests/fixtures: the page used
+//   several layer workers (`#worker-status[data-layer-workers]`), and its exported analysis is
+//   byte for byte `layerlens analyze --json`;
+// - a corrupt layer (a damaged gzip stream, a damaged tar header) shows the CLI's error, with
+//   the layer and archive member it names;
+// - Cancel while the layer workers run leaves no worker of that analysis running, and the next
+//   file opens with the right figures.
+//
+// Usage: node e2e/layer_workers.mjs [DIST_DIR]   (E2E_ONLY=TEXT runs only the checks whose name
+//   has TEXT). Needs the CLI (target/debug/layerlens, env LAYERLENS overrides) and Chromium.
+
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createGzip } from "node:zlib";
+import { createHash } from "node:crypto";
+import { basename, dirname, join, resolve } from "node:path";
+import { checks, cli, expectEq, launch, newContext, root, run, serve } from "./lib.mjs";
+
+const dist = resolve(process.argv[2] ?? join(root, "dist"));
+const artefacts = join(root, "target", "e2e", "layer_workers");
+const fixtures = join(root, "tests", "fixtures");
+const TIMEOUT_MS = 30_000;
+const F = {
+  ociGzip: join(fixtures, "built/whiteouts.oci.tar"),
+  docker: join(fixtures, "built/whiteouts.docker.tar"),
+  zstd: join(fixtures, "real/dive/test-oci-zstd-image.tar"),
+};
+
+const { test, summary } = checks();
+
+// ---------------------------------------------------------------------------------------------
+// Archives: members of an outer tar, damaged copies, a slow many-layer archive
+
+/** The regular-file members of a tar held in `buf`: { name, offset (of the data), size }. */
+function members(buf) {
+  const out = [];
+  for (let at = 0; at + 512 <= buf.length; ) {
+    const h = buf.subarray(at, at + 512);
+    if (h.every((b) => b === 0)) break;
+    const name = h.subarray(0, 100).toString("latin1").replace(/\0.*$/s, "");
+    const prefix = h.subarray(345, 500).toString("latin1").replace(/\0.*$/s, "");
+    const size = parseInt(h.subarray(124, 136).toString("latin1").replace(/\0.*$/s, "").trim() || "0", 8);
+    const type = String.fromCharCode(h[156] || 48);
+    if (type === "0") out.push({ name: prefix ? `${prefix}/${name}` : name, offset: at + 512, size });
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+/** A tar header for a regular file (ustar, checksummed). */
+function header(name, size) {
+  const h = Buffer.alloc(512);
+  h.write(name, 0);
+  h.write("0000644\0", 100);
+  h.write("0000000\0", 108);
+  h.write("0000000\0", 116);
+  h.write(size.toString(8).padStart(11, "0") + "\0", 124);
+  h.write("00000000000\0", 136);
+  h.write("0", 156);
+  h.write("ustar\0" + "00", 257);
+  h.fill(" ", 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+  return h;
+}
+
+const pad = (b) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+
+/** The layer members of a fixture (docker-archive by manifest.json, oci-archive by index.json
+ * and its manifest), distinct, smallest first. */
+async function layerMembers(file) {
+  const buf = await readFile(file);
+  const all = members(buf);
+  const json = (name) => {
+    const m = all.find((x) => x.name === name);
+    return m && JSON.parse(buf.subarray(m.offset, m.offset + m.size).toString());
+  };
+  const docker = json("manifest.json");
+  const names = docker
+    ? docker[0].Layers
+    : json(`blobs/sha256/${json("index.json").manifests[0].digest.slice(7)}`).layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`);
+  const layers = [...new Set(names)].map((n) => all.find((m) => m.name === n));
+  return { buf, layers: layers.sort((a, b) => a.size - b.size) };
+}
+
+/** A copy of `file` whose largest layer is damaged by `damage(buf, member)`. */
+async function damaged(file, name, damage) {
+  const { buf, layers } = await layerMembers(file);
+  const copy = Buffer.from(buf);
+  damage(copy, layers.at(-1));
+  const out = join(artefacts, name);
+  await writeFile(out, copy);
+  return out;
+}
+
+/** A docker-archive of `count` gzip layers of `mib` MiB of zeros each: slow to index. */
+async function slowArchive(path, count, mib) {
+  const layer = async (i) => {
+    const gz = createGzip({ level: 1 });
+    const chunks = [];
+    gz.on("data", (d) => chunks.push(d));
+    const ended = new Promise((ok) => gz.on("end", ok));
+    const size = mib * 2 ** 20;
+    gz.write(header(`zeros-${i}.bin`, size));
+    const zeros = Buffer.alloc(16 << 20);
+    for (let done = 0; done < size; done += zeros.length) gz.write(zeros);
+    gz.end(Buffer.alloc(1024));
+    await ended;
+    return Buffer.concat(chunks);
+  };
+  const layers = [];
+  for (let i = 0; i < count; i++) layers.push(await layer(i));
+  const config = Buffer.from(JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    config: {},
+    rootfs: { type: "layers", diff_ids: layers.map((_, i) => `sha256:${String(i).repeat(64)}`) },
+    history: layers.map((_, i) => ({ created_by: `zeros ${i}` })),
+  }));
+  const configName = `${createHash("sha256").update(config).digest("hex")}.json`;
+  const names = layers.map((_, i) => `layer${i}.tar`);
+  const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: ["slow:layers"], Layers: names }]));
+  await writeFile(path, Buffer.concat([
+    header(configName, config.length), pad(config),
+    ...layers.flatMap((l, i) => [header(names[i], l.length), pad(l)]),
+    header("manifest.json", manifest.length), pad(manifest),
+    Buffer.alloc(1024),
+  ]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page
+
+async function openApp(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(`page error: ${err.message}`));
+  await page.goto(url, { waitUntil: "load", timeout: TIMEOUT_MS });
+  await page.waitForSelector("#worker-status.ready", { timeout: TIMEOUT_MS });
+  return { page, errors };
+}
+
+/** Opens `file` with the file input; resolves to { error } or { ok } once the page settled. */
+async function load(page, file) {
+  await page.evaluate(() => {
+    for (const sel of ["#overview", "#error"]) document.querySelector(sel)?.setAttribute("data-e2e-stale", "");
+  });
+  await page.setInputFiles("#file-input", file);
+  await page.waitForFunction(
+    (name) => {
+      if (document.querySelector("#progress")) return false;
+      if (document.querySelector("#error:not([data-e2e-stale])")) return true;
+      const o = document.querySelector("#overview:not([data-e2e-stale])");
+      return !!o && o.querySelector("dl.facts dd")?.textContent === name && !!document.querySelector("#findings dl, #findings table, #findings .findings-list, #ci-bridge");
+    },
+    basename(file),
+    { timeout: TIMEOUT_MS },
+  );
+  const error = await page.evaluate(() => document.querySelector("#error:not([data-e2e-stale]) .error-text")?.textContent);
+  return error === undefined ? { ok: true } : { error };
+}
+
+/** `data-layer-workers` and `data-layer-blobs` of the last file opened. */
+function layerWorkers(page) {
+  return page.evaluate(() => {
+    const s = document.querySelector("#worker-status");
+    return { workers: Number(s?.dataset.layerWorkers), blobs: Number(s?.dataset.layerBlobs) };
+  });
+}
+
+/** The page's exported analysis equals `layerlens analyze --json FILE`, byte for byte. */
+async function checkExport(p, page, file) {
+  await page.waitForSelector("#export-json", { timeout: TIMEOUT_MS });
+  const cliOut = await run(cli, ["analyze", "--json", basename(file)], { cwd: dirname(file), encoding: "buffer" });
+  if (cliOut.code !== 0) throw new Error(`layerlens analyze failed: ${cliOut.stderr}`);
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: TIMEOUT_MS }),
+    page.click("#export-json"),
+  ]);
+  const saved = join(artefacts, `${basename(file)}.analysis.json`);
+  await download.saveAs(saved);
+  const got = await readFile(saved);
+  const want = cliOut.stdout.subarray(0, cliOut.stdout.length - 1);
+  if (!got.equals(want)) {
+    let i = 0;
+    while (i < got.length && got[i] === want[i]) i++;
+    p.push(`${basename(file)}: the export differs from \`layerlens analyze --json\` (${got.length} vs ${want.length} bytes), first at byte ${i}: …${got.subarray(Math.max(0, i - 60), i + 60)}… vs …${want.subarray(Math.max(0, i - 60), i + 60)}…`);
+  }
+}
+
+/** The CLI's error for `file` (the first line of its stderr, without `layerlens: error: `). */
+async function cliError(file) {
+  const r = await run(cli, ["analyze", basename(file)], { cwd: dirname(file) });
+  if (r.code === 0) throw new Error(`layerlens analyze ${basename(file)} succeeded`);
+  return r.stderr.trim().split("\n")[0].replace(/^layerlens: error: /, "");
+}
+
+/** Dedicated workers the page's target tree has (the analysis worker and its layer workers). */
+async function workerCount(cdp) {
+  const { targetInfos } = await cdp.send("Target.getTargets");
+  return targetInfos.filter((t) => t.type === "worker").length;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  await mkdir(artefacts, { recursive: true });
+  const server = await serve(dist);
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const browser = await launch();
+  const { context } = await newContext(browser);
+  const cores = await (async () => {
+    const page = await context.newPage();
+    const n = await page.evaluate(() => navigator.hardwareConcurrency);
+    await page.close();
+    return n;
+  })();
+  try {
+    const inputs = [
+      ["gzip oci-archive, indexed in layer workers", F.ociGzip],
+      ["docker-archive, indexed in layer workers", F.docker],
+      ["one zstd layer blob, indexed in the analysis worker", F.zstd],
+    ];
+    for (const [what, file] of inputs) {
+      await test(`${what} (${basename(file)}): the analysis is the CLI's`, async (p) => {
+        const { page, errors } = await openApp(context, url);
+        const r = await load(page, file);
+        if (r.error) throw new Error(`#error: ${r.error}`);
+        const blobs = (await layerMembers(file)).layers.length;
+        const want = Math.min(blobs, cores, 8);
+        const got = await layerWorkers(page);
+        expectEq(p, "distinct layer blobs", got.blobs, blobs);
+        expectEq(p, "layer workers", got.workers, want >= 2 ? want : 0);
+        if (want >= 2 && got.workers < 2) p.push(`only ${got.workers} layer workers for ${blobs} blobs on ${cores} cores`);
+        await checkExport(p, page, file);
+        p.push(...errors);
+        await page.close();
+      });
+    }
+
+    const corrupt = [
+      // Deflate data overwritten in the middle of the largest gzip layer.
+      ["a damaged gzip layer", await damaged(F.ociGzip, "damaged-gzip.oci.tar", (b, m) => b.fill(0x5a, m.offset + (m.size >> 1), m.offset + (m.size >> 1) + 64))],
+      // The second tar header of the largest plain layer, its checksum broken.
+      ["a damaged tar header", await damaged(F.docker, "damaged-header.docker.tar", (b, m) => {
+        const first = members(b.subarray(m.offset, m.offset + m.size))[0];
+        const second = m.offset + first.offset + Math.ceil(first.size / 512) * 512;
+        b[second + 148] ^= 0x07;
+      })],
+    ];
+    for (const [what, file] of corrupt) {
+      await test(`${what}: the page shows the CLI's error, with its layer and member`, async (p) => {
+        const { page } = await openApp(context, url);
+        const r = await load(page, file);
+        if (!r.error) throw new Error("no #error shown");
+        const want = await cliError(file);
+        expectEq(p, "error", r.error.trim(), want);
+        if (!/layer \d+/.test(r.error) || !/archive member/.test(r.error)) p.push(`the error names no layer or member: ${r.error}`);
+        if (/stopped unexpectedly/.test(r.error)) p.push(`a worker crashed: ${r.error}`);
+        const workers = await layerWorkers(page);
+        if (cores >= 2 && workers.workers < 2) p.push(`indexed in ${workers.workers} layer workers`);
+        // The next file still opens.
+        const ok = await load(page, F.ociGzip);
+        if (ok.error) throw new Error(`good file after the error: #error: ${ok.error}`);
+        await checkExport(p, page, F.ociGzip);
+        await page.close();
+      });
+    }
+
+    const slow = join(artefacts, "slow-layers.tar");
+    await slowArchive(slow, 4, 1024);
+    await test("Cancel while layer workers run: none is left running, the next file works", async (p) => {
+      const { page, errors } = await openApp(context, url);
+      const cdp = await browser.newBrowserCDPSession();
+      const before = await workerCount(cdp);
+      await page.setInputFiles("#file-input", slow);
+      await page.waitForFunction(() => Number(document.querySelector("#worker-status")?.dataset.layerWorkers) >= 2, null, { timeout: TIMEOUT_MS });
+      const during = await workerCount(cdp);
+      if (during < before + 2) p.push(`while indexing, ${during} workers (before the file: ${before}): the layer workers do not show`);
+      if (!(await page.$("#progress"))) p.push("the slow archive finished before Cancel could be clicked");
+      await page.click("#progress button:has-text('Cancel')");
+      // The page replaces the analysis worker; the layer workers go with the old one.
+      let after = await workerCount(cdp);
+      for (let t = 0; t < 5000 && after > before; t += 100) {
+        await page.waitForTimeout(100);
+        after = await workerCount(cdp);
+      }
+      if (after > before) p.push(`after Cancel ${after} workers are running (before the file: ${before})`);
+      const r = await load(page, F.ociGzip);
+      if (r.error) throw new Error(`good file after Cancel: #error: ${r.error}`);
+      await checkExport(p, page, F.ociGzip);
+      p.push(...errors);
+      await cdp.detach();
+      await page.close();
+    });
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  return summary();
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.log(`FAIL the layer worker tests could not run: ${err?.stack ?? err}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,54 @@
+//! Messages between the analysis worker and its layer workers (nested dedicated workers that
+//! each index layer blobs of the same `File`), and the event telling the page how many ran.
+//! They use [`super::encode`] / [`super::decode`] like the page's messages: JSON text plus one
+//! carried object (the `File` to a layer worker; the index, as
+//! [`layerlens_core::wire`] bytes in a transferred `ArrayBuffer`, back).
+
+use layerlens_core::Limits;
+use serde::{Deserialize, Serialize};
+
+/// The name a layer worker is started with: the worker script reads it to know its role.
+pub const LAYER_WORKER_NAME: &str = "layerlens-layer";
+
+/// Analysis worker → layer worker: index one blob of the carried `File`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerJob {
+    /// Where the blob's bytes start in the file.
+    pub offset: u64,
+    /// The blob's size.
+    pub size: u64,
+    /// The blob's position among the distinct blobs (for the progress stage).
+    pub blob: usize,
+    /// The file's size (progress is reported against it).
+    pub total: u64,
+    /// The limits the image is opened with.
+    pub limits: Limits,
+}
+
+/// Layer worker → analysis worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum LayerReply {
+    /// The worker's wasm runs and its handler is installed: jobs can be sent.
+    Ready,
+    /// Bytes of the current blob read so far.
+    Progress {
+        /// Bytes.
+        read: f64,
+    },
+    /// The blob at `offset` is indexed (or failed): the carried `ArrayBuffer` holds the
+    /// outcome in [`layerlens_core::wire`] form.
+    Indexed {
+        /// The blob's offset.
+        offset: u64,
+    },
+}
+
+/// Worker → page: how the layers of the file being opened are indexed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerWorkers {
+    /// Layer workers started (0: indexed in the analysis worker, one blob after another).
+    pub workers: usize,
+    /// Distinct layer blobs of the image.
+    pub blobs: usize,
+}

@@ -1,0 +1,94 @@
+//! The layer worker's role: the worker script started by the analysis worker under
+//! [`LAYER_WORKER_NAME`] indexes the layer blobs it is sent, each read from the carried `File`
+//! with its own `FileReaderSync`, and answers with the index as [`wire`] bytes in a
+//! transferred `ArrayBuffer`. It holds nothing between jobs.
+
+use js_sys::{Array, Uint8Array};
+use layerlens_core::layer::{index_layer, IndexOptions};
+use layerlens_core::{wire, Progress, Stage};
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, MessageEvent};
+
+use super::{scope, BlobSource};
+use crate::protocol::{decode, encode, LayerJob, LayerReply};
+
+/// Installs the job handler, then says it is ready.
+pub fn start() {
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+        match decode::<LayerJob>(&event.data()) {
+            Ok((job, carried)) => run(&job, carried),
+            // Only the analysis worker talks to this one: a message it cannot read is a bug,
+            // and a thrown error reaches that worker's `onerror` as a crash.
+            Err(e) => wasm_bindgen::throw_str(&format!("layer worker: {e}")),
+        }
+    });
+    scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    reply(&LayerReply::Ready, None);
+}
+
+fn reply(msg: &LayerReply, buffer: Option<&js_sys::ArrayBuffer>) {
+    let sent = match buffer {
+        Some(b) => scope().post_message_with_transfer(&encode(msg, Some(b)), &Array::of1(b)),
+        None => scope().post_message(&encode(msg, None)),
+    };
+    if let Err(e) = sent {
+        wasm_bindgen::throw_val(e);
+    }
+}
+
+/// Indexes the job's blob and posts the outcome (an indexing error travels as data).
+fn run(job: &LayerJob, carried: JsValue) {
+    let indexed = match carried.dyn_into::<Blob>() {
+        Ok(file) => BlobSource::new(file)
+            .map_err(layerlens_core::Error::from)
+            .and_then(|source| {
+                index_layer(
+                    source,
+                    job.offset,
+                    job.size,
+                    &IndexOptions { limits: job.limits },
+                    &mut Report::new(job.offset),
+                    Stage::Indexing(job.blob),
+                    job.total,
+                )
+            }),
+        Err(_) => Err(layerlens_core::Error::new(
+            layerlens_core::ErrorKind::Request("no file came with the layer job".into()),
+        )),
+    };
+    let bytes = wire::encode(&indexed).or_else(|e| wire::encode(&Err(e)));
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => wasm_bindgen::throw_str(&format!("layer worker: {e}")),
+    };
+    let buffer = Uint8Array::from(bytes.as_slice()).buffer();
+    reply(&LayerReply::Indexed { offset: job.offset }, Some(&buffer));
+}
+
+/// Posts how far into its blob the worker has read, at most ten times a second.
+struct Report {
+    offset: u64,
+    last: f64,
+}
+
+impl Report {
+    fn new(offset: u64) -> Self {
+        Report {
+            offset,
+            last: js_sys::Date::now(),
+        }
+    }
+}
+
+impl Progress for Report {
+    fn update(&mut self, _: Stage, done: u64, _: u64) -> bool {
+        let now = js_sys::Date::now();
+        if now - self.last >= 100.0 {
+            self.last = now;
+            let read = done.saturating_sub(self.offset) as f64;
+            reply(&LayerReply::Progress { read }, None);
+        }
+        true
+    }
+}

@@ -1,0 +1,283 @@
+//! Indexing the picked image's layer blobs in several layer workers (nested dedicated
+//! workers), each reading its own blob from the same `File` through `FileReaderSync`: gzip and
+//! zstd layers decode on as many cores as there are workers, and for plain tars one worker's
+//! reads (about 0.7 ms a call, spent in the browser process) overlap another's parsing. No
+//! `SharedArrayBuffer` is needed: the `File` is posted to each worker, and each index comes
+//! back as [`wire`] bytes in a transferred `ArrayBuffer`. The core assembles the image from
+//! the indexes ([`Listed::assemble`]) as the CLI does from its threads', so every figure is
+//! the same.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Uint8Array};
+use layerlens_core::archive::{ArchiveSource, BlobRef};
+use layerlens_core::image::BlobIndexes;
+use layerlens_core::layer::index_layer;
+use layerlens_core::{wire, Error, ErrorKind, Listed, Progress, Stage};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ErrorEvent, File, MessageEvent, Worker, WorkerOptions};
+
+use super::{post, scope, BlobSource};
+use crate::protocol::{
+    decode, encode, Event, LayerJob, LayerReply, LayerWorkers, LAYER_WORKER_NAME, WORKER_URL,
+};
+
+/// At most this many layer workers: each holds a wasm instance and read buffers.
+const MAX_WORKERS: usize = 8;
+
+/// Indexes `listed`'s blobs: in layer workers when there are two blobs or more, cores to
+/// spare and the file is a plain tar read by offset; else one after another here.
+pub async fn index_blobs(
+    file: &File,
+    listed: &mut Listed<BlobSource>,
+    progress: &mut dyn Progress,
+) -> BlobIndexes {
+    let blobs = listed.blobs().to_vec();
+    let cores = scope().navigator().hardware_concurrency() as usize;
+    let wanted = blobs.len().min(cores).min(MAX_WORKERS);
+    let plain = matches!(listed.archive_mut().source_mut(), ArchiveSource::Plain(_));
+    let pool = if wanted > 1 && plain {
+        Pool::start(wanted)
+    } else {
+        None
+    };
+    let workers = pool.as_ref().map_or(0, |p| p.slots.len());
+    post(
+        &Event::LayerWorkers(LayerWorkers {
+            workers,
+            blobs: blobs.len(),
+        }),
+        None,
+    );
+    let mut indexes = BlobIndexes::default();
+    let mut left: Vec<usize> = (0..blobs.len()).collect();
+    if let Some(pool) = pool {
+        left = pool.run(file, listed, &blobs, &mut indexes, progress).await;
+    }
+    // Blobs no worker took (none started, or every worker stopped).
+    let total = listed.archive_mut().len();
+    let options = *listed.options();
+    for i in left {
+        let b = &blobs[i];
+        let index = index_layer(
+            listed.archive_mut().source_mut(),
+            b.offset,
+            b.size,
+            &options,
+            progress,
+            Stage::Indexing(i),
+            total,
+        );
+        indexes.insert(b.offset, index);
+    }
+    indexes
+}
+
+/// What a layer worker said, or that it stopped.
+enum Incoming {
+    Reply(LayerReply, JsValue),
+    Crashed(String),
+}
+
+/// Messages not handled yet, and the resolver of the promise the pool is waiting on.
+#[derive(Default)]
+struct Inbox {
+    queue: VecDeque<(usize, Incoming)>,
+    wake: Option<Function>,
+}
+
+impl Inbox {
+    fn push(inbox: &RefCell<Inbox>, from: usize, what: Incoming) {
+        let wake = {
+            let mut i = inbox.borrow_mut();
+            i.queue.push_back((from, what));
+            i.wake.take()
+        };
+        if let Some(wake) = wake {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+
+    /// Resolves when a message arrives (at once if one is queued).
+    fn next(inbox: &Rc<RefCell<Inbox>>) -> JsFuture {
+        let promise = Promise::new(&mut |resolve, _| {
+            let mut i = inbox.borrow_mut();
+            if i.queue.is_empty() {
+                i.wake = Some(resolve);
+            } else {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        JsFuture::from(promise)
+    }
+}
+
+/// One layer worker and what it is doing.
+struct Slot {
+    worker: Worker,
+    /// The blob it indexes (position in the blob list).
+    job: Option<usize>,
+    /// Bytes of that blob read so far.
+    read: u64,
+    alive: bool,
+    _onmessage: Closure<dyn FnMut(MessageEvent)>,
+    _onerror: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+/// The layer workers of one open; dropping it terminates them.
+struct Pool {
+    slots: Vec<Slot>,
+    inbox: Rc<RefCell<Inbox>>,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for s in &self.slots {
+            s.worker.terminate();
+        }
+    }
+}
+
+impl Pool {
+    /// Starts up to `n` layer workers; `None` if this browser cannot start workers here.
+    fn start(n: usize) -> Option<Pool> {
+        let inbox = Rc::new(RefCell::new(Inbox::default()));
+        let options = WorkerOptions::new();
+        options.set_name(LAYER_WORKER_NAME);
+        let mut slots = Vec::with_capacity(n);
+        for w in 0..n {
+            let Ok(worker) = Worker::new_with_options(WORKER_URL, &options) else {
+                break;
+            };
+            let to = inbox.clone();
+            let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                let what = match decode::<LayerReply>(&e.data()) {
+                    Ok((reply, carried)) => Incoming::Reply(reply, carried),
+                    Err(e) => Incoming::Crashed(e),
+                };
+                Inbox::push(&to, w, what);
+            });
+            let to = inbox.clone();
+            let onerror = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+                // Handled here: it must not also reach the page as this worker's crash.
+                e.prevent_default();
+                let message = e.message();
+                let message = if message.is_empty() {
+                    "it stopped".to_string()
+                } else {
+                    message
+                };
+                Inbox::push(&to, w, Incoming::Crashed(message));
+            });
+            worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+            slots.push(Slot {
+                worker,
+                job: None,
+                read: 0,
+                alive: true,
+                _onmessage: onmessage,
+                _onerror: onerror,
+            });
+        }
+        (slots.len() > 1).then_some(Pool { slots, inbox })
+    }
+
+    /// Hands the blobs out, largest first, one at a time to each ready worker, until all are
+    /// indexed or no worker is left; returns the blobs no worker took.
+    async fn run(
+        self,
+        file: &File,
+        listed: &mut Listed<BlobSource>,
+        blobs: &[BlobRef],
+        indexes: &mut BlobIndexes,
+        progress: &mut dyn Progress,
+    ) -> Vec<usize> {
+        let mut pool = self;
+        let total = listed.archive_mut().len();
+        let limits = listed.options().limits;
+        let start = blobs.first().map_or(0, |b| b.offset);
+        let mut order: Vec<usize> = (0..blobs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(blobs[i].size));
+        let mut order = order.into_iter();
+        let mut finished = 0u64;
+        let mut pending = blobs.len();
+        loop {
+            let next = pool.inbox.borrow_mut().queue.pop_front();
+            let Some((w, what)) = next else {
+                if pending == 0 {
+                    break;
+                }
+                if pool.slots.iter().all(|s| !s.alive) {
+                    // Every worker stopped: the blobs none took are indexed here.
+                    return order.collect();
+                }
+                let read: u64 = pool.slots.iter().map(|s| s.read).sum();
+                let started = blobs.len() - order.len();
+                progress.update(
+                    Stage::Indexing(started.saturating_sub(1)),
+                    start + finished + read,
+                    total,
+                );
+                let _ = Inbox::next(&pool.inbox).await;
+                continue;
+            };
+            let slot = &mut pool.slots[w];
+            match what {
+                Incoming::Reply(LayerReply::Progress { read }, _) => slot.read = read as u64,
+                Incoming::Reply(LayerReply::Indexed { offset }, carried) => {
+                    let bytes = Uint8Array::new(&carried).to_vec();
+                    indexes.insert(offset, wire::decode(&bytes));
+                    if let Some(i) = slot.job.take() {
+                        finished += blobs[i].size;
+                        pending -= 1;
+                    }
+                    slot.read = 0;
+                }
+                Incoming::Reply(LayerReply::Ready, _) => {}
+                Incoming::Crashed(message) => {
+                    slot.alive = false;
+                    slot.worker.terminate();
+                    if let Some(i) = slot.job.take() {
+                        let e = Error::new(ErrorKind::Archive(format!(
+                            "the layer worker indexing this blob stopped: {message}"
+                        )));
+                        indexes.insert(blobs[i].offset, Err(e));
+                        finished += blobs[i].size;
+                        pending -= 1;
+                    }
+                    slot.read = 0;
+                    continue;
+                }
+            }
+            // A ready worker with nothing to do gets the next blob.
+            if slot.alive && slot.job.is_none() {
+                if let Some(i) = order.next() {
+                    let b = &blobs[i];
+                    let job = LayerJob {
+                        offset: b.offset,
+                        size: b.size,
+                        blob: i,
+                        total,
+                        limits,
+                    };
+                    match slot.worker.post_message(&encode(&job, Some(file))) {
+                        Ok(()) => slot.job = Some(i),
+                        Err(e) => {
+                            slot.alive = false;
+                            slot.worker.terminate();
+                            web_sys::console::error_2(&"layerlens: layer worker".into(), &e);
+                            // Back to the queue: another worker, or this one's caller, takes it.
+                            let rest: Vec<usize> = std::iter::once(i).chain(order).collect();
+                            order = rest.into_iter();
+                        }
+                    }
+                }
+            }
+        }
+        Vec::new()
+    }
+}
