@@ -867,7 +867,9 @@ async function axeViolations(page) {
 }
 
 /** What has the keyboard focus. */
-function focused(page) {
+async function focused(page) {
+  // The file list's keys are answered by the worker: wait until the page has its answer.
+  await page.waitForFunction(() => !document.querySelector("#files [data-pending]"), null, { timeout: TIMEOUT_MS }).catch(() => {});
   return page.evaluate(() => {
     const a = document.activeElement;
     return {

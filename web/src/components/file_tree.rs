@@ -153,8 +153,15 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
     let count = (2 * MARGIN + page_rows) as u32;
     let ask: Ask = {
         let (worker, asked, layer) = (props.worker.clone(), asked.clone(), props.layer);
+        let scroller = scroller.clone();
         Rc::new(
             move |op: FilesOp, filter: &TreeFilter, first: u32, active: Option<u32>| {
+                // Marks the list as waiting for the worker (set here, outside the render, so
+                // it shows at once; the browser tests wait for it to go before reading the
+                // focus).
+                if let Some(el) = scroller.cast::<web_sys::Element>() {
+                    let _ = el.set_attribute("data-pending", "");
+                }
                 let seq = worker.files(FilesRequest {
                     seq: 0,
                     layer,
@@ -297,6 +304,14 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
                         {
                             let _ = h.focus();
                         }
+                    }
+                }
+            }
+            {
+                let a = asked.borrow();
+                if a.pending.is_none() && a.focus_after.is_none() {
+                    if let Some(el) = &el {
+                        let _ = el.remove_attribute("data-pending");
                     }
                 }
             }
