@@ -139,8 +139,7 @@ pub struct Entry {
 
 impl Entry {
     /// Sets the owner names, device numbers and xattrs, sharing `previous` (the last entry's)
-    /// when they are the same. (Only the tar reader builds entries, and it needs std.)
-    #[cfg(feature = "std")]
+    /// when they are the same (the tar reader, and [`crate::wire`] decoding another worker's index).
     pub(crate) fn set_rare(&mut self, rare: Rare, previous: Option<&Arc<Rare>>) {
         self.rare = if rare.is_empty() {
             None
@@ -152,7 +151,6 @@ impl Entry {
     }
 
     /// The shared owner names, device numbers and xattrs, if any.
-    #[cfg(feature = "std")]
     pub(crate) fn rare(&self) -> Option<&Arc<Rare>> {
         self.rare.as_ref()
     }
