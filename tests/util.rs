@@ -153,7 +153,14 @@ pub fn output(cmd: &mut Command) -> Output {
 
 /// Runs a command that must succeed; returns its stdout.
 pub fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = output(cmd);
+    let mut out = output(cmd);
+    // buildah's runtime now and then fails to seal its memfd copy on a loaded machine
+    // ("Close_Fd sealing memfd copy: Device or resource busy"): the host's transient error,
+    // not the build's, so the command runs once more.
+    if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("sealing memfd copy")
+    {
+        out = output(cmd);
+    }
     assert!(
         out.status.success(),
         "command failed ({}): {cmd:?}\n--- stdout\n{}\n--- stderr\n{}",
