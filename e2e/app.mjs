@@ -40,7 +40,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFile, copyFile, mkdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { SUB_PATH, checks, cli, expectEq, isLocal, launch, newContext, root, run, serve } from "./lib.mjs";
+import { SUB_PATH, checks, cli, expectEq, isLocal, launch, newContext, root, run, serve, tarHeader, tarPad } from "./lib.mjs";
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
 const artefacts = join(root, "target", "e2e");
@@ -1591,23 +1591,7 @@ async function changedInputChecks(context, url) {
 async function makeSlowArchive(path, mib) {
   const { createGzip } = await import("node:zlib");
   const { createHash } = await import("node:crypto");
-  const header = (name, size) => {
-    const h = Buffer.alloc(512);
-    h.write(name, 0);
-    h.write("0000644\0", 100);
-    h.write("0000000\0", 108);
-    h.write("0000000\0", 116);
-    h.write(size.toString(8).padStart(11, "0") + "\0", 124);
-    h.write("00000000000\0", 136);
-    h.write("0", 156);
-    h.write("ustar\0" + "00", 257);
-    h.fill(" ", 148, 156);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
-    return h;
-  };
-  const pad = (b) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+  const [header, pad] = [tarHeader, tarPad];
   const size = mib * 2 ** 20;
   const gz = createGzip({ level: 1 });
   const chunks = [];

@@ -16,7 +16,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createGzip } from "node:zlib";
 import { createHash } from "node:crypto";
 import { basename, dirname, join, resolve } from "node:path";
-import { checks, cli, expectEq, launch, newContext, root, run, serve } from "./lib.mjs";
+import { checks, cli, expectEq, launch, newContext, root, run, serve, tarHeader as header, tarPad as pad } from "./lib.mjs";
 
 const dist = resolve(process.argv[2] ?? join(root, "dist"));
 const artefacts = join(root, "target", "e2e", "layer_workers");
@@ -49,25 +49,6 @@ function members(buf) {
   return out;
 }
 
-/** A tar header for a regular file (ustar, checksummed). */
-function header(name, size) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0);
-  h.write("0000644\0", 100);
-  h.write("0000000\0", 108);
-  h.write("0000000\0", 116);
-  h.write(size.toString(8).padStart(11, "0") + "\0", 124);
-  h.write("00000000000\0", 136);
-  h.write("0", 156);
-  h.write("ustar\0" + "00", 257);
-  h.fill(" ", 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
-  return h;
-}
-
-const pad = (b) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
 
 /** The layer members of a fixture (docker-archive by manifest.json, oci-archive by index.json
  * and its manifest), distinct, smallest first. */

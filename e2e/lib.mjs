@@ -160,3 +160,24 @@ export function expectEq(problems, what, actual, expected) {
     problems.push(`${what}: page shows ${JSON.stringify(actual).slice(0, 600)}, expected ${JSON.stringify(expected).slice(0, 600)}`);
   }
 }
+
+/** A tar header for a regular file (ustar, checksummed). */
+export function tarHeader(name, size) {
+  const h = Buffer.alloc(512);
+  h.write(name, 0);
+  h.write("0000644\0", 100);
+  h.write("0000000\0", 108);
+  h.write("0000000\0", 116);
+  h.write(size.toString(8).padStart(11, "0") + "\0", 124);
+  h.write("00000000000\0", 136);
+  h.write("0", 156);
+  h.write("ustar\0" + "00", 257);
+  h.fill(" ", 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+  return h;
+}
+
+/** `b` padded with zeros to a whole number of 512-byte tar blocks. */
+export const tarPad = (b) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
