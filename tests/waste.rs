@@ -159,10 +159,21 @@ pub static ALL: &[&Case] = &[
     &REWRITE,
 ];
 
-/// Where built images are kept for the rest of the process.
+/// Where built images are kept for the rest of the process: a fixed directory under target/,
+/// emptied by the first use in each run. (A temp dir held in a static is never dropped, so
+/// each run left its images behind in $TMPDIR.)
 fn store_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| util::temp_dir("waste-images")).path()
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = util::repo_root().join("target/waste-images");
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("emptying {}: {e}", dir.display()),
+        }
+        std::fs::create_dir_all(&dir).expect("creating target/waste-images");
+        dir
+    })
 }
 
 /// The docker-archive of `case`, built at most once per test process.
