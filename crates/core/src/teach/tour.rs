@@ -257,8 +257,8 @@ fn hidden_under(
 
 /// A layer's removals of one kind, sorted by path, with running byte totals: what one marker
 /// hides (its target and the paths under it) is a run of them, found by binary search. A scan
-/// of the layer's changes per marker is quadratic: e1m's 55,000 whiteouts in a layer of
-/// 120,000 changes took minutes (and held the page's worker, so a Build waited behind it).
+/// of the layer's changes per marker is quadratic: e1m's 50,100 whiteouts in a layer of
+/// 120,210 changes took minutes (and held the page's worker, so a Build waited behind it).
 struct Removals<'c> {
     /// The removed paths, in byte order.
     paths: Vec<&'c EntryPath>,
