@@ -18,12 +18,13 @@
 
 pub mod gofmt;
 mod gosort;
+#[cfg(test)]
+mod oracle;
 mod scalar;
+mod sightings;
 mod tree;
 pub mod yaml;
 
-use crate::hashing::PathMap;
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -32,7 +33,8 @@ use serde::{Deserialize, Serialize};
 use crate::fs::UnionFs;
 use crate::image::Image;
 use crate::layer::{EntryPath, LayerIndex};
-use tree::Tree;
+use sightings::Sightings;
+use tree::{Info, Tree};
 
 /// JSON has no NaN: serde_json writes it as `null`, which reads back as NaN here (the browser
 /// app moves reports between threads as JSON).
@@ -208,12 +210,6 @@ fn kept_size(image: &Image, fs: &UnionFs, path: &str) -> u64 {
         .map_or(0, |e| e.size)
 }
 
-struct PathStat {
-    cumulative: i64,
-    min: i64,
-    count: u32,
-}
-
 struct Inefficient {
     path: Vec<u8>,
     cumulative: i64,
@@ -232,11 +228,11 @@ struct Efficiency {
 /// dive's efficiency walk. One layer's tree is alive at a time (a million-entry image's trees
 /// side by side cost more than the union itself): each is built, walked, stacked onto the
 /// trees below it when a layer above may hold a whiteout (whose size dive looks up in that
-/// stack), and dropped.
+/// stack), and dropped. Trees and the tally borrow their names from the entries.
 fn efficiency(layers: &[Option<&LayerIndex>]) -> Efficiency {
-    let mut stats: PathMap<Box<[u8]>, PathStat> = PathMap::default();
+    let mut sightings = Sightings::new();
     // Paths in the order they reached two sightings (dive appends them then).
-    let mut inefficient: Vec<Vec<u8>> = Vec::new();
+    let mut inefficient: Vec<u32> = Vec::new();
     let mut abandoned = Vec::new();
     let mut layer_sizes = Vec::with_capacity(layers.len());
     // Whether a layer at or above each position may hold a whiteout (a path component
@@ -250,9 +246,20 @@ fn efficiency(layers: &[Option<&LayerIndex>]) -> Efficiency {
     // n-1) copies the base and stacks the base onto it again).
     let mut stacked: Option<Tree> = None;
     for (idx, layer) in layers.iter().enumerate() {
-        let tree = layer.map_or_else(Tree::new, |l| Tree::from_entries(&l.entries));
+        let tree = match layer {
+            Some(l) => Tree::from_entries(l.entries.iter().map(|e| {
+                let info = Info {
+                    size: e.size as i64,
+                    is_dir: e.is_dir(),
+                };
+                (e.path.as_bytes(), info)
+            })),
+            None => Tree::new(),
+        };
         layer_sizes.push(tree.file_size);
-        let completed = tree.visit_post_order(&mut |node, path, info, is_leaf| {
+        // The tally's node of the last parent seen (siblings come one after another).
+        let mut parent: Option<(u32, u32)> = None;
+        let completed = tree.visit_post_order(&mut |node, names, info, is_leaf| {
             if !is_leaf {
                 return true;
             }
@@ -260,7 +267,7 @@ fn efficiency(layers: &[Option<&LayerIndex>]) -> Efficiency {
                 // In the base, dive looks in a copy of the base; above it, in the stack of
                 // the layers below (built after each of them, as `whiteout_from` asked).
                 let below = stacked.get_or_insert_with(|| tree.clone());
-                below.get(path).map(|prev| {
+                below.get(names).map(|prev| {
                     if below.info(prev).is_dir {
                         below.subtree_size(prev)
                     } else {
@@ -270,25 +277,22 @@ fn efficiency(layers: &[Option<&LayerIndex>]) -> Efficiency {
             } else {
                 Some(info.size)
             };
-            // dive records the path before it sizes a whiteout, and keeps it when that fails.
-            let s = match stats.get_mut(path) {
-                Some(s) => s,
-                None => stats.entry(path.into()).or_insert(PathStat {
-                    cumulative: 0,
-                    min: -1,
-                    count: 0,
-                }),
+            let Some((&name, dirs)) = names.split_last() else {
+                return true;
             };
+            let up = match parent {
+                Some((t, s)) if t == tree.parent(node) => s,
+                _ => sightings.path(dirs),
+            };
+            parent = Some((tree.parent(node), up));
+            let id = sightings.child(up, name);
+            // dive records the path before it sizes a whiteout, and keeps it when that fails.
+            sightings.record(id);
             let Some(size) = size else {
                 return false; // dive: "path does not exist", the layer walk stops
             };
-            s.cumulative = s.cumulative.wrapping_add(size);
-            if s.min < 0 || size < s.min {
-                s.min = size;
-            }
-            s.count += 1;
-            if s.count == 2 {
-                inefficient.push(path.to_vec());
+            if sightings.sight(id, size) == 2 {
+                inefficient.push(id);
             }
             true
         });
@@ -296,11 +300,17 @@ fn efficiency(layers: &[Option<&LayerIndex>]) -> Efficiency {
             abandoned.push(idx);
         }
         if whiteout_from.get(idx + 1).copied().unwrap_or(false) {
-            stacked.get_or_insert_with(|| tree.clone()).stack(&tree);
+            stacked = Some(match stacked.take() {
+                Some(mut below) => {
+                    below.stack_other(&tree);
+                    below
+                }
+                None => tree.stacked_onto_itself(),
+            });
         }
     }
     let (mut min_sum, mut cum_sum) = (0i64, 0i64);
-    for s in stats.values() {
+    for s in sightings.stats() {
         min_sum = min_sum.wrapping_add(s.min);
         cum_sum = cum_sum.wrapping_add(s.cumulative);
     }
@@ -311,12 +321,12 @@ fn efficiency(layers: &[Option<&LayerIndex>]) -> Efficiency {
     };
     let mut list: Vec<Inefficient> = inefficient
         .into_iter()
-        .map(|path| {
-            let (cumulative, count) = stats
-                .get(path.as_slice())
+        .map(|id| {
+            let (cumulative, count) = sightings
+                .stat(id)
                 .map_or((0, 0), |s| (s.cumulative, s.count));
             Inefficient {
-                path,
+                path: sightings.bytes(id),
                 cumulative,
                 count,
             }

@@ -88,3 +88,121 @@ fn opaque_directories_are_ignored() {
     assert_eq!(r.wasted_bytes, 0);
     assert_eq!(r.efficiency, 1.0);
 }
+
+/// Layers of odd names: non-UTF-8 bytes, `.wh.` names in every position (whiteouts of
+/// present and missing paths, opaque markers, bare `.wh.`), names that sort around `/`,
+/// thousands of siblings written in reverse order, paths written twice, directories
+/// replaced by files.
+fn odd_layers(seed: u64) -> Vec<crate::layer::LayerIndex> {
+    use crate::layer::{Entry, EntryKind, EntryPath, LayerIndex, Span};
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let names: [&[u8]; 14] = [
+        b"a",
+        b"b",
+        b"a.b",
+        b"a-b",
+        b"a0",
+        "\u{e9}t\u{e9}".as_bytes(),
+        b"\xff\xfe",
+        b"x y",
+        b".wh.a",
+        b".wh.b",
+        b".wh.\xff\xfe",
+        b".wh..wh..opq",
+        b".wh.",
+        b"..",
+    ];
+    let entry = |path: EntryPath, kind: EntryKind, size: u64| Entry {
+        path,
+        kind,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size,
+        mtime: 0,
+        link: None,
+        span: Span::default(),
+        rooted: false,
+        rare: None,
+    };
+    let mut layers = Vec::new();
+    for l in 0..1 + rnd(5) {
+        let mut entries = Vec::new();
+        if l == 0 || rnd(3) == 0 {
+            entries.push(entry(EntryPath::root(), EntryKind::Dir, 0));
+        }
+        for _ in 0..rnd(60) {
+            let mut raw = Vec::new();
+            for d in 0..1 + rnd(4) {
+                if d > 0 || rnd(4) == 0 {
+                    raw.extend_from_slice([&b"/"[..], b"//", b"/./"][rnd(3) as usize]);
+                }
+                raw.extend_from_slice(names[rnd(names.len() as u64) as usize]);
+            }
+            let Ok(path) = EntryPath::parse(&raw) else {
+                continue; // `..`
+            };
+            let (kind, size) = match rnd(4) {
+                0 => (EntryKind::Dir, 0),
+                1 => (EntryKind::Symlink, 0),
+                2 => (EntryKind::File, rnd(3) << 40),
+                _ => (EntryKind::File, rnd(1000)),
+            };
+            entries.push(entry(path, kind, size));
+        }
+        if rnd(3) == 0 {
+            // Many siblings, in reverse byte order, some of them again above.
+            let dir = ["m", "a", "a/b"][rnd(3) as usize];
+            for i in (0..2000 + rnd(2000)).rev() {
+                let p = EntryPath::parse(alloc::format!("{dir}/f{i:05}").as_bytes()).unwrap();
+                entries.push(entry(p, EntryKind::File, i % 7));
+            }
+        }
+        layers.push(LayerIndex {
+            entries,
+            compression: crate::Compression::None,
+            blob_size: 0,
+            tar_size: 0,
+            notices: Vec::new(),
+        });
+    }
+    layers
+}
+
+/// The compact tree and tally give the figures of the owned-names tally they replaced, on
+/// layers of odd names, in every order and with empty layers among them.
+#[test]
+fn the_compact_tally_matches_the_owned_one() {
+    /// Score bits, layer sizes, the inefficient list (path, cumulative, count), abandoned.
+    type Figures<'e> = (u64, &'e [u64], Vec<(&'e [u8], i64, u32)>, &'e [usize]);
+    fn figures(e: &Efficiency) -> Figures<'_> {
+        let list = e
+            .inefficient
+            .iter()
+            .map(|f| (f.path.as_slice(), f.cumulative, f.count))
+            .collect();
+        (e.score.to_bits(), &e.layer_sizes, list, &e.abandoned)
+    }
+    let mut inefficient = 0;
+    for seed in 0..300 {
+        let layers = odd_layers(seed);
+        let mut refs: Vec<Option<&crate::layer::LayerIndex>> = layers.iter().map(Some).collect();
+        if seed % 5 == 0 {
+            refs.insert(refs.len() / 2, None);
+        }
+        if seed % 7 == 0 {
+            refs.reverse();
+        }
+        let (new, old) = (efficiency(&refs), super::oracle::efficiency(&refs));
+        assert_eq!(figures(&new), figures(&old), "seed {seed}");
+        inefficient += new.inefficient.len();
+    }
+    // The layers do overlap: the comparison saw inefficient paths, not only empty lists.
+    assert!(inefficient > 1000, "{inefficient}");
+}

@@ -9,12 +9,18 @@
 //!   directories included, which blanks the lower directory's "is a directory" flag;
 //! - the base tree is copied and then stacked onto itself, so its whiteout entries stay in
 //!   the stacked tree as ordinary nodes.
+//!
+//! Compact on purpose (a million-entry image has a million nodes here, beside the union): a
+//! node is 40 bytes in one vector, its name a slice of the entry's path (never a copy), its
+//! children a linked list; one hash table of node numbers, keyed by (parent, name), finds a
+//! child. Siblings are put in byte order only when a walk needs them in that order.
 
-use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::hash::{BuildHasher, Hasher};
 
-use crate::layer::Entry;
+use hashbrown::HashTable;
+
+use crate::hashing::PathHashing;
 
 /// What dive keeps of a tar header: the size field and whether it is a directory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,90 +29,138 @@ pub(super) struct Info {
     pub is_dir: bool,
 }
 
-#[derive(Debug, Clone)]
-struct Node {
-    /// Children by name (the names live only here).
-    children: BTreeMap<Box<[u8]>, u32>,
-    info: Info,
-    /// The name starts with `.wh.`.
-    whiteout: bool,
+/// No node (an end of a child list).
+const NONE: u32 = u32::MAX;
+/// `Node::flags`: the payload says directory.
+const IS_DIR: u8 = 1;
+/// `Node::flags`: the name starts with `.wh.`.
+const WHITEOUT: u8 = 2;
+/// `Node::flags`: removed from its parent (still in its parent's child list, skipped).
+const DETACHED: u8 = 4;
+
+#[derive(Debug, Clone, Copy)]
+struct Node<'s> {
+    /// A slice of an entry's path (the root's is empty).
+    name: &'s [u8],
+    size: i64,
+    parent: u32,
+    first_child: u32,
+    next_sibling: u32,
+    flags: u8,
 }
 
-/// A dive file tree: node 0 is the root.
+impl Node<'_> {
+    fn info(&self) -> Info {
+        Info {
+            size: self.size,
+            is_dir: self.flags & IS_DIR != 0,
+        }
+    }
+}
+
+/// A dive file tree: node 0 is the root. Names are borrowed for `'s` (the entries' paths).
 #[derive(Debug, Clone)]
-pub(super) struct Tree {
-    nodes: Vec<Node>,
+pub(super) struct Tree<'s> {
+    nodes: Vec<Node<'s>>,
+    /// Attached nodes but the root, found by (parent, name).
+    children: HashTable<u32>,
+    hashing: PathHashing,
+    /// Nodes ever made whose name starts with `.wh.`.
+    whiteouts: usize,
     /// Sum of the size fields of every entry (dive's layer size).
     pub file_size: u64,
 }
 
-/// A visitor: node, its dive path, its payload, whether it is a leaf; `false` stops.
-pub(super) type Visitor<'v> = dyn FnMut(u32, &[u8], Info, bool) -> bool + 'v;
+/// A visitor: node, its dive path as names (its own `.wh.` prefix stripped), its payload,
+/// whether it is a leaf; `false` stops.
+pub(super) type Visitor<'v, 's> = dyn FnMut(u32, &[&'s [u8]], Info, bool) -> bool + 'v;
 
 pub(super) const WHITEOUT_PREFIX: &[u8] = b".wh.";
 const DOUBLE_WHITEOUT_PREFIX: &[u8] = b".wh..wh..";
 
-impl Tree {
+/// The hash of a child's key: its parent and its name.
+pub(super) fn child_hash(hashing: &PathHashing, parent: u32, name: &[u8]) -> u64 {
+    let mut h = hashing.build_hasher();
+    h.write_u32(parent);
+    h.write(name);
+    h.finish()
+}
+
+impl<'s> Tree<'s> {
     pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    fn with_capacity(n: usize) -> Self {
+        let mut nodes = Vec::with_capacity(n + 1);
+        nodes.push(Node {
+            name: b"",
+            size: 0,
+            parent: NONE,
+            first_child: NONE,
+            next_sibling: NONE,
+            flags: 0,
+        });
         Tree {
-            nodes: alloc::vec![Node {
-                children: BTreeMap::new(),
-                info: Info::default(),
-                whiteout: false,
-            }],
+            nodes,
+            children: HashTable::with_capacity(n),
+            hashing: PathHashing::default(),
+            whiteouts: 0,
             file_size: 0,
         }
     }
 
-    /// The tree of one layer, from its entries in tar order (dive skips only the root).
-    pub fn from_entries<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Self {
-        let mut t = Tree::new();
-        for e in entries {
-            if e.path.is_root() {
+    /// The tree of one layer, from its entries' paths and payloads in tar order (dive skips
+    /// only the root, the empty path).
+    pub fn from_entries(entries: impl ExactSizeIterator<Item = (&'s [u8], Info)>) -> Self {
+        let mut t = Tree::with_capacity(entries.len());
+        let mut names = Vec::new();
+        for (path, info) in entries {
+            if path.is_empty() {
                 continue;
             }
-            t.file_size = t.file_size.wrapping_add(e.size);
-            let info = Info {
-                size: e.size as i64,
-                is_dir: e.is_dir(),
-            };
-            t.add_path(e.path.as_bytes(), info);
+            t.file_size = t.file_size.wrapping_add(info.size as u64);
+            clean_names(path, &mut names);
+            t.add_names(&names, info);
         }
         t
     }
 
-    fn add_child(&mut self, parent: u32, name: &[u8]) -> u32 {
+    fn add_child(&mut self, parent: u32, name: &'s [u8]) -> u32 {
         let id = self.nodes.len() as u32;
+        let next_sibling = self
+            .nodes
+            .get(parent as usize)
+            .map_or(NONE, |p| p.first_child);
+        let whiteout = name.starts_with(WHITEOUT_PREFIX);
+        self.whiteouts += usize::from(whiteout);
         self.nodes.push(Node {
-            children: BTreeMap::new(),
-            info: Info::default(),
-            whiteout: name.starts_with(WHITEOUT_PREFIX),
+            name,
+            size: 0,
+            parent,
+            first_child: NONE,
+            next_sibling,
+            flags: if whiteout { WHITEOUT } else { 0 },
         });
         if let Some(p) = self.nodes.get_mut(parent as usize) {
-            p.children.insert(name.into(), id);
+            p.first_child = id;
         }
+        let (nodes, hashing) = (&self.nodes, &self.hashing);
+        self.children
+            .insert_unique(child_hash(hashing, parent, name), id, |&c| {
+                nodes
+                    .get(c as usize)
+                    .map_or(0, |n| child_hash(hashing, n.parent, n.name))
+            });
         id
     }
 
-    /// dive's `AddPath`: `path.Clean`, then walk the components, creating missing ones with
-    /// an empty payload, and put `info` on the last. Stops silently at a `.wh..wh..` name.
-    pub fn add_path(&mut self, path: &[u8], info: Info) {
-        // Paths are nearly always clean already (normalised entry paths, dive paths of
-        // nodes): clean only those that are not.
-        let cleaned;
-        let clean: &[u8] = if is_clean(path) {
-            path
-        } else {
-            cleaned = go_path_clean(path);
-            &cleaned
-        };
-        if clean == b"." {
-            return;
-        }
-        let mut names = trim_slashes(clean).split(|&b| b == b'/').peekable();
+    /// dive's `AddPath` for a path already cleaned (Go's `path.Clean`) and split into names:
+    /// walk the names, creating missing ones with an empty payload, and put `info` on the
+    /// last. Stops silently at a `.wh..wh..` name.
+    pub fn add_names(&mut self, names: &[&'s [u8]], info: Info) {
         let mut node = 0u32;
-        while let Some(name) = names.next() {
-            let is_last = names.peek().is_none();
+        for (i, &name) in names.iter().enumerate() {
             if name.is_empty() {
                 continue;
             }
@@ -119,24 +173,30 @@ impl Tree {
                     self.add_child(node, name)
                 }
             };
-            if is_last {
+            if i + 1 == names.len() {
                 if let Some(n) = self.nodes.get_mut(node as usize) {
-                    n.info = info;
+                    n.size = info.size;
+                    n.flags = (n.flags & !IS_DIR) | if info.is_dir { IS_DIR } else { 0 };
                 }
             }
         }
     }
 
     fn child(&self, node: u32, name: &[u8]) -> Option<u32> {
-        self.nodes
-            .get(node as usize)
-            .and_then(|n| n.children.get(name).copied())
+        let nodes = &self.nodes;
+        self.children
+            .find(child_hash(&self.hashing, node, name), |&c| {
+                nodes
+                    .get(c as usize)
+                    .is_some_and(|n| n.parent == node && n.name == name)
+            })
+            .copied()
     }
 
-    /// dive's `GetNode`: components of the path with slashes trimmed, empty ones skipped.
-    pub fn get(&self, path: &[u8]) -> Option<u32> {
+    /// dive's `GetNode`: the names, empty ones skipped.
+    pub fn get(&self, names: &[&[u8]]) -> Option<u32> {
         let mut node = 0u32;
-        for name in trim_slashes(path).split(|&b| b == b'/') {
+        for name in names {
             if name.is_empty() {
                 continue;
             }
@@ -146,31 +206,54 @@ impl Tree {
     }
 
     /// dive's `RemovePath` (a missing path or the root is an error, which callers ignore).
-    fn remove_path(&mut self, path: &[u8]) {
-        let names: Vec<&[u8]> = trim_slashes(path)
-            .split(|&b| b == b'/')
-            .filter(|n| !n.is_empty())
-            .collect();
-        let Some((last, parents)) = names.split_last() else {
-            return; // the root cannot be removed
-        };
+    fn remove_names(&mut self, names: &[&[u8]]) {
         let mut node = 0u32;
-        for name in parents {
+        let mut any = false;
+        for name in names {
+            if name.is_empty() {
+                continue;
+            }
+            any = true;
             match self.child(node, name) {
                 Some(c) => node = c,
                 None => return,
             }
         }
-        if let Some(n) = self.nodes.get_mut(node as usize) {
-            n.children.remove(*last);
+        if !any {
+            return; // the root cannot be removed
+        }
+        let Some(n) = self.nodes.get_mut(node as usize) else {
+            return;
+        };
+        n.flags |= DETACHED;
+        let (parent, name) = (n.parent, n.name);
+        let hash = child_hash(&self.hashing, parent, name);
+        if let Ok(found) = self.children.find_entry(hash, |&c| c == node) {
+            found.remove();
         }
     }
 
     pub fn info(&self, node: u32) -> Info {
         self.nodes
             .get(node as usize)
-            .map(|n| n.info)
+            .map(Node::info)
             .unwrap_or_default()
+    }
+
+    /// The attached children of `node`, in no particular order.
+    fn kids(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut next = self
+            .nodes
+            .get(node as usize)
+            .map_or(NONE, |n| n.first_child);
+        core::iter::from_fn(move || loop {
+            let c = next;
+            let n = self.nodes.get(c as usize)?;
+            next = n.next_sibling;
+            if n.flags & DETACHED == 0 {
+                return Some(c);
+            }
+        })
     }
 
     /// Sum of the size fields of `node` and everything below it.
@@ -178,48 +261,45 @@ impl Tree {
         let mut total = 0i64;
         let mut stack = alloc::vec![node];
         while let Some(n) = stack.pop() {
-            if let Some(n) = self.nodes.get(n as usize) {
-                total = total.wrapping_add(n.info.size);
-                stack.extend(n.children.values().copied());
-            }
+            total = total.wrapping_add(self.info(n).size);
+            stack.extend(self.kids(n));
         }
         total
     }
 
     /// Visits every node but the root children-first, siblings in byte order (dive's
-    /// `VisitDepthChildFirst`), giving each node's dive path (`/a/b`, its own `.wh.` prefix
-    /// stripped, `//` collapsed). The visitor returns `false` to stop the walk.
-    pub fn visit_post_order(&self, visit: &mut Visitor<'_>) -> bool {
-        let mut prefix: Vec<u8> = Vec::new();
-        self.visit_children(0, &mut prefix, visit)
+    /// `VisitDepthChildFirst`), giving each node's dive path as names (its own `.wh.` prefix
+    /// stripped). The visitor returns `false` to stop the walk.
+    pub fn visit_post_order(&self, visit: &mut Visitor<'_, 's>) -> bool {
+        let mut names: Vec<&'s [u8]> = Vec::new();
+        self.visit_children(0, &mut names, visit)
     }
 
-    fn visit_children(&self, node: u32, prefix: &mut Vec<u8>, visit: &mut Visitor<'_>) -> bool {
-        let Some(n) = self.nodes.get(node as usize) else {
-            return true;
-        };
-        for (name, &child) in &n.children {
-            let len = prefix.len();
-            prefix.push(b'/');
-            prefix.extend_from_slice(name);
-            if !self.visit_children(child, prefix, visit) {
-                return false;
-            }
-            let Some(c) = self.nodes.get(child as usize) else {
+    fn visit_children(
+        &self,
+        node: u32,
+        names: &mut Vec<&'s [u8]>,
+        visit: &mut Visitor<'_, 's>,
+    ) -> bool {
+        let mut kids: Vec<u32> = self.kids(node).collect();
+        let name_of = |c: &u32| self.nodes.get(*c as usize).map_or(&b""[..], |n| n.name);
+        kids.sort_unstable_by(|a, b| name_of(a).cmp(name_of(b)));
+        for child in kids {
+            let Some(c) = self.nodes.get(child as usize).copied() else {
                 continue;
             };
-            let is_leaf = c.children.is_empty();
-            // Its own path: the prefix as built, but without its own `.wh.` and with `//`
-            // collapsed (both rare, so only then is a copy made).
-            let ok = if c.whiteout || prefix.windows(2).any(|w| w == b"//") {
-                let mut path = prefix.get(..len).unwrap_or_default().to_vec();
-                path.push(b'/');
-                path.extend_from_slice(name.strip_prefix(WHITEOUT_PREFIX).unwrap_or(name));
-                visit(child, &collapse_double_slashes(&path), c.info, is_leaf)
-            } else {
-                visit(child, prefix, c.info, is_leaf)
-            };
-            prefix.truncate(len);
+            names.push(c.name);
+            if !self.visit_children(child, names, visit) {
+                return false;
+            }
+            let is_leaf = self.kids(child).next().is_none();
+            if c.flags & WHITEOUT != 0 {
+                if let Some(last) = names.last_mut() {
+                    *last = c.name.strip_prefix(WHITEOUT_PREFIX).unwrap_or(c.name);
+                }
+            }
+            let ok = visit(child, names, c.info(), is_leaf);
+            names.pop();
             if !ok {
                 return false;
             }
@@ -227,134 +307,119 @@ impl Tree {
         true
     }
 
+    /// The parent of `node` (none for the root).
+    pub fn parent(&self, node: u32) -> u32 {
+        self.nodes.get(node as usize).map_or(NONE, |n| n.parent)
+    }
+
     pub fn is_whiteout(&self, node: u32) -> bool {
-        self.nodes.get(node as usize).is_some_and(|n| n.whiteout)
+        self.nodes
+            .get(node as usize)
+            .is_some_and(|n| n.flags & WHITEOUT != 0)
+    }
+
+    /// dive's `Stack` of a tree onto a copy of itself (what dive does with the base layer).
+    /// Without whiteouts that changes nothing (every node is there with its payload already),
+    /// so the tree is kept as it is instead of being copied.
+    pub fn stacked_onto_itself(self) -> Self {
+        if self.whiteouts == 0 {
+            return self;
+        }
+        let mut copy = self.clone();
+        copy.stack(&self);
+        copy
+    }
+
+    /// dive's `Stack` of `upper`, a tree other than this one, with room made first for every
+    /// node of `upper` (instead of doubling past them).
+    pub fn stack_other(&mut self, upper: &Tree<'s>) {
+        self.nodes.reserve_exact(upper.nodes.len());
+        let (nodes, hashing) = (&self.nodes, &self.hashing);
+        self.children.reserve(upper.nodes.len(), |&c| {
+            nodes
+                .get(c as usize)
+                .map_or(0, |n| child_hash(hashing, n.parent, n.name))
+        });
+        self.stack(upper);
     }
 
     /// dive's `Stack`: every node of `upper`, children first; whiteouts remove their target,
     /// everything else is added with its payload (implied directories with an empty one).
-    pub fn stack(&mut self, upper: &Tree) {
-        upper.visit_post_order(&mut |node, path, info, _| {
+    pub fn stack(&mut self, upper: &Tree<'s>) {
+        upper.visit_post_order(&mut |node, names, info, _| {
             if upper.is_whiteout(node) {
-                self.remove_path(path);
+                self.remove_names(names);
             } else {
-                self.add_path(path, info);
+                self.add_names(names, info);
             }
             true
         });
     }
 }
 
-fn trim_slashes(p: &[u8]) -> &[u8] {
-    let start = p.iter().position(|&b| b != b'/').unwrap_or(p.len());
-    let end = p.iter().rposition(|&b| b != b'/').map_or(start, |e| e + 1);
-    p.get(start..end).unwrap_or_default()
-}
-
-/// Go's `strings.Replace(s, "//", "/", -1)`: non-overlapping, left to right.
-fn collapse_double_slashes(p: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(p.len());
-    let mut i = 0;
-    while i < p.len() {
-        if p.get(i..i + 2) == Some(b"//") {
-            out.push(b'/');
-            i += 2;
-        } else {
-            out.extend_from_slice(p.get(i..i + 1).unwrap_or_default());
-            i += 1;
-        }
-    }
-    out
-}
-
-/// Whether Go's `path.Clean` would leave `p` unchanged.
-fn is_clean(p: &[u8]) -> bool {
-    if p.is_empty() || (p.len() > 1 && p.last() == Some(&b'/')) {
-        return false;
-    }
-    let body = p.strip_prefix(b"/").unwrap_or(p);
-    body.is_empty() && p == b"/"
-        || body
-            .split(|&b| b == b'/')
-            .all(|c| !c.is_empty() && c != b"." && c != b"..")
-}
-
-/// Go's `path.Clean`.
-pub(super) fn go_path_clean(p: &[u8]) -> Vec<u8> {
-    if p.is_empty() {
-        return b".".to_vec();
-    }
-    let rooted = p.first() == Some(&b'/');
-    let mut out: Vec<&[u8]> = Vec::new();
-    for comp in p.split(|&b| b == b'/') {
-        match comp {
+/// The names of Go's `path.Clean(path)`, relative (dive trims the leading `/` it leaves),
+/// into `out`: empty and `.` names dropped, `..` taking the name before it. Every name is a
+/// slice of `path` (cleaning only drops names), so the tree can borrow them.
+pub(super) fn clean_names<'s>(path: &'s [u8], out: &mut Vec<&'s [u8]>) {
+    out.clear();
+    let rooted = path.first() == Some(&b'/');
+    for name in path.split(|&b| b == b'/') {
+        match name {
             b"" | b"." => {}
             b".." => {
                 if out.last().is_some_and(|c| *c != b"..") {
                     out.pop();
                 } else if !rooted {
-                    out.push(comp);
+                    out.push(name);
                 }
             }
-            c => out.push(c),
+            n => out.push(n),
         }
     }
-    let mut s = Vec::with_capacity(p.len());
-    if rooted {
-        s.push(b'/');
-    }
-    for (i, c) in out.iter().enumerate() {
-        if i > 0 {
-            s.push(b'/');
-        }
-        s.extend_from_slice(c);
-    }
-    if s.is_empty() {
-        s.push(b'.');
-    }
-    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn names(path: &str) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        clean_names(path.as_bytes(), &mut out);
+        out
+    }
+
     #[test]
-    fn go_path_clean_matches_go() {
-        let cases: [(&str, &str); 9] = [
-            ("", "."),
-            ("a/./b", "a/b"),
-            ("/a//b/", "/a/b"),
-            ("a/../..", ".."),
-            ("/../a", "/a"),
-            ("./", "."),
-            ("a/b/../c", "a/c"),
-            ("..", ".."),
-            ("//", "/"),
+    fn clean_names_match_go_path_clean() {
+        // Go's path.Clean, split at `/` with the leading one trimmed.
+        let cases: [(&str, &[&str]); 10] = [
+            ("", &[]),
+            ("a/./b", &["a", "b"]),
+            ("/a//b/", &["a", "b"]),
+            ("a/../..", &[".."]),
+            ("/../a", &["a"]),
+            ("./", &[]),
+            ("a/b/../c", &["a", "c"]),
+            ("..", &[".."]),
+            ("//", &[]),
+            ("../../x/..", &["..", ".."]),
         ];
         for (i, o) in cases {
-            assert_eq!(go_path_clean(i.as_bytes()), o.as_bytes(), "{i}");
-            if is_clean(i.as_bytes()) {
-                assert_eq!(i, o, "{i} is not clean");
-            }
-        }
-        for clean in ["a", "a/b", "/a/b", "/", ".wh.x/y", "a..b/.c"] {
-            assert!(is_clean(clean.as_bytes()), "{clean}");
-            assert_eq!(go_path_clean(clean.as_bytes()), clean.as_bytes());
+            let want: Vec<&[u8]> = o.iter().map(|s| s.as_bytes()).collect();
+            assert_eq!(names(i), want, "{i}");
         }
     }
 
     #[test]
     fn opaque_marker_leaves_an_empty_leaf_directory() {
         let mut t = Tree::new();
-        t.add_path(
-            b"a/.wh..wh..opq",
+        t.add_names(
+            &names("a/.wh..wh..opq"),
             Info {
                 size: 0,
                 is_dir: false,
             },
         );
-        let a = t.get(b"/a").unwrap();
+        let a = t.get(&names("/a")).unwrap();
         assert_eq!(t.info(a), Info::default());
         let mut leaves = Vec::new();
         t.visit_post_order(&mut |_, p, _, leaf| {
@@ -363,38 +428,73 @@ mod tests {
             }
             true
         });
-        assert_eq!(leaves, [b"/a".to_vec()]);
+        assert_eq!(leaves, [[b"a".as_slice()]]);
     }
 
     #[test]
     fn stacking_blanks_implied_directories() {
         let mut lower = Tree::new();
-        lower.add_path(
-            b"d",
+        lower.add_names(
+            &names("d"),
             Info {
                 size: 0,
                 is_dir: true,
             },
         );
-        lower.add_path(
-            b"d/x",
+        lower.add_names(
+            &names("d/x"),
             Info {
                 size: 5,
                 is_dir: false,
             },
         );
         let mut upper = Tree::new();
-        upper.add_path(
-            b"d/y",
+        upper.add_names(
+            &names("d/y"),
             Info {
                 size: 7,
                 is_dir: false,
             },
         );
-        upper.add_path(b".wh.gone", Info::default());
+        upper.add_names(&names(".wh.gone"), Info::default());
         lower.stack(&upper);
-        let d = lower.get(b"/d").unwrap();
+        let d = lower.get(&names("/d")).unwrap();
         assert!(!lower.info(d).is_dir);
         assert_eq!(lower.subtree_size(d), 12);
+    }
+
+    #[test]
+    fn removed_subtrees_are_skipped_and_a_name_comes_back_new() {
+        let f = |size| Info {
+            size,
+            is_dir: false,
+        };
+        let mut lower = Tree::new();
+        lower.add_names(&names("d/x"), f(5));
+        lower.add_names(&names("d/y"), f(3));
+        let mut upper = Tree::new();
+        upper.add_names(&names("d/.wh.x"), f(0));
+        upper.add_names(&names("d/x/z"), f(11));
+        lower.stack(&upper);
+        let d = lower.get(&names("d")).unwrap();
+        // x was removed (its 5 bytes with it), then made again as a directory holding z.
+        assert_eq!(lower.subtree_size(d), 3 + 11);
+        let x = lower.get(&names("d/x")).unwrap();
+        assert_eq!(lower.info(x), Info::default());
+        assert_eq!(lower.subtree_size(x), 11);
+        let mut seen = Vec::new();
+        lower.visit_post_order(&mut |_, p, i, leaf| {
+            seen.push((p.join(&b'/'), i.size, leaf));
+            true
+        });
+        assert_eq!(
+            seen,
+            [
+                (b"d/x/z".to_vec(), 11, true),
+                (b"d/x".to_vec(), 0, false),
+                (b"d/y".to_vec(), 3, true),
+                (b"d".to_vec(), 0, false),
+            ]
+        );
     }
 }
