@@ -318,6 +318,8 @@ pub(super) fn go_path_clean(p: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn go_path_clean_matches_go() {
