@@ -70,4 +70,5 @@ mod squash;
 mod squash_options;
 mod unsafe_code;
 mod util;
+mod wasm_unit_tests;
 mod waste;

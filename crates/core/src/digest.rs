@@ -165,6 +165,8 @@ pub fn chain_ids(diff_ids: &[Digest]) -> Vec<Digest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn digest_round_trips_and_rejects_other_algorithms() {

@@ -305,6 +305,8 @@ fn carried<T: core::error::Error + 'static>(e: &std::io::Error) -> Option<&T> {
 mod tests {
     use super::*;
     use alloc::string::ToString;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn kind_of(e: std::io::Error) -> ErrorKind {
         Error::from(e).kind

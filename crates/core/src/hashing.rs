@@ -159,6 +159,8 @@ impl Hasher for PassThrough {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn keys_are_set_once_and_not_zero() {

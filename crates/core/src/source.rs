@@ -311,6 +311,8 @@ impl<S: Source> Seek for RangeReader<S> {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// A source that returns at most 7 bytes per call, to catch code assuming full reads.
     struct Stingy(Vec<u8>);

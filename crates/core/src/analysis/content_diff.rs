@@ -282,6 +282,8 @@ fn byte_diff(old: &[u8], new: &[u8]) -> ByteDiff {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn unified_output_has_diffs_ranges_and_missing_newlines() {

@@ -204,6 +204,8 @@ mod tests {
     use crate::model::Model;
     use crate::progress::NoProgress;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn hashes_both_sides_of_rewritten_files_only() {

@@ -197,6 +197,8 @@ fn strip_build_args(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn text(s: &str) -> String {
         instruction(s).1

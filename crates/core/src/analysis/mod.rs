@@ -143,6 +143,8 @@ mod tests {
     use crate::fs::UnionFs;
     use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn figures_count_the_copy_dive_counts_as_waste_as_live() {

@@ -309,6 +309,8 @@ mod tests {
     use crate::fs::UnionFs;
     use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// The event's wire shape is the one `why --json` has always printed, and reads back.
     #[test]

@@ -243,6 +243,8 @@ fn resolve_dots(path: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn dots_resolve_within_the_archive_only() {

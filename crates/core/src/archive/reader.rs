@@ -552,6 +552,8 @@ pub(crate) fn is_tar_header(h: &[u8; 512]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::tag_matches;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn tags_match_with_implicit_latest_and_registry() {

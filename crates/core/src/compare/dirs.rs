@@ -75,6 +75,8 @@ pub fn by_directory(changes: &[PathChange]) -> Vec<DirDelta> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn c(path: &str, change: Change, a: Option<u64>, b: Option<u64>) -> PathChange {
         PathChange {

@@ -172,6 +172,8 @@ mod tests {
     use super::*;
     use crate::testing::{docker_archive, LayerBuilder as L};
     use crate::{Analysis, ImagePick, Limits, NoProgress};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn open(bytes: &[u8]) -> Analysis<&[u8]> {
         Analysis::open(

@@ -367,6 +367,8 @@ fn powi(x: f64, n: i32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn float_v_matches_go() {

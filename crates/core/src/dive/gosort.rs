@@ -309,6 +309,8 @@ fn reverse_range<T>(d: &mut Data<'_, T>, a: usize, b: usize) {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn sorts_like_a_sort() {

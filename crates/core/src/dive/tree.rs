@@ -381,6 +381,8 @@ pub(super) fn clean_names<'s>(path: &'s [u8], out: &mut Vec<&'s [u8]>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn names(path: &str) -> Vec<&[u8]> {
         let mut out = Vec::new();

@@ -490,6 +490,8 @@ impl Yaml {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn s(y: &Yaml, path: &[&str]) -> Option<String> {
         let mut v = y;

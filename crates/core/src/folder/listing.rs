@@ -156,6 +156,8 @@ pub(super) fn check_markers(sorted: &[Item]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn links_must_stay_inside() {

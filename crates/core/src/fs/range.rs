@@ -149,6 +149,8 @@ mod tests {
     use crate::testing::{union, LayerBuilder as L};
     use alloc::string::String;
     use alloc::vec;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// The reference: both states built whole and compared path by path.
     fn by_states(layers: &[Vec<u8>], first: usize, last: usize) -> Vec<(String, ChangeKind)> {

@@ -144,6 +144,8 @@ fn join_all(done: &[Vec<u8>]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::testing::{union, LayerBuilder as L};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn look(layers: &[alloc::vec::Vec<u8>], path: &str, follow: Follow) -> Result<String> {
         let (idx, fs, _) = union(layers);

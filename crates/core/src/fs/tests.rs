@@ -1,5 +1,8 @@
 //! One test per union rule (OCI image-spec `layer.md`), on layers built in memory.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use alloc::vec;
 
 use super::*;

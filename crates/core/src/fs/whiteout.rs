@@ -61,6 +61,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn role(s: &str) -> Role {
         classify(&EntryPath::parse(s.as_bytes()).unwrap())

@@ -231,6 +231,8 @@ pub fn step(created_by: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
     #[test]
     fn steps_read_as_dockerfile_lines() {
         assert_eq!(

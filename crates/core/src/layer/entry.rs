@@ -264,6 +264,8 @@ mod tests {
     use crate::layer::{pad, HeaderSpec};
     use crate::testing::index;
     use alloc::string::String;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// Headers written by the crate's own writer, so re-writing an indexed entry must give
     /// the same bytes back.

@@ -241,6 +241,8 @@ mod tests {
     use super::*;
     use alloc::string::ToString;
     use std::io::Read;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn long_names_large_ids_and_xattrs_round_trip_through_tar() {

@@ -223,6 +223,8 @@ impl Serialize for EntryPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn p(s: &str) -> EntryPath {
         EntryPath::parse(s.as_bytes()).unwrap()

@@ -226,6 +226,8 @@ fn one(t: &Token, b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn drops(pattern: &str, path: &str) -> bool {
         DropSet::new(&[pattern])

@@ -112,6 +112,8 @@ pub fn layer_media_type(c: Compression) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn compress_names_and_levels() {

@@ -156,6 +156,8 @@ impl Parts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn adjacent_ranges_and_literals_merge() {

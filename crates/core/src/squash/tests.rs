@@ -1,6 +1,9 @@
 //! Squash rules on images built in memory: planned sizes equal written bytes, survivors keep
 //! their bytes, whiteouts hide kept layers' files, hardlinks survive their target's deletion.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use std::io::Read;

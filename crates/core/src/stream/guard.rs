@@ -188,6 +188,8 @@ impl<R: Seek> Seek for HeaderGuard<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn ext_header(flag: u8, size: u64) -> Vec<u8> {
         let mut h = tar::Header::new_ustar();

@@ -401,6 +401,8 @@ mod reading {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// The page receives members as JSON: what the worker writes must read back whole,
     /// fields left out when empty included.

@@ -457,6 +457,8 @@ mod tests {
     use super::*;
     use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn tree_marks_changes_and_summary_counts_superseded_bytes() {

@@ -189,6 +189,8 @@ mod tests {
     use crate::fs::UnionFs;
     use crate::squash::SquashOptions;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn stacks_and_what_moved() {

@@ -306,6 +306,8 @@ fn glob(pattern: &[char], text: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn row(path: &str, size: u64, mark: Mark) -> TreeRow {
         TreeRow {

@@ -544,6 +544,8 @@ fn worst(max: f64, min: f64, sum: f64, side: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn path(s: &str) -> EntryPath {
         EntryPath::parse(s.as_bytes()).unwrap()

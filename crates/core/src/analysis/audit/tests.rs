@@ -1,3 +1,6 @@
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use super::packages::{delta, Manager};
 use super::*;
 use crate::fs::UnionFs;

@@ -236,6 +236,8 @@ fn alias<'a>(map: Option<&'a Yaml>, key: &str) -> Option<(&'a str, &'a Yaml)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn defaults_are_dives() {

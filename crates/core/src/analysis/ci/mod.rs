@@ -666,6 +666,8 @@ mod tests {
     use crate::fs::UnionFs;
     use crate::model::Model;
     use crate::testing::{docker_archive, load, LayerBuilder as L};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn path_rules_ignore_forbid_and_budget() {

@@ -142,6 +142,8 @@ impl PathFigures {
 #[cfg(test)]
 mod tests {
     use super::matches;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn globs_on_absolute_paths() {
