@@ -407,6 +407,9 @@ pub(crate) fn entry_at<'a>(
 
 #[cfg(test)]
 mod size {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     /// A million-entry layer touches a million paths, each costing its key and a `Touch`
     /// (it held two whole nodes, 60 bytes, before).
     #[test]
