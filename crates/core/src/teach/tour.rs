@@ -5,6 +5,7 @@
 use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::ops::{Bound, RangeBounds};
 
 use serde::{Deserialize, Serialize};
 
@@ -305,17 +306,19 @@ impl<'c> Removals<'c> {
         } else {
             0..0
         };
-        // Under the root: every other path. Under `t`: the paths starting `t/`, which byte
-        // order keeps together.
-        let below = if t.is_empty() {
-            first(&|p| p.is_empty())..self.paths.len()
-        } else {
-            let mut prefix = Vec::with_capacity(t.len() + 1);
-            prefix.extend_from_slice(t);
-            prefix.push(b'/');
-            let prefix = prefix.as_slice();
-            first(&|p| p < prefix)..first(&|p| p < prefix || p.starts_with(prefix))
+        // The paths below `target`: one run in byte order, bounded as the union's subtree.
+        let range = target.subtree_range();
+        let before_start = |p: &[u8]| match range.start_bound() {
+            Bound::Included(lo) => p < lo,
+            Bound::Excluded(lo) => p <= lo,
+            Bound::Unbounded => false,
         };
+        let before_end = |p: &[u8]| match range.end_bound() {
+            Bound::Excluded(hi) => p < hi,
+            Bound::Included(hi) => p <= hi,
+            Bound::Unbounded => true,
+        };
+        let below = first(&before_start)..first(&before_end);
         examined(probes.get());
         let bytes = |r: &core::ops::Range<usize>| self.totals[r.end] - self.totals[r.start];
         ((at.len() + below.len()) as u64, bytes(&at) + bytes(&below))
