@@ -82,7 +82,7 @@ async function main() {
   });
   await phase("expand all, scroll", async () => {
     const n = await rowsShown();
-    await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
+    await page.click("#tree-expand-all");
     await page.waitForFunction((n) => Number(/; (\d+) rows shown/.exec(document.querySelector("#tree-stats")?.textContent ?? "")?.[1]) > n, n, { timeout: TIMEOUT });
     for (const f of [0.3, 0.9, 0]) await scrollTo(f);
   });
