@@ -224,7 +224,9 @@ async function moveAround(page) {
   const shown = () => page.evaluate(() => Number(/; (\d+) rows shown/.exec(document.querySelector("#tree-stats")?.textContent ?? "")?.[1]));
   for (const f of [0.5, 1, 0]) await scrollTo(f);
   const before = await shown();
-  await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
+  // By id, not by accessible name (getByRole's name computation made long tasks of its
+  // own); by text in builds before the id.
+  await page.evaluate(() => (document.querySelector("#tree-expand-all") ?? [...document.querySelectorAll("#files button")].find((b) => b.textContent === "Expand all")).click());
   await until(page, (n) => Number(/; (\d+) rows shown/.exec(document.querySelector("#tree-stats")?.textContent ?? "")?.[1]) > n, before);
   for (const f of [0.3, 0.9, 0]) await scrollTo(f);
   await page.fill("#tree-filter", "conf");

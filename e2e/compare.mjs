@@ -205,6 +205,8 @@ try {
   await test("an archive dropped on the compare panel is image B", async (problems) => {
     const { page, errors: e } = await openWith(context, url, F.whiteouts);
     errors.push(e);
+    // The compare panel mounts in its turn after the image shows (components/deferred.rs).
+    await page.waitForSelector("#compare-drop");
     await page.evaluate(() => {
       const input = document.createElement("input");
       input.type = "file";

@@ -47,6 +47,21 @@ function instrument() {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__long.push({ phase: window.__phase, start: e.startTime, ms: e.duration });
   }).observe({ type: "longtask", buffered: true });
+  // The DOM when the image first shows: the sections below the first screen are empty
+  // placeholders then (web/src/components/deferred.rs), mounted in later tasks.
+  window.__firstShown = null;
+  // DOM changes outside the progress bar, per phase (the build's progress reports reach the
+  // bar alone, not the whole page).
+  window.__outside = {};
+  new MutationObserver((list) => {
+    if (!window.__firstShown && document.querySelector("#layer-table")) {
+      const waiting = [...document.querySelectorAll('[data-deferred="waiting"]')];
+      window.__firstShown = { waiting: waiting.map((w) => w.id), inside: waiting.reduce((n, w) => n + w.querySelectorAll("*").length, 0) };
+    }
+    const bar = document.querySelector("#progress");
+    const n = list.filter((m) => !(bar && bar.contains(m.target)) && !(m.target.id === "progress" || m.removedNodes[0]?.id === "progress" || m.addedNodes[0]?.id === "progress")).length;
+    window.__outside[window.__phase] = (window.__outside[window.__phase] ?? 0) + n;
+  }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
   window.__messages = { count: 0, largest: 0, largestType: "" };
   const size = (x) => {
     if (typeof x === "string") return x.length;
@@ -131,6 +146,16 @@ async function main() {
   await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
   await page.waitForSelector("#plan-archive-size", { timeout: TIMEOUT_MS });
 
+  await test("the sections below the first screen are empty placeholders when the image shows, all mounted later", async (p) => {
+    const first = await page.evaluate(() => window.__firstShown);
+    const want = ["findings", "size-map", "teach", "squash", "squash-compare", "audit", "ci", "compare"];
+    expectEq(p, "placeholders when #layer-table appears", first?.waiting, want);
+    expectEq(p, "elements inside them", first?.inside, 0);
+    await page
+      .waitForFunction(() => !document.querySelector('[data-deferred="waiting"]'), null, { timeout: TIMEOUT_MS })
+      .catch(() => p.push("some sections never mounted"));
+  });
+
   await test(`${ENTRIES} entries: the overview, layer table and waste figures are the CLI's`, async (p) => {
     expectEq(p, "#layer-count", Number(await page.textContent("#layer-count")), layers.length);
     expectEq(p, "#total-size", Number(await page.getAttribute("#total-size", "data-bytes")), want.image.size);
@@ -166,7 +191,7 @@ async function main() {
       rendered.push((await treeState(page)).rendered);
     }
     await phase(page, "expand");
-    await page.locator("#files").getByRole("button", { name: "Expand all" }).click();
+    await page.click("#tree-expand-all");
     await page.waitForFunction((n) => {
       const s = /; (\d+) rows shown/.exec(document.querySelector("#tree-stats")?.textContent ?? "");
       return s && Number(s[1]) > n;
@@ -228,6 +253,8 @@ async function main() {
 
   const tasks = await page.evaluate(() => window.__long);
   const messages = await page.evaluate(() => window.__messages);
+  const outside = await page.evaluate(() => window.__outside);
+  console.log(`     DOM changes outside the progress bar by phase: ${JSON.stringify(outside)}`);
   const byPhase = new Map();
   for (const t of tasks) byPhase.set(t.phase, [...(byPhase.get(t.phase) ?? []), t.ms]);
   console.log(`     main-thread long tasks (> 50 ms) by phase (figures, not checked):`);

@@ -15,6 +15,7 @@ use yew::prelude::*;
 use crate::components::audit::AuditPanel;
 use crate::components::ci_bridge::CiBridge;
 use crate::components::compare::ComparePanel;
+use crate::components::deferred::{focus_in, Deferred};
 use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
@@ -61,8 +62,14 @@ pub fn App() -> Html {
     // Move the focus where the last action asked (after the DOM has it).
     use_effect_with(state.jump, move |jump| {
         if let Some(j) = jump {
-            if !focus_selector(&selector(j.target)) && j.target == Target::Files {
-                focus_selector("#files-title");
+            match j.target {
+                // The squash panel may still wait for its turn (components::deferred).
+                Target::SquashFrom | Target::Built => focus_in("squash", &selector(j.target)),
+                t => {
+                    if !focus_selector(&selector(t)) && t == Target::Files {
+                        focus_selector("#files-title");
+                    }
+                }
             }
         }
     });
@@ -218,7 +225,7 @@ pub fn App() -> Html {
         Callback::from(move |layer: usize| {
             let seq = findings_layer.map_or(1, |(_, s)| s + 1);
             findings_layer.set(Some((layer, seq)));
-            focus_selector("#findings-title");
+            focus_in("findings", "#findings-title");
         })
     };
 
@@ -279,23 +286,39 @@ pub fn App() -> Html {
                             <SeePanel worker={worker.clone()} layers={summary.layers.len()} selected={shown.selected} path={see_path} onselect={ongoto.clone()} image={AttrValue::from(summary.id.clone())} />
                         </div>
                     </section>
-                    if let Some(waste) = shown.report().cloned() {
-                        <Findings {waste} onfocus={onfocus.clone()} onselect={ongoto.clone()} {ondeep} {busy} layer_filter={*findings_layer} />
-                    } else {
-                        <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
-                    }
-                    <SizeMap worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} onopen={onfocus.clone()} />
-                    <TeachPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} selected={shown.selected} onselect={onselect.clone()} onpath={onfocus.clone()} />
-                    <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()}>
-                        <SquashOptionsForm from={shown.from} waste={shown.report().cloned()} report={shown.squash_options.clone()} initial={shown.squash_request.clone()} onchange={onoptions} />
-                    </SquashPanel>
-                    <SquashCompare worker={worker.clone()} image={AttrValue::from(summary.id.clone())} from={shown.from} built={shown.built.clone()} />
-                    <AuditPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} onfocus={onfocus.clone()} onselect={ongoto.clone()} {busy} />
-                    <section id="ci" class="ci" aria-labelledby="ci-title">
-                        <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>
-                        <CiBridge file_name={shown.file_name.clone()} image={summary.index} images={summary.images.len()} deep={shown.report().is_some_and(|w| w.deep)} ci={shown.ci.clone()} exported={shown.exported.clone()} {onexport} {oncheck} />
-                    </section>
-                    <ComparePanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} file_name={AttrValue::from(shown.file_name.clone())} images={summary.images.clone()} index={summary.index} />
+                    <Deferred id="findings">
+                        if let Some(waste) = shown.report().cloned() {
+                            <Findings {waste} onfocus={onfocus.clone()} onselect={ongoto.clone()} {ondeep} {busy} layer_filter={*findings_layer} />
+                        } else {
+                            <section class="findings" id="findings" aria-labelledby="findings-title"><h2 id="findings-title" tabindex="-1">{ "Waste and findings" }</h2><p class="muted">{ "Computing the waste report…" }</p></section>
+                        }
+                    </Deferred>
+                    <Deferred id="size-map">
+                        <SizeMap worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} onopen={onfocus.clone()} />
+                    </Deferred>
+                    <Deferred id="teach">
+                        <TeachPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layers={summary.layers.len()} selected={shown.selected} onselect={onselect.clone()} onpath={onfocus.clone()} />
+                    </Deferred>
+                    <Deferred id="squash">
+                        <SquashPanel summary={summary.clone()} from={shown.from} figures={shown.figures()} {onfrom} {onbuild} {onsave} {busy} built={shown.built.clone()}>
+                            <SquashOptionsForm from={shown.from} waste={shown.report().cloned()} report={shown.squash_options.clone()} initial={shown.squash_request.clone()} onchange={onoptions} />
+                        </SquashPanel>
+                    </Deferred>
+                    <Deferred id="squash-compare">
+                        <SquashCompare worker={worker.clone()} image={AttrValue::from(summary.id.clone())} from={shown.from} built={shown.built.clone()} />
+                    </Deferred>
+                    <Deferred id="audit">
+                        <AuditPanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} onfocus={onfocus.clone()} onselect={ongoto.clone()} {busy} />
+                    </Deferred>
+                    <Deferred id="ci">
+                        <section id="ci" class="ci" aria-labelledby="ci-title">
+                            <h2 id="ci-title" tabindex="-1">{ "CI" }</h2>
+                            <CiBridge file_name={shown.file_name.clone()} image={summary.index} images={summary.images.len()} deep={shown.report().is_some_and(|w| w.deep)} ci={shown.ci.clone()} exported={shown.exported.clone()} {onexport} {oncheck} />
+                        </section>
+                    </Deferred>
+                    <Deferred id="compare">
+                        <ComparePanel worker={worker.clone()} image={AttrValue::from(summary.id.clone())} file_name={AttrValue::from(shown.file_name.clone())} images={summary.images.clone()} index={summary.index} />
+                    </Deferred>
                 </>
             }
         }

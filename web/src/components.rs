@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod ci_bridge;
 pub mod compare;
+pub mod deferred;
 pub mod drop_zone;
 pub mod error_banner;
 pub mod file_tree;

@@ -10,17 +10,13 @@ use yew::prelude::*;
 
 use crate::protocol::{CiChecked, Failure, LayerWorkers};
 
-/// Long work in progress.
+/// Long work in progress: what it is and when it began. How far it has come is not state of
+/// the page: the progress bar follows the worker's reports alone
+/// ([`crate::hooks::use_progress`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Busy {
     /// What the person asked for ("Analysing image.tar").
     pub what: String,
-    /// Current stage, from the worker.
-    pub stage: String,
-    /// Units done and in all (bytes).
-    pub done: f64,
-    /// Units in all.
-    pub total: f64,
     /// When it started (ms since the epoch).
     pub started: f64,
 }
@@ -28,22 +24,7 @@ pub struct Busy {
 impl Busy {
     /// Work that just started.
     pub fn new(what: String, now: f64) -> Self {
-        Busy {
-            what,
-            stage: "Starting".into(),
-            done: 0.0,
-            total: 0.0,
-            started: now,
-        }
-    }
-
-    /// Fraction done, 0..=1.
-    pub fn fraction(&self) -> f64 {
-        if self.total > 0.0 {
-            (self.done / self.total).clamp(0.0, 1.0)
-        } else {
-            0.0
-        }
+        Busy { what, started: now }
     }
 }
 
@@ -317,13 +298,9 @@ pub enum Action {
     WorkerLost(String),
     /// Long work on the shown image started.
     Start(String),
-    /// It advanced.
-    Progress {
-        stage: String,
-        done: f64,
-        total: f64,
-        now: f64,
-    },
+    /// It advanced (the figures went to the progress bar; this names long work the page did
+    /// not start, such as the worker's own follow-up).
+    Progress { now: f64 },
     /// A new file is being opened; `keep` keeps the image shown to come back to if it fails.
     Opening { name: String, now: f64, keep: bool },
     /// Analysis finished.
@@ -385,6 +362,13 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // Progress of work already shown (or of nothing shown) changes nothing here: the same
+        // state, so no re-render of the page.
+        if matches!(action, Action::Progress { .. })
+            && (self.busy().is_some() || self.shown().is_none())
+        {
+            return self;
+        }
         let mut s = (*self).clone();
         match action {
             Action::WorkerReady => s.worker = WorkerStatus::Ready,
@@ -409,25 +393,11 @@ impl Reducible for AppState {
                     s.jump_to(Target::Progress);
                 }
             }
-            Action::Progress {
-                stage,
-                done,
-                total,
-                now,
-            } => {
-                let busy = match &mut s.phase {
-                    Phase::Opening { busy, .. } => Some(busy),
-                    Phase::Shown(shown) => Some(
-                        shown
-                            .work
-                            .get_or_insert_with(|| Busy::new("Working".into(), now)),
-                    ),
-                    Phase::Empty => None,
-                };
-                if let Some(b) = busy {
-                    b.stage = stage;
-                    b.done = done;
-                    b.total = total;
+            Action::Progress { now } => {
+                if let Phase::Shown(shown) = &mut s.phase {
+                    shown
+                        .work
+                        .get_or_insert_with(|| Busy::new("Working".into(), now));
                 }
             }
             Action::Opening { name, now, keep } => {
@@ -812,16 +782,12 @@ mod tests {
     fn analysis_selects_the_top_layer_and_ends_the_progress() {
         let mut s = Rc::new(AppState::default());
         s = apply(s, opening("a.tar", 0.0));
-        s = apply(
-            s,
-            Action::Progress {
-                stage: "Indexing layer 1".into(),
-                done: 5.0,
-                total: 10.0,
-                now: 1.0,
-            },
-        );
-        assert_eq!(s.busy().map(Busy::fraction), Some(0.5));
+        s = apply(s, Action::Progress { now: 1.0 });
+        assert!(s.busy().is_some());
+        // Progress of work under way is the same state: the page does not re-render for it.
+        let before = s.clone();
+        s = apply(s, Action::Progress { now: 2.0 });
+        assert!(Rc::ptr_eq(&before, &s));
         s = apply(
             s,
             Action::Analyzed {

@@ -591,8 +591,8 @@ pub fn FileTreeView(props: &FileTreeProps) -> Html {
                     </select>
                 </label>
                 <label class="check"><input type="checkbox" checked={filter.changed_only} onchange={on_changed} id="tree-changed" />{ " only changes in this layer" }</label>
-                <button onclick={expand_all}>{ "Expand all" }</button>
-                <button onclick={collapse_all}>{ "Collapse all" }</button>
+                <button onclick={expand_all} id="tree-expand-all">{ "Expand all" }</button>
+                <button onclick={collapse_all} id="tree-collapse-all">{ "Collapse all" }</button>
             </div>
             <p class="muted" id="tree-stats">{ format!("{} paths, {} changed in this layer; {} rows shown", v.paths, v.changed, total) }</p>
             <div class="legend muted" id="tree-help"><span class="added">{ "+ added" }</span>{ " " }<span class="modified">{ "~ modified" }</span>{ " " }<span class="removed">{ "− removed" }</span>{ " · unchanged. Arrows move, Enter shows a path's history, letters jump to names." }</div>

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, File, MessageEvent, Url, Worker};
 use yew::prelude::*;
 
+use crate::hooks::use_progress::{publish, Figures};
 use crate::input_check;
 use crate::protocol::{
     decode, encode, AuditEvent, AuditRequest, CompareEvent, CompareRequest, Event, FilesRequest,
@@ -380,12 +381,17 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             dispatch.dispatch(Action::WorkerReady);
         }
         Event::LayerWorkers(l) => dispatch.dispatch(Action::LayerWorkers(l)),
-        Event::Progress { stage, done, total } => dispatch.dispatch(Action::Progress {
-            stage,
-            done,
-            total,
-            now: js_now(),
-        }),
+        Event::Progress { stage, done, total } => {
+            let now = js_now();
+            publish(Figures {
+                stage,
+                done,
+                total,
+                at: now,
+            });
+            // Only names work the page did not start; otherwise the state stays as it is.
+            dispatch.dispatch(Action::Progress { now });
+        }
         Event::Analyzed { summary, millis } => {
             let mut b = bridge.borrow_mut();
             b.analyzed = true;
