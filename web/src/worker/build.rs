@@ -391,7 +391,7 @@ mod tests {
     /// digest is that of every byte in order, across reads and the Blob's own parts.
     #[wasm_bindgen_test]
     async fn the_new_layer_is_hashed_in_large_reads_and_small_pieces() {
-        assert!(HASH_READ >= 16 << 20, "reads of {HASH_READ} bytes");
+        const { assert!(HASH_READ >= 16 << 20, "reads of at least 16 MiB") };
         let size = 2 * HASH_READ + 12_345;
         let mut x = 0x9e37_79b9u32;
         let bytes: Vec<u8> = (0..size)
@@ -422,7 +422,7 @@ mod tests {
                 largest_update: HASH_PIECE,
             }
         );
-        assert!(HASH_PIECE <= 1 << 20);
+        const { assert!(HASH_PIECE <= 1 << 20, "pieces of at most 1 MiB") };
         let read = HASH_READ as u64;
         assert_eq!(reported, [read, 2 * read, size as u64]);
     }
