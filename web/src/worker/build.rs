@@ -30,7 +30,6 @@ use web_sys::{Blob, BlobPropertyBag};
 use super::{plan, post, scope, PostProgress, Session};
 use crate::protocol::{Event, Failure};
 
-const READ: usize = 4 << 20;
 const CHUNK: usize = 16 << 20;
 
 async fn yield_now() {
@@ -292,25 +291,62 @@ pub(crate) fn download_name(tag: Option<&String>, input: &str, from: usize) -> S
     }
 }
 
-/// SHA-256 of a Blob, read in `READ`-sized chunks with `AHEAD` reads in flight: the browser
-/// fetches the next chunks (in its own process) while this thread hashes, which the
+/// Bytes of one asynchronous read of the new layer while it is hashed. Each read costs a
+/// `Blob.slice` and an `arrayBuffer()` call whatever its size, and large reads keep the browser
+/// ahead of the hashing: 16 MiB reads of `large` came at twice the rate of 4 MiB ones
+/// (docs/performance.md, "The Build in the browser (session 8)").
+const HASH_READ: usize = 16 << 20;
+/// Reads in flight while one is hashed: the browser fetches them in its own process.
+const HASH_AHEAD: usize = 3;
+/// Bytes handed to the hasher at a time: copied out of the read's `ArrayBuffer` into wasm
+/// memory just before they are hashed (still in cache), and small enough that V8, which swaps
+/// in its optimised code for the SHA-256 compression only between calls, is not stuck in its
+/// baseline code (~10× slower) for a whole read on the first call.
+const HASH_PIECE: usize = 256 << 10;
+
+/// What hashing a Blob took: for tests that keep the reads large and the hasher's calls small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HashCalls {
+    reads: u32,
+    updates: u32,
+    largest_update: usize,
+}
+
+/// SHA-256 of a Blob, read in `HASH_READ`-sized chunks with `HASH_AHEAD` reads in flight: the
+/// browser fetches the next chunks (in its own process) while this thread hashes, which the
 /// synchronous `FileReaderSync` cannot do. Each await also lets the browser collect the read
 /// buffers.
 async fn hash_blob(blob: &Blob, progress: &mut PostProgress, total: u64) -> Result<Digest, String> {
-    const AHEAD: usize = 4;
+    let (digest, _) = hash_blob_with(blob, |done| {
+        progress.send("Hashing the new layer", done, total, false)
+    })
+    .await?;
+    Ok(digest)
+}
+
+async fn hash_blob_with(
+    blob: &Blob,
+    mut hashed: impl FnMut(u64),
+) -> Result<(Digest, HashCalls), String> {
     let size = blob.size() as u64;
     let mut hasher = Hasher::new();
-    let mut buf = vec![0u8; READ];
-    let mut in_flight: VecDeque<(JsFuture, usize)> = VecDeque::with_capacity(AHEAD);
+    let mut calls = HashCalls {
+        reads: 0,
+        updates: 0,
+        largest_update: 0,
+    };
+    let mut piece = vec![0u8; HASH_PIECE];
+    let mut in_flight: VecDeque<(JsFuture, usize)> = VecDeque::with_capacity(HASH_AHEAD);
     let mut next = 0u64;
     let mut done = 0u64;
     loop {
-        while in_flight.len() < AHEAD && next < size {
-            let end = (next + READ as u64).min(size);
+        while in_flight.len() < HASH_AHEAD && next < size {
+            let end = (next + HASH_READ as u64).min(size);
             let chunk = blob
                 .slice_with_f64_and_f64(next as f64, end as f64)
                 .map_err(|e| format!("Blob.slice failed: {e:?}"))?;
             in_flight.push_back((JsFuture::from(chunk.array_buffer()), (end - next) as usize));
+            calls.reads += 1;
             next = end;
         }
         let Some((read, len)) = in_flight.pop_front() else {
@@ -326,18 +362,70 @@ async fn hash_blob(blob: &Blob, progress: &mut PostProgress, total: u64) -> Resu
                 bytes.length()
             ));
         }
-        bytes.copy_to(&mut buf[..len]);
-        hasher.update(&buf[..len]);
+        let mut at = 0;
+        while at < len {
+            let n = HASH_PIECE.min(len - at);
+            let piece = &mut piece[..n];
+            bytes.subarray(at as u32, (at + n) as u32).copy_to(piece);
+            hasher.update(piece);
+            calls.updates += 1;
+            calls.largest_update = calls.largest_update.max(n);
+            at += n;
+        }
         done += len as u64;
-        progress.send("Hashing the new layer", done, total, false);
+        hashed(done);
     }
-    Ok(hasher.finish())
+    Ok((hasher.finish(), calls))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::download_name;
+    use super::{download_name, hash_blob_with, HashCalls, HASH_PIECE, HASH_READ};
+    use js_sys::{Array, Uint8Array};
+    use layerlens_core::digest::Digest;
     use wasm_bindgen_test::wasm_bindgen_test;
+    use web_sys::Blob;
+
+    /// The new layer is hashed in large reads (few `slice` + `arrayBuffer` calls) handed to
+    /// the hasher in small pieces (V8 swaps in optimised code only between calls), and the
+    /// digest is that of every byte in order, across reads and the Blob's own parts.
+    #[wasm_bindgen_test]
+    async fn the_new_layer_is_hashed_in_large_reads_and_small_pieces() {
+        const { assert!(HASH_READ >= 16 << 20, "reads of at least 16 MiB") };
+        let size = 2 * HASH_READ + 12_345;
+        let mut x = 0x9e37_79b9u32;
+        let bytes: Vec<u8> = (0..size)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        // Parts that do not line up with the reads, like headers between File slices.
+        let parts = Array::new();
+        for range in [0..1_000_003, 1_000_003..HASH_READ + 7, HASH_READ + 7..size] {
+            parts.push(&Uint8Array::from(&bytes[range]));
+        }
+        let blob = Blob::new_with_u8_array_sequence(&parts).unwrap();
+        let mut reported = Vec::new();
+        let (digest, calls) = hash_blob_with(&blob, |done| reported.push(done))
+            .await
+            .unwrap();
+        assert_eq!(digest, Digest::of(&bytes));
+        let per_read = HASH_READ.div_ceil(HASH_PIECE) as u32;
+        assert_eq!(
+            calls,
+            HashCalls {
+                reads: 3,
+                updates: 2 * per_read + 1,
+                largest_update: HASH_PIECE,
+            }
+        );
+        const { assert!(HASH_PIECE <= 1 << 20, "pieces of at most 1 MiB") };
+        let read = HASH_READ as u64;
+        assert_eq!(reported, [read, 2 * read, size as u64]);
+    }
 
     #[wasm_bindgen_test]
     fn download_names_come_from_the_tag_and_the_first_layer() {
