@@ -173,11 +173,21 @@ impl Drop for Pool {
     }
 }
 
+thread_local! {
+    /// The error handler of terminated layer workers: it lives as long as this worker. A
+    /// worker terminated while it still loads (a spare an open did not need) fails its
+    /// `importScripts` with a `NetworkError`; uncancelled, that error would reach the page
+    /// as this worker's crash.
+    static IGNORE_ERRORS: Closure<dyn FnMut(web_sys::Event)> =
+        Closure::new(|e: web_sys::Event| e.prevent_default());
+}
+
 impl Slot {
-    /// Terminates the worker; nothing it posted is handled after this.
+    /// Terminates the worker; nothing it posts is handled after this, and its late errors
+    /// are cancelled.
     fn stop(&self) {
         self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
+        IGNORE_ERRORS.with(|f| self.worker.set_onerror(Some(f.as_ref().unchecked_ref())));
         self.worker.terminate();
     }
 }
