@@ -7,7 +7,10 @@
 // - a corrupt layer (a damaged gzip stream, a damaged tar header) shows the CLI's error, with
 //   the layer and archive member it names;
 // - Cancel while the layer workers run leaves no worker of that analysis running, and the next
-//   file opens with the right figures.
+//   file opens with the right figures;
+// - the layer workers are started ahead of the file (at start-up, and again after each open),
+//   so an open does not wait for their wasm to load: the target list shows them before any
+//   file, and `#worker-status[data-layer-workers-ahead]` says every worker used was a spare.
 //
 // Usage: node e2e/layer_workers.mjs [DIST_DIR]   (E2E_ONLY=TEXT runs only the checks whose name
 //   has TEXT). Needs the CLI (target/debug/layerlens, env LAYERLENS overrides) and Chromium.
@@ -144,11 +147,11 @@ async function load(page, file) {
   return error === undefined ? { ok: true } : { error };
 }
 
-/** `data-layer-workers` and `data-layer-blobs` of the last file opened. */
+/** `data-layer-workers`, `data-layer-workers-ahead` and `data-layer-blobs` of the last file opened. */
 function layerWorkers(page) {
   return page.evaluate(() => {
     const s = document.querySelector("#worker-status");
-    return { workers: Number(s?.dataset.layerWorkers), blobs: Number(s?.dataset.layerBlobs) };
+    return { workers: Number(s?.dataset.layerWorkers), ahead: Number(s?.dataset.layerWorkersAhead), blobs: Number(s?.dataset.layerBlobs) };
   });
 }
 
@@ -181,8 +184,13 @@ async function cliError(file) {
 
 /** Dedicated workers the page's target tree has (the analysis worker and its layer workers). */
 async function workerCount(cdp) {
+  return (await workerIds(cdp)).length;
+}
+
+/** Their target ids. */
+async function workerIds(cdp) {
   const { targetInfos } = await cdp.send("Target.getTargets");
-  return targetInfos.filter((t) => t.type === "worker").length;
+  return targetInfos.filter((t) => t.type === "worker").map((t) => t.targetId);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,6 +208,22 @@ async function main() {
     return n;
   })();
   try {
+    await test("layer workers are started ahead of a file, while the page is idle", async (p) => {
+      const cdp = await browser.newBrowserCDPSession();
+      const before = await workerCount(cdp);
+      const { page, errors } = await openApp(context, url);
+      const want = Math.min(cores, 8);
+      let count = (await workerCount(cdp)) - before;
+      for (let t = 0; t < 5000 && count < 1 + want; t += 100) {
+        await page.waitForTimeout(100);
+        count = (await workerCount(cdp)) - before;
+      }
+      if (want >= 2) expectEq(p, "workers before any file (the analysis worker and its spares)", count, 1 + want);
+      p.push(...errors);
+      await cdp.detach();
+      await page.close();
+    });
+
     const inputs = [
       ["gzip oci-archive, indexed in layer workers", F.ociGzip],
       ["docker-archive, indexed in layer workers", F.docker],
@@ -215,6 +239,8 @@ async function main() {
         const got = await layerWorkers(page);
         expectEq(p, "distinct layer blobs", got.blobs, blobs);
         expectEq(p, "layer workers", got.workers, want >= 2 ? want : 0);
+        // They were started before the file came (the spares), not after it was listed.
+        expectEq(p, "layer workers started ahead of the file", got.ahead, want >= 2 ? want : 0);
         if (want >= 2 && got.workers < 2) p.push(`only ${got.workers} layer workers for ${blobs} blobs on ${cores} cores`);
         await checkExport(p, page, file);
         p.push(...errors);
@@ -246,6 +272,9 @@ async function main() {
         // The next file still opens.
         const ok = await load(page, F.ociGzip);
         if (ok.error) throw new Error(`good file after the error: #error: ${ok.error}`);
+        // The second file's layer workers were started after the first one's open, ahead of it.
+        const again = await layerWorkers(page);
+        if (cores >= 2) expectEq(p, "layer workers started ahead of the second file", again.ahead, again.workers);
         await checkExport(p, page, F.ociGzip);
         await page.close();
       });
@@ -256,20 +285,22 @@ async function main() {
     await test("Cancel while layer workers run: none is left running, the next file works", async (p) => {
       const { page, errors } = await openApp(context, url);
       const cdp = await browser.newBrowserCDPSession();
-      const before = await workerCount(cdp);
       await page.setInputFiles("#file-input", slow);
       await page.waitForFunction(() => Number(document.querySelector("#worker-status")?.dataset.layerWorkers) >= 2, null, { timeout: TIMEOUT_MS });
-      const during = await workerCount(cdp);
-      if (during < before + 2) p.push(`while indexing, ${during} workers (before the file: ${before}): the layer workers do not show`);
+      // The analysis worker and its layer workers (no other page is open).
+      const during = await workerIds(cdp);
+      if (during.length < 3) p.push(`while indexing, ${during.length} workers: the layer workers do not show`);
       if (!(await page.$("#progress"))) p.push("the slow archive finished before Cancel could be clicked");
       await page.click("#progress button:has-text('Cancel')");
-      // The page replaces the analysis worker; the layer workers go with the old one.
-      let after = await workerCount(cdp);
-      for (let t = 0; t < 5000 && after > before; t += 100) {
+      // The page replaces the analysis worker (which starts spares of its own); the layer
+      // workers go with the old one.
+      const left = async () => (await workerIds(cdp)).filter((id) => during.includes(id));
+      let still = await left();
+      for (let t = 0; t < 5000 && still.length > 0; t += 100) {
         await page.waitForTimeout(100);
-        after = await workerCount(cdp);
+        still = await left();
       }
-      if (after > before) p.push(`after Cancel ${after} workers are running (before the file: ${before})`);
+      if (still.length > 0) p.push(`after Cancel ${still.length} of the ${during.length} workers of that analysis are running`);
       const r = await load(page, F.ociGzip);
       if (r.error) throw new Error(`good file after Cancel: #error: ${r.error}`);
       await checkExport(p, page, F.ociGzip);

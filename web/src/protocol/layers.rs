@@ -49,6 +49,8 @@ pub enum LayerReply {
 pub struct LayerWorkers {
     /// Layer workers started (0: indexed in the analysis worker, one blob after another).
     pub workers: usize,
+    /// Of them, those started before the file came (ready, or starting): the spares.
+    pub ahead: usize,
     /// Distinct layer blobs of the image.
     pub blobs: usize,
 }

@@ -28,6 +28,29 @@ use crate::protocol::{
 /// At most this many layer workers: each holds a wasm instance and read buffers.
 const MAX_WORKERS: usize = 8;
 
+thread_local! {
+    /// Layer workers started ahead of the next file, so that opening it does not wait for
+    /// them to start (a worker's start, its wasm fetched, compiled and instantiated, took
+    /// 170–300 ms on 2 cores, longer than indexing most layers).
+    static SPARES: RefCell<Option<Pool>> = const { RefCell::new(None) };
+}
+
+/// How many layer workers this browser gets.
+fn cores() -> usize {
+    (scope().navigator().hardware_concurrency() as usize).min(MAX_WORKERS)
+}
+
+/// Starts the layer workers of the next file unless they are there: at start-up, and after
+/// each open (whose workers are terminated with their memory). Idle until a job comes.
+pub fn start_spares() {
+    let wanted = cores();
+    if wanted < 2 || SPARES.with(|s| s.borrow().is_some()) {
+        return;
+    }
+    let pool = Pool::start(wanted);
+    SPARES.with(|s| *s.borrow_mut() = pool);
+}
+
 /// Indexes `listed`'s blobs: in layer workers when there are two blobs or more, cores to
 /// spare and the file is a plain tar read by offset; else one after another here.
 pub async fn index_blobs(
@@ -36,11 +59,19 @@ pub async fn index_blobs(
     progress: &mut dyn Progress,
 ) -> BlobIndexes {
     let blobs = listed.blobs().to_vec();
-    let cores = scope().navigator().hardware_concurrency() as usize;
-    let wanted = blobs.len().min(cores).min(MAX_WORKERS);
+    let wanted = blobs.len().min(cores());
     let plain = matches!(listed.archive_mut().source_mut(), ArchiveSource::Plain(_));
+    let mut ahead = 0;
     let pool = if wanted > 1 && plain {
-        Pool::start(wanted)
+        // The spares if they are there (they were started for as many cores), else new ones.
+        match SPARES.with(|s| s.borrow_mut().take()) {
+            Some(mut pool) => {
+                pool.keep(wanted);
+                ahead = pool.slots.len();
+                Some(pool)
+            }
+            None => Pool::start(wanted),
+        }
     } else {
         None
     };
@@ -48,6 +79,7 @@ pub async fn index_blobs(
     post(
         &Event::LayerWorkers(LayerWorkers {
             workers,
+            ahead,
             blobs: blobs.len(),
         }),
         None,
@@ -136,8 +168,27 @@ struct Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         for s in &self.slots {
-            s.worker.terminate();
+            s.stop();
         }
+    }
+}
+
+thread_local! {
+    /// The error handler of terminated layer workers: it lives as long as this worker. A
+    /// worker terminated while it still loads (a spare an open did not need) fails its
+    /// `importScripts` with a `NetworkError`; uncancelled, that error would reach the page
+    /// as this worker's crash.
+    static IGNORE_ERRORS: Closure<dyn FnMut(web_sys::Event)> =
+        Closure::new(|e: web_sys::Event| e.prevent_default());
+}
+
+impl Slot {
+    /// Terminates the worker; nothing it posts is handled after this, and its late errors
+    /// are cancelled.
+    fn stop(&self) {
+        self.worker.set_onmessage(None);
+        IGNORE_ERRORS.with(|f| self.worker.set_onerror(Some(f.as_ref().unchecked_ref())));
+        self.worker.terminate();
     }
 }
 
@@ -184,6 +235,20 @@ impl Pool {
             });
         }
         (slots.len() > 1).then_some(Pool { slots, inbox })
+    }
+
+    /// Keeps the first `n` workers and terminates the others (an image with fewer blobs than
+    /// the spares), dropping what those posted.
+    fn keep(&mut self, n: usize) {
+        for s in self.slots.iter().skip(n) {
+            s.stop();
+        }
+        self.slots.truncate(n.max(1));
+        let kept = self.slots.len();
+        self.inbox
+            .borrow_mut()
+            .queue
+            .retain(|(from, _)| *from < kept);
     }
 
     /// Hands the blobs out, largest first, one at a time to each ready worker, until all are
@@ -240,7 +305,7 @@ impl Pool {
                 Incoming::Reply(LayerReply::Ready, _) => {}
                 Incoming::Crashed(message) => {
                     slot.alive = false;
-                    slot.worker.terminate();
+                    slot.stop();
                     if let Some(i) = slot.job.take() {
                         let e = Error::new(ErrorKind::Archive(format!(
                             "the layer worker indexing this blob stopped: {message}"
@@ -268,7 +333,7 @@ impl Pool {
                         Ok(()) => slot.job = Some(i),
                         Err(e) => {
                             slot.alive = false;
-                            slot.worker.terminate();
+                            slot.stop();
                             web_sys::console::error_2(&"layerlens: layer worker".into(), &e);
                             // Back to the queue: another worker, or this one's caller, takes it.
                             let rest: Vec<usize> = std::iter::once(i).chain(order).collect();

@@ -127,6 +127,7 @@ pub fn start() {
     // The handler lives as long as the worker does.
     onmessage.forget();
     post(&Event::Ready, None);
+    layers::start_spares();
 }
 
 /// Handles a request, or keeps it for later while a file opens.
@@ -162,6 +163,8 @@ fn handle(request: Request, carried: JsValue) {
                             fail(e)
                         }
                     }
+                    // The next file's layer workers start now, not while this one opened.
+                    layers::start_spares();
                     let waiting = WAITING.with(|w| w.borrow_mut().take()).unwrap_or_default();
                     for (request, carried) in waiting {
                         receive(request, carried);
