@@ -434,12 +434,14 @@ def main():
         for o in others:
             M = o["medians"]
             f = lambda k: M.get(k)
+            # An --open-only run builds nothing: no download to compare.
+            same = lambda o: "–" if o["medians"].get("buildMs") is None else ("yes" if o.get("sameBytesAsNative") else "**no**")
             ms = lambda v: secs(v / 1000) if v is not None else "–"
             rt = lambda v: f"{v:.1f}×" if v else "–"
             w(f"| {os.path.basename(o['image'])} | {size(o['bytes'])} | {ms(f('tableMs'))} | {ms(f('nativeAnalyzeNoWasteMs'))} | "
               f"{rt(f('tableRatio'))} | {ms(f('wasteMs'))} | {ms(f('nativeAnalyzeMs'))} | {rt(f('wasteRatio'))} | "
               f"{ms(f('buildMs'))} | {ms(f('nativeSquashMs'))} | {rt(f('buildRatio'))} | "
-              f"{f('longestTaskMs'):.0f} ms | {size(f('peakRss'))} | {'yes' if o.get('sameBytesAsNative') else '**no**'} |")
+              f"{f('longestTaskMs'):.0f} ms | {size(f('peakRss'))} | {same(o)} |")
         w("")
 
     # ---- targets
