@@ -243,12 +243,8 @@ impl Pool {
         for s in self.slots.iter().skip(n) {
             s.stop();
         }
-        self.slots.truncate(n.max(1));
-        let kept = self.slots.len();
-        self.inbox
-            .borrow_mut()
-            .queue
-            .retain(|(from, _)| *from < kept);
+        self.slots.truncate(n);
+        self.inbox.borrow_mut().queue.retain(|(from, _)| *from < n);
     }
 
     /// Hands the blobs out, largest first, one at a time to each ready worker, until all are
