@@ -6,6 +6,8 @@ mod index;
 mod path;
 #[cfg(feature = "std")]
 mod read;
+#[cfg(feature = "std")]
+mod resume;
 
 pub use entry::{Entry, EntryKind, EntryRef, Rare, Span, Xattr};
 pub use header::{flag_of, pad, padding, HeaderSpec};
@@ -14,5 +16,7 @@ pub(crate) use path::subtree_range;
 pub use path::{EntryPath, EscapingPath, SubtreeRange};
 #[cfg(feature = "std")]
 pub use read::{index_layer, index_layer_stream};
+#[cfg(feature = "std")]
+pub use resume::{Resumable, Resumed};
 #[cfg(feature = "std")]
 pub(crate) use read::{parse_pax_time, read_up_to};

@@ -140,7 +140,7 @@ fn index_decoded(dec: Box<dyn Read + '_>, out: &mut LayerIndex, limits: &Limits)
 }
 
 /// Fails when the last entry's contents run past the layer's end.
-fn check_complete(out: &LayerIndex) -> Result<()> {
+pub(super) fn check_complete(out: &LayerIndex) -> Result<()> {
     // The tar parser takes a short read at the end for the end of the archive; an entry whose
     // contents run past the end of the layer means the layer was cut short.
     if let Some(last) = out.entries.last() {
@@ -177,54 +177,93 @@ fn collect<R: Read>(
     limits: &Limits,
     report: &mut dyn FnMut(u64) -> bool,
 ) -> Result<()> {
-    let mut prev_end = 0u64;
-    let mut seen = SeenPaths::default();
-    for (i, item) in entries.enumerate() {
-        let mut te = item.map_err(|e| with_offset(Error::from(e), prev_end))?;
-        let result = convert(&mut te, prev_end, limits);
-        // The raw name is copied only for an error or a notice.
-        let raw_path = || -> Box<[u8]> { te.path_bytes().into_owned().into_boxed_slice() };
-        let converted = result.map_err(|e| e.in_entry(&raw_path()))?;
-        match converted {
-            Converted::Entry(mut entry, rare, notice) => {
-                entry.set_rare(rare, out.entries.last().and_then(Entry::rare));
-                prev_end = entry.span.end;
-                if let Some(kind) = notice {
-                    out.notices.push(Notice {
-                        path: raw_path(),
-                        kind,
-                    });
-                }
-                if (out.entries.len() as u64) >= limits.max_entries {
-                    return Err(Error::limit(LimitKind::LayerEntries, limits.max_entries));
-                }
-                if !entry.path.is_root() && seen.repeated(&entry.path, &out.entries) {
-                    out.notices.push(Notice {
-                        path: raw_path(),
-                        kind: NoticeKind::Duplicate,
-                    });
-                }
-                out.entries.push(entry);
-            }
-            Converted::Skip(end, notice) => {
-                prev_end = end;
-                if let Some(kind) = notice {
-                    out.notices.push(Notice {
-                        path: raw_path(),
-                        kind,
-                    });
-                }
-            }
-        }
-        if i % TICK_EVERY == 0 && !report(prev_end) {
-            return Err(crate::error::ErrorKind::Cancelled.into());
-        }
-    }
-    // The list grew by doubling: up to half of it would be spare room for the life of the
-    // analysis (a 300,001-entry layer had room for 524,288).
+    Collector::default().collect(entries, 0, out, limits, report)?;
+    shrink(out);
+    Ok(())
+}
+
+/// The list grew by doubling: up to half of it would be spare room for the life of the
+/// analysis (a 300,001-entry layer had room for 524,288).
+pub(super) fn shrink(out: &mut LayerIndex) {
     out.entries.shrink_to_fit();
     out.notices.shrink_to_fit();
-    Ok(())
+}
+
+/// Where indexing stands between two entries: all a parse started again at the next header
+/// needs to go on as if it had never stopped.
+#[derive(Default)]
+pub(super) struct Collector {
+    /// Where the last entry taken ended (its header chain and padded contents), relative to
+    /// the layer: the next header starts here.
+    prev_end: u64,
+    seen: SeenPaths,
+    /// Tar entries taken so far (filesystem entries and skipped ones).
+    taken: usize,
+}
+
+impl Collector {
+    /// Where the next header starts, relative to the layer.
+    pub(super) fn next_header(&self) -> u64 {
+        self.prev_end
+    }
+
+    /// Takes `entries` (a tar parse that started at layer offset `base`, which is
+    /// [`Collector::next_header`]) into `out`.
+    pub(super) fn collect<R: Read>(
+        &mut self,
+        entries: tar::Entries<'_, R>,
+        base: u64,
+        out: &mut LayerIndex,
+        limits: &Limits,
+        report: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<()> {
+        debug_assert_eq!(base, self.prev_end);
+        for item in entries {
+            let prev_end = self.prev_end;
+            let mut te = item.map_err(|e| with_offset(Error::from(e), prev_end))?;
+            let result = convert(&mut te, base, prev_end, limits);
+            // The raw name is copied only for an error or a notice.
+            let raw_path = || -> Box<[u8]> { te.path_bytes().into_owned().into_boxed_slice() };
+            let converted = result.map_err(|e| e.in_entry(&raw_path()))?;
+            match converted {
+                Converted::Entry(mut entry, rare, notice) => {
+                    entry.set_rare(rare, out.entries.last().and_then(Entry::rare));
+                    if let Some(kind) = notice {
+                        out.notices.push(Notice {
+                            path: raw_path(),
+                            kind,
+                        });
+                    }
+                    if (out.entries.len() as u64) >= limits.max_entries {
+                        return Err(Error::limit(LimitKind::LayerEntries, limits.max_entries));
+                    }
+                    if !entry.path.is_root() && self.seen.repeated(&entry.path, &out.entries) {
+                        out.notices.push(Notice {
+                            path: raw_path(),
+                            kind: NoticeKind::Duplicate,
+                        });
+                    }
+                    self.prev_end = entry.span.end;
+                    out.entries.push(entry);
+                }
+                Converted::Skip(end, notice) => {
+                    if let Some(kind) = notice {
+                        out.notices.push(Notice {
+                            path: raw_path(),
+                            kind,
+                        });
+                    }
+                    self.prev_end = end;
+                }
+            }
+            let i = self.taken;
+            self.taken += 1;
+            if i % TICK_EVERY == 0 && !report(self.prev_end) {
+                return Err(crate::error::ErrorKind::Cancelled.into());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The paths already indexed in a layer, for duplicate detection without copying every path:
@@ -264,12 +303,19 @@ enum Converted {
     Skip(u64, Option<NoticeKind>),
 }
 
-fn convert<R: Read>(te: &mut tar::Entry<'_, R>, start: u64, limits: &Limits) -> Result<Converted> {
+/// `base`: where in the layer the tar parse that read `te` started; `start`: where `te`'s
+/// header chain starts in the layer.
+fn convert<R: Read>(
+    te: &mut tar::Entry<'_, R>,
+    base: u64,
+    start: u64,
+    limits: &Limits,
+) -> Result<Converted> {
     // Long on purpose: one tar header to one entry, field by field (type, path, link, mode,
     // owner, times from PAX or the header, xattrs, span), each with its own edge cases.
     let header = te.header();
     let flag = header.entry_type().as_byte();
-    let data = te.raw_file_position();
+    let data = base + te.raw_file_position();
     let archived = te.size();
     let end = archived
         .checked_add(511)
