@@ -1,22 +1,24 @@
 //! The layer worker's role: the worker script started by the analysis worker under
 //! [`LAYER_WORKER_NAME`] indexes the layer blobs it is sent, each read from the carried `File`
-//! with its own `FileReaderSync`, and answers with the index as [`wire`] bytes in a
-//! transferred `ArrayBuffer`. It holds nothing between jobs.
+//! from the carried `File` (an uncompressed one through reads in flight while it parses, see
+//! [`prefetch`](super::prefetch); a compressed one streamed through its decoder with
+//! `FileReaderSync`), and answers with the index as [`wire`] bytes in a transferred
+//! `ArrayBuffer`. It holds nothing between jobs.
 
 use js_sys::{Array, Uint8Array};
-use layerlens_core::layer::{index_layer, IndexOptions};
-use layerlens_core::{wire, Progress, Stage};
+use layerlens_core::layer::{index_layer, IndexOptions, LayerIndex};
+use layerlens_core::{wire, Compression, Progress, Source, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, MessageEvent};
 
-use super::{scope, BlobSource};
+use super::{prefetch, scope, BlobSource};
 use crate::protocol::{decode, encode, LayerJob, LayerReply};
 
 /// Installs the job handler, then says it is ready.
 pub fn start() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         match decode::<LayerJob>(&event.data()) {
-            Ok((job, carried)) => run(&job, carried),
+            Ok((job, carried)) => wasm_bindgen_futures::spawn_local(run(job, carried)),
             // Only the analysis worker talks to this one: a message it cannot read is a bug,
             // and a thrown error reaches that worker's `onerror` as a crash.
             Err(e) => wasm_bindgen::throw_str(&format!("layer worker: {e}")),
@@ -37,22 +39,11 @@ fn reply(msg: &LayerReply, buffer: Option<&js_sys::ArrayBuffer>) {
     }
 }
 
-/// Indexes the job's blob and posts the outcome (an indexing error travels as data).
-fn run(job: &LayerJob, carried: JsValue) {
+/// Indexes the job's blob and posts the outcome (an indexing error travels as data). The
+/// analysis worker sends a worker its next job only after this one's reply.
+async fn run(job: LayerJob, carried: JsValue) {
     let indexed = match carried.dyn_into::<Blob>() {
-        Ok(file) => BlobSource::new(file)
-            .map_err(layerlens_core::Error::from)
-            .and_then(|source| {
-                index_layer(
-                    source,
-                    job.offset,
-                    job.size,
-                    &IndexOptions { limits: job.limits },
-                    &mut Report::new(job.offset),
-                    Stage::Indexing(job.blob),
-                    job.total,
-                )
-            }),
+        Ok(file) => index(&job, file).await,
         Err(_) => Err(layerlens_core::Error::new(
             layerlens_core::ErrorKind::Request("no file came with the layer job".into()),
         )),
@@ -64,6 +55,37 @@ fn run(job: &LayerJob, carried: JsValue) {
     };
     let buffer = Uint8Array::from(bytes.as_slice()).buffer();
     reply(&LayerReply::Indexed { offset: job.offset }, Some(&buffer));
+}
+
+async fn index(job: &LayerJob, file: Blob) -> layerlens_core::Result<LayerIndex> {
+    let options = IndexOptions { limits: job.limits };
+    let mut report = Report::new(job.offset);
+    let stage = Stage::Indexing(job.blob);
+    let mut source = BlobSource::new(file).map_err(layerlens_core::Error::from)?;
+    let mut magic = [0u8; 4];
+    let got = source.read_at(job.offset, &mut magic[..(job.size.min(4) as usize)])?;
+    if Compression::detect(&magic[..got]) == Compression::None {
+        let (index, _) = prefetch::index_uncompressed(
+            source.blob(),
+            job.offset,
+            job.size,
+            &options,
+            &mut report,
+            stage,
+            job.total,
+        )
+        .await?;
+        return Ok(index);
+    }
+    index_layer(
+        source,
+        job.offset,
+        job.size,
+        &options,
+        &mut report,
+        stage,
+        job.total,
+    )
 }
 
 /// Posts how far into its blob the worker has read, at most ten times a second.

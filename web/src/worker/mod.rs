@@ -10,6 +10,7 @@ mod files;
 mod layer_worker;
 mod layers;
 mod map;
+mod prefetch;
 mod see;
 mod squash_options;
 mod tour;

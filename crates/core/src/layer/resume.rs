@@ -92,10 +92,13 @@ impl Resumable {
             );
             reader.seek(io::SeekFrom::Start(0))?;
             let mut archive = tar::Archive::new(HeaderGuard::new(&mut reader));
-            archive.entries_with_seek().map_err(Into::into).and_then(|entries| {
-                self.collector
-                    .collect(entries, base, &mut self.out, &self.limits, &mut report)
-            })
+            archive
+                .entries_with_seek()
+                .map_err(Into::into)
+                .and_then(|entries| {
+                    self.collector
+                        .collect(entries, base, &mut self.out, &self.limits, &mut report)
+                })
         };
         match (parsed, gate.blocked) {
             (Ok(()), _) => {
@@ -141,11 +144,13 @@ mod tests {
     use alloc::format;
     use alloc::string::String;
     use alloc::vec::Vec;
-    use std::path::{Path, PathBuf};
+
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
     use crate::layer::index_layer;
-    use crate::{Indexed, NoProgress};
+    use crate::NoProgress;
 
     /// The bytes of `all` in `[lo, hi)`; elsewhere "not there yet". Records the lowest offset
     /// read, to check that nothing before `keep_from` is asked for again.
@@ -203,7 +208,8 @@ mod tests {
         }
     }
 
-    fn tars(dir: &Path, out: &mut Vec<PathBuf>) {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn tars(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
@@ -215,17 +221,18 @@ mod tests {
     }
 
     /// Every uncompressed layer of every fixture (and the sample), in pieces of very different
-    /// sizes, gives exactly `index_layer`'s index.
+    /// sizes, gives exactly `index_layer`'s index. (Files: not on wasm32.)
     #[test]
+    #[cfg(not(target_arch = "wasm32"))]
     fn pieces_index_as_a_whole() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let mut files = Vec::new();
         tars(&root.join("tests/fixtures"), &mut files);
         files.push(root.join("web/assets/sample.tar"));
         let (mut layers, mut most_resumes) = (0, 0);
         for file in files {
             let all = std::fs::read(&file).unwrap();
-            let Ok(listed) = Indexed::list(
+            let Ok(listed) = crate::Indexed::list(
                 all.as_slice(),
                 &crate::ImagePick::default(),
                 Limits::default(),
@@ -260,7 +267,10 @@ mod tests {
             }
         }
         assert!(layers >= 20, "only {layers} uncompressed layers found");
-        assert!(most_resumes >= 20, "the pieces hardly split: {most_resumes}");
+        assert!(
+            most_resumes >= 20,
+            "the pieces hardly split: {most_resumes}"
+        );
     }
 
     /// A layer cut short fails as it does whole, and a cancel is not mistaken for missing bytes.
