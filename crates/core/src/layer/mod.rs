@@ -17,6 +17,6 @@ pub use path::{EntryPath, EscapingPath, SubtreeRange};
 #[cfg(feature = "std")]
 pub use read::{index_layer, index_layer_stream};
 #[cfg(feature = "std")]
-pub use resume::{Resumable, Resumed};
-#[cfg(feature = "std")]
 pub(crate) use read::{parse_pax_time, read_up_to};
+#[cfg(feature = "std")]
+pub use resume::{Resumable, Resumed};
