@@ -56,7 +56,12 @@ function instrument() {
   new MutationObserver((list) => {
     if (!window.__firstShown && document.querySelector("#layer-table")) {
       const waiting = [...document.querySelectorAll('[data-deferred="waiting"]')];
-      window.__firstShown = { waiting: waiting.map((w) => w.id), inside: waiting.reduce((n, w) => n + w.querySelectorAll("*").length, 0) };
+      window.__firstShown = {
+        waiting: waiting.map((w) => w.id),
+        inside: waiting.reduce((n, w) => n + w.querySelectorAll("*").length, 0),
+        // The first screen's right-hand side (file list, history, see inside) comes later too.
+        rightSide: ["#files", "#history", "#see-panel"].filter((s) => document.querySelector(s)),
+      };
     }
     const bar = document.querySelector("#progress");
     const n = list.filter((m) => !(bar && bar.contains(m.target)) && !(m.target.id === "progress" || m.removedNodes[0]?.id === "progress" || m.addedNodes[0]?.id === "progress")).length;
@@ -146,11 +151,12 @@ async function main() {
   await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT_MS });
   await page.waitForSelector("#plan-archive-size", { timeout: TIMEOUT_MS });
 
-  await test("the sections below the first screen are empty placeholders when the image shows, all mounted later", async (p) => {
+  await test("the file list's side and the sections below the first screen are empty placeholders when the image shows, all mounted later", async (p) => {
     const first = await page.evaluate(() => window.__firstShown);
-    const want = ["findings", "size-map", "teach", "squash", "squash-compare", "audit", "ci", "compare"];
+    const want = ["files-pane", "findings", "size-map", "teach", "squash", "squash-compare", "audit", "ci", "compare"];
     expectEq(p, "placeholders when #layer-table appears", first?.waiting, want);
     expectEq(p, "elements inside them", first?.inside, 0);
+    expectEq(p, "the file list, history and see inside when #layer-table appears", first?.rightSide, []);
     await page
       .waitForFunction(() => !document.querySelector('[data-deferred="waiting"]'), null, { timeout: TIMEOUT_MS })
       .catch(() => p.push("some sections never mounted"));

@@ -75,14 +75,24 @@ function compareTiles(problems, what, got, want) {
   }
 }
 
-/** Waits until the size map shows `total` and `dead` bytes with `count` tiles. */
+/** Waits until the size map shows `total` and `dead` bytes and the CLI's tiles (all of their
+ * attributes: two layers' maps can share their figures and tile count, so the figures alone
+ * would match the map still shown while the next one is on its way). */
 async function waitForMap(page, map) {
   await page.waitForFunction(
-    ({ total, dead, count }) =>
+    ({ total, dead, tiles }) =>
       document.querySelector("#size-map-total")?.getAttribute("data-v") === total &&
       document.querySelector("#size-map-dead")?.getAttribute("data-v") === dead &&
-      document.querySelectorAll("#size-map-svg [data-tile]").length === count,
-    { total: String(map.total), dead: String(map.dead), count: leaves(map).length },
+      JSON.stringify(
+        [...document.querySelectorAll("#size-map-svg [data-tile]")].map((e) => ({
+          tile: e.getAttribute("data-tile"),
+          path: e.getAttribute("data-path"),
+          size: e.getAttribute("data-size"),
+          dead: e.getAttribute("data-dead"),
+          layer: e.getAttribute("data-layer"),
+        })),
+      ) === tiles,
+    { total: String(map.total), dead: String(map.dead), tiles: JSON.stringify(leaves(map)) },
     { timeout: TIMEOUT_MS },
   );
 }

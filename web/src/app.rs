@@ -15,7 +15,7 @@ use yew::prelude::*;
 use crate::components::audit::AuditPanel;
 use crate::components::ci_bridge::CiBridge;
 use crate::components::compare::ComparePanel;
-use crate::components::deferred::{focus_in, Deferred};
+use crate::components::deferred::{focus_in, mount_now, Deferred};
 use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
@@ -65,10 +65,22 @@ pub fn App() -> Html {
             match j.target {
                 // The squash panel may still wait for its turn (components::deferred).
                 Target::SquashFrom | Target::Built => focus_in("squash", &selector(j.target)),
-                t => {
-                    if !focus_selector(&selector(t)) && t == Target::Files {
-                        focus_selector("#files-title");
+                // So may the file list and the history, right after an image shows.
+                Target::History => focus_in("files-pane", &selector(Target::History)),
+                Target::Files => {
+                    let focus_files = || {
+                        if !focus_selector(&selector(Target::Files)) {
+                            focus_selector("#files-title");
+                        }
+                    };
+                    if mount_now("files-pane") {
+                        crate::timer::after(0, focus_files);
+                    } else {
+                        focus_files();
                     }
+                }
+                t => {
+                    focus_selector(&selector(t));
                 }
             }
         }
@@ -101,10 +113,7 @@ pub fn App() -> Html {
         })
     };
 
-    let open = {
-        let worker = worker.clone();
-        Callback::from(move |f: File| worker.open(f, None))
-    };
+    let open = use_callback(worker.clone(), |f: File, worker| worker.open(f, None));
     let ondragover = {
         let dragging = dragging.clone();
         Callback::from(move |e: DragEvent| {
@@ -149,85 +158,71 @@ pub fn App() -> Html {
             }
         })
     };
-    let d = state.dispatcher().to_callback();
-    let onerror = d.reform(|message: String| Action::Failed(message.into()));
-    let onselect = d.reform(Action::Select);
-    let ongoto = d.reform(Action::GoToLayer);
-    let onfrom = d.reform(Action::SetFrom);
-    let onsquashfrom = d.reform(Action::SquashFrom);
-    let dismiss = {
-        let d = d.clone();
-        Callback::from(move |_| {
-            d.emit(Action::ClearError);
-            // The banner is gone: back to where files are opened.
-            focus_selector("#file-input");
-        })
-    };
-    let cancel = {
-        let worker = worker.clone();
-        Callback::from(move |_| worker.cancel())
-    };
+    // The callbacks stay the same objects from render to render unless what they use
+    // changes, so a state change (the waste report arriving, a layer chosen) re-renders only
+    // the panels whose own props changed (issue 17: the page's tasks at a million entries).
+    let dispatcher = state.dispatcher();
+    let onerror = use_callback(dispatcher.clone(), |message: String, d| {
+        d.dispatch(Action::Failed(message.into()))
+    });
+    let onselect = use_callback(dispatcher.clone(), |i: usize, d| {
+        d.dispatch(Action::Select(i))
+    });
+    let ongoto = use_callback(dispatcher.clone(), |i: usize, d| {
+        d.dispatch(Action::GoToLayer(i))
+    });
+    let onfrom = use_callback(dispatcher.clone(), |i: usize, d| {
+        d.dispatch(Action::SetFrom(i))
+    });
+    let onsquashfrom = use_callback(dispatcher.clone(), |i: usize, d| {
+        d.dispatch(Action::SquashFrom(i))
+    });
+    let dismiss = use_callback(dispatcher.clone(), |_: (), d| {
+        d.dispatch(Action::ClearError);
+        // The banner is gone: back to where files are opened.
+        focus_selector("#file-input");
+    });
+    let cancel = use_callback(worker.clone(), |_: (), worker| worker.cancel());
     let busy = state.busy().is_some();
-    let onbuild = {
-        let (worker, from) = (worker.clone(), state.shown().map_or(0, |s| s.from));
-        Callback::from(move |tags: Vec<String>| worker.build(from, tags))
-    };
-    let onoptions = {
-        let (worker, d) = (worker.clone(), d.clone());
-        Callback::from(move |r: crate::protocol::SquashOptionsRequest| {
-            d.emit(Action::SquashOptionsSent(r.clone()));
+    let onbuild = use_callback(
+        (worker.clone(), state.shown().map_or(0, |s| s.from)),
+        |tags: Vec<String>, (worker, from)| worker.build(*from, tags),
+    );
+    let onoptions = use_callback(
+        (worker.clone(), dispatcher.clone()),
+        |r: crate::protocol::SquashOptionsRequest, (worker, d)| {
+            d.dispatch(Action::SquashOptionsSent(r.clone()));
             worker.squash_options(r)
-        })
-    };
-    let onsave = {
-        let worker = worker.clone();
-        Callback::from(move |()| worker.save_again())
-    };
-    let onfocus = {
-        let (worker, d) = (worker.clone(), d.clone());
-        Callback::from(move |(layer, path): (usize, String)| {
-            d.emit(Action::Focus {
+        },
+    );
+    let onsave = use_callback(worker.clone(), |(), worker| worker.save_again());
+    let onfocus = use_callback(
+        (worker.clone(), dispatcher.clone()),
+        |(layer, path): (usize, String), (worker, d)| {
+            d.dispatch(Action::Focus {
                 layer,
                 path: path.clone(),
             });
             worker.why(path);
-        })
-    };
-    let onpath = {
-        let worker = worker.clone();
-        let layer = state.shown().map(|s| s.selected);
-        Callback::from(
-            move |(path, row): (String, Option<u32>)| match (layer, row) {
-                (Some(layer), Some(row)) => worker.why_row(path, RowRef { layer, row }),
-                _ => worker.why(path),
-            },
-        )
-    };
-    let ondeep = {
-        let worker = worker.clone();
-        Callback::from(move |_| worker.deep_scan())
-    };
-    let close_why = d.reform(|_| Action::CloseWhy);
-    let onexport = {
-        let worker = worker.clone();
-        Callback::from(move |()| worker.export_json())
-    };
-    let oncheck = {
-        let worker = worker.clone();
-        Callback::from(move |text: String| worker.ci_check(text))
-    };
-    let onpick = {
-        let worker = worker.clone();
-        Callback::from(move |i: usize| worker.reopen_image(i))
-    };
-    let onfindings = {
-        let findings_layer = findings_layer.clone();
-        Callback::from(move |layer: usize| {
-            let seq = findings_layer.map_or(1, |(_, s)| s + 1);
-            findings_layer.set(Some((layer, seq)));
-            focus_in("findings", "#findings-title");
-        })
-    };
+        },
+    );
+    let onpath = use_callback(
+        (worker.clone(), state.shown().map(|s| s.selected)),
+        |(path, row): (String, Option<u32>), (worker, layer)| match (*layer, row) {
+            (Some(layer), Some(row)) => worker.why_row(path, RowRef { layer, row }),
+            _ => worker.why(path),
+        },
+    );
+    let ondeep = use_callback(worker.clone(), |_: (), worker| worker.deep_scan());
+    let close_why = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::CloseWhy));
+    let onexport = use_callback(worker.clone(), |(), worker| worker.export_json());
+    let oncheck = use_callback(worker.clone(), |text: String, worker| worker.ci_check(text));
+    let onpick = use_callback(worker.clone(), |i: usize, worker| worker.reopen_image(i));
+    let onfindings = use_callback(findings_layer.clone(), |layer: usize, findings_layer| {
+        let seq = findings_layer.map_or(1, |(_, s)| s + 1);
+        findings_layer.set(Some((layer, seq)));
+        focus_in("findings", "#findings-title");
+    });
 
     let body = match state.shown() {
         None => html! {},
@@ -276,7 +271,10 @@ pub fn App() -> Html {
                             <LayerCake summary={summary.clone()} selected={shown.selected} onselect={onselect.clone()} />
                             <LayerTable summary={summary.clone()} selected={shown.selected} onselect={onselect.clone()} onsquashfrom={onsquashfrom} findings={(*per_layer).clone()} {onfindings} />
                         </div>
-                        <div class="split-right">
+                        // The file list, a path's history and see-inside come in the next
+                        // idle period: the task that first shows the image creates the
+                        // overview and the layers alone (issue 17).
+                        <div class="split-right"><Deferred id="files-pane">
                             <FileTreeView worker={worker.clone()} image={AttrValue::from(summary.id.clone())} layer={shown.selected} layer_count={summary.layers.len()} onlayer={onselect.clone()} focus={shown.focus.clone()} {onpath} />
                             <section id="history" class="history" aria-labelledby="history-title">
                                 <h2 id="history-title" class="visually-hidden">{ "Path history" }</h2>
@@ -284,7 +282,7 @@ pub fn App() -> Html {
                             </section>
                             // See inside: the chosen path's contents, diffs, the Dockerfile.
                             <SeePanel worker={worker.clone()} layers={summary.layers.len()} selected={shown.selected} path={see_path} onselect={ongoto.clone()} image={AttrValue::from(summary.id.clone())} />
-                        </div>
+                        </Deferred></div>
                     </section>
                     <Deferred id="findings">
                         if let Some(waste) = shown.report().cloned() {

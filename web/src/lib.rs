@@ -25,6 +25,7 @@ pub mod hooks;
 mod input_check;
 pub mod protocol;
 pub mod state;
+pub mod timer;
 pub mod worker;
 
 pub use app::App;

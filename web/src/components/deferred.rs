@@ -79,28 +79,8 @@ fn schedule() {
         q.scheduled |= go;
         go
     });
-    if !go {
-        return;
-    }
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let turn = Closure::once_into_js(take_turn);
-    let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let asked = match idle {
-        Some(idle) => {
-            let options = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&options, &"timeout".into(), &MAX_WAIT_MS.into());
-            idle.call2(&window, &turn, &options).is_ok()
-        }
-        None => false,
-    };
-    if !asked {
-        // No idle callbacks (Safari): the next task will do.
-        let _ =
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(turn.unchecked_ref(), 16);
+    if go {
+        crate::timer::when_idle(MAX_WAIT_MS, take_turn);
     }
 }
 
@@ -166,10 +146,7 @@ pub fn focus_in(section: &str, selector: &str) {
 
 /// Runs `f` in a later task, after the renders the current one scheduled.
 fn after_render(f: impl FnOnce() + 'static) {
-    if let Some(window) = web_sys::window() {
-        let f = Closure::once_into_js(f);
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), 0);
-    }
+    crate::timer::after(0, f);
 }
 
 /// Props of [`Deferred`].

@@ -69,14 +69,7 @@ fn download(bytes: &JsValue, name: &str, mime: &str) -> bool {
     a.set_href(&url);
     a.set_download(name);
     a.click();
-    // Freed once the download has surely started.
-    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let _ = Url::revoke_object_url(&url);
-    });
-    if let Some(w) = web_sys::window() {
-        let _ =
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-    }
+    crate::timer::revoke_url_later(url);
     true
 }
 

@@ -510,7 +510,7 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             match url {
                 Some(url) => {
                     download(&url, &name);
-                    revoke_later(url);
+                    crate::timer::revoke_url_later(url);
                     dispatch.dispatch(Action::Exported(name, size));
                 }
                 None => dispatch.dispatch(Action::Failed(
@@ -567,18 +567,6 @@ fn save_checked(bridge: &Rc<RefCell<Bridge>>, fresh: Option<Built>) {
             }
         }
     });
-}
-
-/// Revokes an object URL once its download has surely started (a minute later): revoking it
-/// right after the click can cancel the download.
-fn revoke_later(url: String) {
-    let revoke = Closure::once_into_js(move || {
-        let _ = Url::revoke_object_url(&url);
-    });
-    if let Some(w) = web_sys::window() {
-        let _ =
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-    }
 }
 
 /// Starts a download of `url` as `name`.

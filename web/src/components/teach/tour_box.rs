@@ -85,9 +85,7 @@ fn point_at(target: &str) {
 
 /// Runs `f` once the page has rendered and moved the focus for what the step asked.
 fn after_render(f: impl FnOnce() + 'static) {
-    let Some(w) = web_sys::window() else { return };
-    let cb = wasm_bindgen::closure::Closure::once_into_js(f);
-    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 200);
+    crate::timer::after(200, f);
 }
 
 fn unmark() {

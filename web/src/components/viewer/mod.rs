@@ -547,15 +547,7 @@ fn on_answer(
                     start_download(&url, &name);
                     dispatch.dispatch(Act::Done);
                     // The click has taken the URL; free it once the download has started.
-                    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
-                        let _ = Url::revoke_object_url(&url);
-                    });
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                            revoke.unchecked_ref(),
-                            60_000,
-                        );
-                    }
+                    crate::timer::revoke_url_later(url);
                 }
             }
         }
