@@ -125,15 +125,20 @@ pub(super) fn junk(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if roots.is_empty() {
             continue;
         }
-        // Nested junk (tests inside node_modules) belongs to its outermost root.
-        let keys: Vec<Vec<u8>> = roots.keys().cloned().collect();
-        for k in &keys {
-            if keys
-                .iter()
-                .any(|o| o != k && k.starts_with(o) && k.get(o.len()) == Some(&b'/'))
-            {
-                roots.remove(k);
-            }
+        // Nested junk (tests inside node_modules) belongs to its outermost root: a root goes
+        // if one of its ancestors is a root too (looked up by prefix, not by comparing every
+        // pair of roots: a layer can have thousands).
+        let nested: Vec<Vec<u8>> = roots
+            .keys()
+            .filter(|k| {
+                k.iter()
+                    .enumerate()
+                    .any(|(i, &b)| b == b'/' && k.get(..i).is_some_and(|o| roots.contains_key(o)))
+            })
+            .cloned()
+            .collect();
+        for k in &nested {
+            roots.remove(k);
         }
         let kinds: BTreeSet<Junk> = roots.values().map(|(k, _)| *k).collect();
         let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();

@@ -177,3 +177,32 @@ fn live_secret_and_rewrites_with_and_without_the_deep_scan() {
         (2, Some(1), 800)
     );
 }
+
+/// A junk root inside another (an editor swap file is junk only as the last component, so
+/// a path below one can find a root of its own) belongs to the outer one, also when another
+/// root sorts between them (`-` before `/`).
+#[test]
+fn nested_junk_roots_belong_to_the_outermost() {
+    let l1 = L::new()
+        .file("app/.main.swp", &[1; 10])
+        .file("app/.main.swp-x/.git/HEAD", &[2; 20])
+        .file("app/.main.swp/.git/HEAD", &[3; 40])
+        .file("app/.main.swp/.git/x/.idea/y", &[4; 80])
+        .build();
+    let bytes = docker_archive(&[base(), l1]);
+    let (_, mut img) = load(&bytes);
+    img.layers[1].history.as_mut().unwrap().created_by =
+        Some("/bin/sh -c #(nop) COPY dir:abc in /app".into());
+    let (fs, cs) = UnionFs::build(img.indexes());
+    let f = find(Model::new(&img, &fs, &cs), &FindingOptions::default());
+    let junk = f
+        .iter()
+        .find(|f| f.kind == FindingKind::BuildContextJunk)
+        .unwrap();
+    let got: Vec<(&str, u64)> = junk
+        .evidence
+        .iter()
+        .map(|e| (e.path.as_str(), e.size))
+        .collect();
+    assert_eq!(got, [("app/.main.swp-x/.git", 20), ("app/.main.swp", 10)]);
+}
