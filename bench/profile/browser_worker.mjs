@@ -3,8 +3,9 @@
 // Prints the top functions by self time and by total time; writes the .cpuprofile (loadable in
 // Chrome DevTools) next to OUT.
 //
-// Usage: [DIST=dir] [PHASE=build] node bench/profile/browser_worker.mjs IMAGE OUT.cpuprofile
-// PHASE=build profiles the squash instead: from the click on Build to the download.
+// Usage: [DIST=dir] [PHASE=build|waste] node bench/profile/browser_worker.mjs IMAGE OUT.cpuprofile
+// PHASE=build profiles the squash instead: from the click on Build to the download;
+// PHASE=waste the open up to the waste report shown (`#dive-efficiency`) instead of the table.
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../../e2e/lib.mjs";
@@ -24,7 +25,8 @@ await page.waitForSelector("#worker-status.ready", { timeout: 30_000 });
 // Attach to the worker through a browser-level session (non-flat: messages are wrapped).
 const bs = await browser.newBrowserCDPSession();
 const { targetInfos } = await bs.send("Target.getTargets");
-const worker = targetInfos.find((t) => t.type === "worker");
+// The analysis worker (its layer workers, started ahead, are workers too, titled by their name).
+const worker = targetInfos.find((t) => t.type === "worker" && t.title !== "layerlens-layer");
 if (!worker) throw new Error("no worker target: " + JSON.stringify(targetInfos.map((t) => t.type)));
 const { sessionId } = await bs.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false });
 let nextId = 1;
@@ -45,6 +47,7 @@ const send = (method, params = {}) =>
   });
 
 const BUILD = process.env.PHASE === "build";
+const WASTE = process.env.PHASE === "waste";
 await send("Profiler.enable");
 await send("Profiler.setSamplingInterval", { interval: BUILD ? 1000 : 200 });
 if (BUILD) {
@@ -57,7 +60,7 @@ if (BUILD) {
   await Promise.all([page.waitForEvent("download", { timeout: 900_000 }), page.click("#build")]);
 } else {
   await page.setInputFiles("#file-input", image);
-  await page.waitForSelector("#layer-table", { timeout: 600_000 });
+  await page.waitForSelector(WASTE ? "#dive-efficiency" : "#layer-table", { timeout: 600_000 });
 }
 const tableMs = performance.now() - t;
 const { profile } = await send("Profiler.stop");
@@ -87,7 +90,7 @@ for (const [id, k] of self) {
 }
 const N = profile.samples.length;
 const ms = (k) => ((k / N) * (profile.endTime - profile.startTime)) / 1000;
-console.log(`${BUILD ? "Build → download" : "open → layer table"} ${tableMs.toFixed(0)} ms; ${N} samples over ${(ms(N)).toFixed(0)} ms of the worker`);
+console.log(`${BUILD ? "Build → download" : WASTE ? "open → waste shown" : "open → layer table"} ${tableMs.toFixed(0)} ms; ${N} samples over ${(ms(N)).toFixed(0)} ms of the worker`);
 console.log("\nself time:");
 for (const [k, v] of [...selfByName].sort((a, b) => b[1] - a[1]).slice(0, 25))
   console.log(`${ms(v).toFixed(0).padStart(7)} ms ${((100 * v) / N).toFixed(1).padStart(5)} %  ${k}`);
