@@ -11,7 +11,7 @@
 //! - An entry below a path that is not a directory replaces that path with a directory (as
 //!   extractors do), and is reported.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{btree_map, BTreeMap};
 use alloc::vec::Vec;
 
 use serde::Serialize;
@@ -170,7 +170,16 @@ impl UnionFs {
                     inode,
                 }
             };
-            let existing = self.nodes.get(e.path.as_bytes()).copied();
+            // One walk down the tree for the lookup and the insert (path comparisons are most
+            // of the union's time, in wasm above all). The subtree a non-directory replaces
+            // lies strictly below the path, so removing it after the insert is the same.
+            let existing = match self.nodes.entry(e.path.clone()) {
+                btree_map::Entry::Vacant(slot) => {
+                    slot.insert(node);
+                    None
+                }
+                btree_map::Entry::Occupied(mut slot) => Some(slot.insert(node)),
+            };
             if let Some(old) = existing {
                 let old_is_dir = pass.entry(old.inode_entry).is_some_and(Entry::is_dir);
                 if old_is_dir && !e.is_dir() {
@@ -185,7 +194,6 @@ impl UnionFs {
                 .get_or_insert(&e.path, || Touch::below(existing));
             t.entry = Some(i);
             t.after = Some(node.inode_entry);
-            self.nodes.insert(e.path.clone(), node);
         }
 
         // Classify every touched path against its state below this layer.

@@ -12,7 +12,6 @@ pub use file::FileInfo;
 #[cfg(feature = "std")]
 pub use tree::{FileTree, Node as TreeNode, SortBy, TreeFilter};
 
-use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -103,28 +102,34 @@ impl ImageSummary {
     pub fn new(m: Model<'_>, images: Vec<ImageChoice>, index: usize, format: &str) -> Self {
         let (image, fs, changes) = (m.image, m.fs, m.changes);
         // Entries whose bytes are still in the final filesystem (as a path or an inode).
-        let live: BTreeSet<EntryRef> = fs
+        // One flag per entry, by layer: a set of references would be a tree of a few hundred
+        // thousand keys built and searched once each.
+        let mut live: Vec<Vec<bool>> = image
+            .layers
             .iter()
-            .flat_map(|(_, n)| [n.entry, n.inode_entry])
+            .map(|l| alloc::vec![false; l.index.entries.len()])
             .collect();
+        for r in fs.iter().flat_map(|(_, n)| [n.entry, n.inode_entry]) {
+            if let Some(flag) = live
+                .get_mut(r.layer as usize)
+                .and_then(|l| l.get_mut(r.entry as usize))
+            {
+                *flag = true;
+            }
+        }
         let final_fs = m.final_fs();
         let layers = image
             .layers
             .iter()
             .zip(changes)
-            .map(|(l, cs)| {
+            .zip(&live)
+            .map(|((l, cs), flags)| {
                 let superseded_size = l
                     .index
                     .entries
                     .iter()
                     .enumerate()
-                    .filter(|(i, e)| {
-                        e.is_file()
-                            && !live.contains(&EntryRef {
-                                layer: l.position as u32,
-                                entry: *i as u32,
-                            })
-                    })
+                    .filter(|(i, e)| e.is_file() && !flags[*i])
                     .map(|(_, e)| e.size)
                     .sum();
                 let h = l.history.as_ref();
