@@ -7,8 +7,8 @@
 //! The wasm build otherwise links compiler-builtins' versions, which compare one byte per
 //! iteration, and the union filesystem's ordered map compares paths that share long prefixes
 //! (`usr/lib/python3/dist-packages/…`) on every lookup: eight bytes at a time take about two
-//! thirds of the time (bench/results/2026-11-26/browser-profile.md). A big-endian load of
-//! eight bytes orders like the bytes themselves, so the first differing word gives the answer.
+//! thirds of the time (bench/results/2026-11-26/browser-profile.md). Words are compared as
+//! loaded; the first that differs is read big-endian, which orders like the bytes themselves.
 //! Wasm allows unaligned loads.
 #![no_std]
 #![no_builtins]
@@ -47,12 +47,18 @@ pub unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> i32 {
         // SAFETY: `i + 8 <= n` bytes are readable; `read_unaligned` has no alignment need.
         let (x, y) = unsafe {
             (
-                u64::from_be_bytes(a.add(i).cast::<[u8; 8]>().read_unaligned()),
-                u64::from_be_bytes(b.add(i).cast::<[u8; 8]>().read_unaligned()),
+                u64::from_ne_bytes(a.add(i).cast::<[u8; 8]>().read_unaligned()),
+                u64::from_ne_bytes(b.add(i).cast::<[u8; 8]>().read_unaligned()),
             )
         };
+        // Equal words (shared prefixes, the common case) need no byte swap, which wasm has no
+        // instruction for; only the first differing word is ordered as big-endian.
         if x != y {
-            return if x < y { -1 } else { 1 };
+            return if u64::from_be(x) < u64::from_be(y) {
+                -1
+            } else {
+                1
+            };
         }
         i += 8;
     }
