@@ -154,3 +154,24 @@ pub fn load(archive: &[u8]) -> (Archive<&[u8]>, Image) {
     let img = Image::load(&mut a, 0, &IndexOptions::default(), &mut NoProgress).unwrap();
     (a, img)
 }
+
+/// Every archive of the repository's fixtures (tests/fixtures, any depth) and the app's
+/// sample, real archives written by real tools. (Files: not on wasm32.)
+#[cfg(not(target_arch = "wasm32"))]
+pub fn fixture_archives() -> Vec<std::path::PathBuf> {
+    fn tars(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                tars(&path, out);
+            } else if path.extension().is_some_and(|e| e == "tar") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    tars(&root.join("tests/fixtures"), &mut files);
+    files.push(root.join("web/assets/sample.tar"));
+    files
+}

@@ -1,6 +1,8 @@
 //! Layers: entry paths, entries, encodings and the per-layer index.
 
 mod entry;
+#[cfg(feature = "std")]
+mod estimate;
 mod header;
 mod index;
 mod path;
@@ -10,6 +12,8 @@ mod read;
 mod resume;
 
 pub use entry::{Entry, EntryKind, EntryRef, Rare, Span, Xattr};
+#[cfg(feature = "std")]
+pub use estimate::estimate_entries;
 pub use header::{flag_of, pad, padding, HeaderSpec};
 pub use index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 pub(crate) use path::subtree_range;

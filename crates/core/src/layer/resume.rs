@@ -208,29 +208,13 @@ mod tests {
         }
     }
 
-    #[cfg(not(target_arch = "wasm32"))]
-    fn tars(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                tars(&path, out);
-            } else if path.extension().is_some_and(|e| e == "tar") {
-                out.push(path);
-            }
-        }
-    }
-
     /// Every uncompressed layer of every fixture (and the sample), in pieces of very different
     /// sizes, gives exactly `index_layer`'s index. (Files: not on wasm32.)
     #[test]
     #[cfg(not(target_arch = "wasm32"))]
     fn pieces_index_as_a_whole() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = Vec::new();
-        tars(&root.join("tests/fixtures"), &mut files);
-        files.push(root.join("web/assets/sample.tar"));
         let (mut layers, mut most_resumes) = (0, 0);
-        for file in files {
+        for file in crate::testing::fixture_archives() {
             let all = std::fs::read(&file).unwrap();
             let Ok(listed) = crate::Indexed::list(
                 all.as_slice(),
