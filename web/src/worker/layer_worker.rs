@@ -11,6 +11,7 @@ use layerlens_core::{wire, Compression, Progress, Source, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, MessageEvent};
 
+use super::phases::{self, Phase};
 use super::{prefetch, scope, BlobSource};
 use crate::protocol::{decode, encode, LayerJob, LayerReply};
 
@@ -42,13 +43,17 @@ fn reply(msg: &LayerReply, buffer: Option<&js_sys::ArrayBuffer>) {
 /// Indexes the job's blob and posts the outcome (an indexing error travels as data). The
 /// analysis worker sends a worker its next job only after this one's reply.
 async fn run(job: LayerJob, carried: JsValue) {
+    let indexing = Phase::of("index blob", job.blob.to_string());
     let indexed = match carried.dyn_into::<Blob>() {
         Ok(file) => index(&job, file).await,
         Err(_) => Err(layerlens_core::Error::new(
             layerlens_core::ErrorKind::Request("no file came with the layer job".into()),
         )),
     };
-    let bytes = wire::encode(&indexed).or_else(|e| wire::encode(&Err(e)));
+    indexing.end();
+    let bytes = phases::phase("encode blob", || {
+        wire::encode(&indexed).or_else(|e| wire::encode(&Err(e)))
+    });
     let bytes = match bytes {
         Ok(b) => b,
         Err(e) => wasm_bindgen::throw_str(&format!("layer worker: {e}")),

@@ -10,6 +10,7 @@ mod files;
 mod layer_worker;
 mod layers;
 mod map;
+mod phases;
 mod prefetch;
 mod see;
 mod squash_options;
@@ -334,29 +335,43 @@ async fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     };
     // Listed, then the layer blobs indexed in layer workers, then assembled by the core
     // exactly as `Analysis::open` (and the CLI's threads) would.
-    let mut listed =
-        Indexed::list(source, &pick, Limits::default(), &mut progress).map_err(context)?;
+    let mut listed = phases::phase("list", || {
+        Indexed::list(source, &pick, Limits::default(), &mut progress)
+    })
+    .map_err(context)?;
+    let indexing = phases::Phase::start("index layers");
     let indexes = layers::index_blobs(&file, &mut listed, &mut progress).await;
-    let analysis = listed.assemble(indexes).map_err(context)?.analyse();
-    let summary = analysis.summary();
+    indexing.end();
+    let indexed = phases::phase("assemble", || listed.assemble(indexes)).map_err(context)?;
+    let analysis = phases::phase("union", || indexed.analyse());
+    let summary = phases::phase("summary", || analysis.summary());
     let session = Session { file, analysis };
     // The layer table first; the squash plan and the waste analysis (a few hundred ms on
     // 100,000 files) follow.
-    post(
-        &Event::Analyzed {
-            summary: Box::new(summary),
-            millis: js_sys::Date::now() - started,
-        },
-        None,
-    );
-    let waste = session.analysis.waste(None);
-    let squash_all = SquashFigures::with_causes(&plan(&session, 0, Vec::new())?, &waste.reclaim);
-    post(
-        &Event::Waste {
-            waste: for_page(waste),
-            squash_all: Some(squash_all),
-        },
-        None,
-    );
+    phases::phase("post table", || {
+        post(
+            &Event::Analyzed {
+                summary: Box::new(summary),
+                millis: js_sys::Date::now() - started,
+            },
+            None,
+        )
+    });
+    let tally = phases::phase("dive tally", || {
+        layerlens_core::dive::DiveTally::new(session.analysis.image())
+    });
+    let waste = phases::phase("waste report", || session.analysis.waste(Some(tally)));
+    let squash_all = phases::phase("squash figures", || {
+        plan(&session, 0, Vec::new()).map(|p| SquashFigures::with_causes(&p, &waste.reclaim))
+    })?;
+    phases::phase("post waste", || {
+        post(
+            &Event::Waste {
+                waste: for_page(waste),
+                squash_all: Some(squash_all),
+            },
+            None,
+        )
+    });
     Ok(session)
 }
