@@ -401,10 +401,22 @@ impl<S: Source> Analysis<S> {
     /// The waste report (with the deep scan's hashes if it has run). `tally` is dive's
     /// tally if the host computed it beside the union build; otherwise it is computed here.
     pub fn waste(&self, tally: Option<DiveTally>) -> WasteReport {
-        WasteReport::with_tally(
+        self.waste_with_plan(tally, None)
+    }
+
+    /// [`Analysis::waste`] reusing `plan`, a squash of every layer the host has planned
+    /// anyway (the squash figures shown beside the report): the report's squash savings
+    /// come from its layer plan instead of a second one ([`WasteReport::with_tally_and_plan`]).
+    pub fn waste_with_plan(
+        &self,
+        tally: Option<DiveTally>,
+        plan: Option<&SquashPlan>,
+    ) -> WasteReport {
+        WasteReport::with_tally_and_plan(
             tally.unwrap_or_else(|| DiveTally::new(&self.image)),
             self.model(),
             &FindingOptions::default(),
+            plan.map(|p| &p.layer),
         )
     }
 

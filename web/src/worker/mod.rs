@@ -360,10 +360,13 @@ async fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     let tally = phases::phase("dive tally", || {
         layerlens_core::dive::DiveTally::new(session.analysis.image())
     });
-    let waste = phases::phase("waste report", || session.analysis.waste(Some(tally)));
-    let squash_all = phases::phase("squash figures", || {
-        plan(&session, 0, Vec::new()).map(|p| SquashFigures::with_causes(&p, &waste.reclaim))
-    })?;
+    // The squash of every layer is planned once, for its figures and for the report's
+    // savings by cause.
+    let all = phases::phase("squash plan", || plan(&session, 0, Vec::new()))?;
+    let waste = phases::phase("waste report", || {
+        session.analysis.waste_with_plan(Some(tally), Some(&all))
+    });
+    let squash_all = SquashFigures::with_causes(&all, &waste.reclaim);
     phases::phase("post waste", || {
         post(
             &Event::Waste {

@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::dive::{DiveReport, DiveTally};
 use crate::image::Image;
 use crate::model::Model;
+use crate::squash::LayerPlan;
 use findings::{Finding, FindingOptions, Severity};
 use reclaim::{dead_copies, DeadCopy, Reclaim};
 
@@ -117,11 +118,26 @@ impl WasteReport {
     /// [`WasteReport::new`] with dive's tally already computed (it needs only the layer
     /// indexes, so a caller with threads computes it while the union is built).
     pub fn with_tally(tally: DiveTally, m: Model<'_>, options: &FindingOptions) -> Self {
+        Self::with_tally_and_plan(tally, m, options, None)
+    }
+
+    /// [`WasteReport::with_tally`] reusing the layer plan of a squash of every layer made
+    /// for the squash figures ([`Reclaim::with_plan`]), instead of planning it again.
+    pub fn with_tally_and_plan(
+        tally: DiveTally,
+        m: Model<'_>,
+        options: &FindingOptions,
+        plan: Option<&LayerPlan>,
+    ) -> Self {
         let dead = dead_copies(m);
+        let reclaim = match plan {
+            Some(plan) => Reclaim::with_plan(m, 0, &dead, plan),
+            None => Reclaim::with_dead(m, 0, &dead),
+        };
         WasteReport {
             dive: tally.finish(m.image, m.fs),
             figures: Figures::with_dead(m.image, &dead),
-            reclaim: Reclaim::with_dead(m, 0, &dead),
+            reclaim,
             findings: findings::find_with_dead(m, &dead, options),
             deep: m.hashes.is_some(),
         }

@@ -141,3 +141,51 @@ fn every_starting_layer_matches_its_squash_plan() {
         assert_eq!(r.content() as i64 + r.overhead, r.total, "from {from}");
     }
 }
+
+#[test]
+fn a_squash_plan_already_made_gives_the_same_figures() {
+    let l2 = L::new().file("b", &[8; 70]).whiteout("a").build();
+    let mut layers = image();
+    layers.push(l2);
+    let bytes = docker_archive(&layers);
+    let (archive, img) = load(&bytes);
+    let (fs, cs) = UnionFs::build(img.indexes());
+    let m = Model::new(&img, &fs, &cs);
+    let dead = dead_copies(m);
+    let len = archive.len();
+    for from in 0..img.layers.len() {
+        let expected = Reclaim::with_dead(m, from, &dead);
+        let plain = crate::squash::SquashPlan::new(
+            m,
+            len,
+            &crate::squash::SquashOptions {
+                from,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(Reclaim::with_plan(m, from, &dead, &plain.layer), expected);
+        // A plan that drops paths saves otherwise: it is not taken for the squash's.
+        let dropping = crate::squash::SquashPlan::new(
+            m,
+            len,
+            &crate::squash::SquashOptions {
+                from,
+                drop: alloc::vec!["/b".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_ne!(dropping.layer.savings, plain.layer.savings, "from {from}");
+        assert_eq!(
+            Reclaim::with_plan(m, from, &dead, &dropping.layer),
+            expected
+        );
+        // Nor is a plan from another layer.
+        let other = (from + 1) % img.layers.len();
+        assert_eq!(
+            Reclaim::with_plan(m, other, &dead, &plain.layer),
+            Reclaim::with_dead(m, other, &dead)
+        );
+    }
+}
