@@ -70,3 +70,35 @@ pub fn phase<T>(name: &'static str, f: impl FnOnce() -> T) -> T {
     p.end();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// A phase reaches `performance.measure` under its name, with its start and end.
+    #[test]
+    fn a_phase_is_measured_under_its_name() {
+        let Some(perf) = performance() else {
+            panic!("no performance object here")
+        };
+        let record = Function::new_with_args(
+            "name, options",
+            "globalThis.__measured = [name, options.start, options.end];",
+        );
+        let original = Reflect::get(&perf, &"measure".into()).unwrap();
+        Reflect::set(&perf, &"measure".into(), &record).unwrap();
+        let out = phase("list", || 42);
+        Phase::of("index blob", "3").end();
+        let last = Reflect::get(&js_sys::global(), &"__measured".into()).unwrap();
+        Reflect::set(&perf, &"measure".into(), &original).unwrap();
+        assert_eq!(out, 42);
+        let last: js_sys::Array = last.dyn_into().unwrap();
+        assert_eq!(
+            last.get(0).as_string().as_deref(),
+            Some("layerlens index blob 3")
+        );
+        let (start, end) = (last.get(1).as_f64().unwrap(), last.get(2).as_f64().unwrap());
+        assert!(end >= start && start > 0.0, "{start}..{end}");
+    }
+}
