@@ -410,11 +410,13 @@ mod tests {
         let mut out = d.create(10, SPACE).unwrap();
         out.write_all(b"0123456789").unwrap();
         assert!(!dest.exists(), "visible before the commit");
+        let mine = |p: &PathBuf| p.starts_with(dir.path());
+        assert!(signals::registry().iter().any(mine), "not registered");
         assert_eq!(partials(dir.path()).len(), 1);
         assert_eq!(out.commit().unwrap(), 10);
         assert_eq!(std::fs::read(&dest).unwrap(), b"0123456789");
         assert!(partials(dir.path()).is_empty());
-        assert!(no_stale_registration());
+        assert!(no_stale_registration(dir.path()));
     }
 
     #[test]
@@ -430,7 +432,7 @@ mod tests {
         assert!(caught.is_err());
         assert_eq!(std::fs::read(&dest).unwrap(), b"old");
         assert!(partials(dir.path()).is_empty());
-        assert!(no_stale_registration());
+        assert!(no_stale_registration(dir.path()));
     }
 
     #[test]
@@ -470,9 +472,13 @@ mod tests {
         }
     }
 
-    /// The signal thread knows no path that is gone (tests run in parallel, so another
-    /// test's live temporary file may be registered; a removed one must not be).
-    fn no_stale_registration() -> bool {
-        signals::registry().iter().all(|p| p.exists())
+    /// The signal thread knows no path of this test's that is gone. Only `dir`'s paths: tests
+    /// run in parallel, and another test's temporary file is deleted a moment before it is
+    /// forgotten (in that order, so that a signal in between cannot leave it on disk).
+    fn no_stale_registration(dir: &Path) -> bool {
+        signals::registry()
+            .iter()
+            .filter(|p| p.starts_with(dir))
+            .all(|p| p.exists())
     }
 }
