@@ -11,6 +11,7 @@
 
 import { join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../../e2e/lib.mjs";
+import { traced } from "./trace.mjs";
 
 const args = process.argv.slice(2);
 const distAt = args.indexOf("--dist");
@@ -25,15 +26,10 @@ await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: "load
 await page.waitForSelector("#worker-status.ready", { timeout: 30_000 });
 // The layer workers started ahead are ready by then.
 await page.waitForTimeout(2000);
-const cdp = await context.newCDPSession(page);
-const events = [];
-cdp.on("Tracing.dataCollected", (d) => events.push(...d.value));
-const complete = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
-await cdp.send("Tracing.start", { categories: "disabled-by-default-v8.cpu_profiler,blink.user_timing", transferMode: "ReportEvents" });
-await page.setInputFiles("#file-input", image);
-await page.waitForSelector("#layer-table", { timeout: 600_000 });
-await cdp.send("Tracing.end");
-await complete;
+const { events } = await traced(context, page, "disabled-by-default-v8.cpu_profiler,blink.user_timing", async () => {
+  await page.setInputFiles("#file-input", image);
+  await page.waitForSelector("#layer-table", { timeout: 600_000 });
+});
 await browser.close();
 server.close();
 

@@ -9,6 +9,7 @@
 
 import { join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../../e2e/lib.mjs";
+import { markTrace, traceMark, traced } from "./trace.mjs";
 
 const args = process.argv.slice(2);
 const distAt = args.indexOf("--dist");
@@ -40,35 +41,29 @@ async function main() {
   });
   await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: "load" });
   await page.waitForSelector("#worker-status.ready", { timeout: 30_000 });
-  const cdp = await context.newCDPSession(page);
-  const events = [];
-  cdp.on("Tracing.dataCollected", (d) => events.push(...d.value));
-  const complete = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
-  await cdp.send("Tracing.start", { categories: "toplevel,devtools.timeline", transferMode: "ReportEvents" });
-  // The trace's clock against the page's: a marker event at a known page time.
-  const chosen = await page.evaluate(() => performance.timeOrigin + performance.now());
-  await page.evaluate(() => console.timeStamp("long_tasks:start"));
-  await page.setInputFiles("#file-input", image);
-  await page.waitForSelector("#dive-efficiency", { timeout: TIMEOUT });
-  await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT });
-  await page.waitForFunction(() => !document.querySelector('[data-deferred="waiting"]'), null, { timeout: TIMEOUT });
-  await page.waitForTimeout(3000);
-  const moving = await page.evaluate(() => performance.timeOrigin + performance.now());
-  await page.click('nav.sections a[href="#findings"]');
-  await page.waitForTimeout(1500);
-  await page.click('nav.sections a[href="#size-map"]');
-  await page.waitForSelector("#size-map svg", { timeout: TIMEOUT }).catch(() => {});
-  await page.waitForTimeout(2000);
-  const marks = await page.evaluate(() => window.__marks);
-  await cdp.send("Tracing.end");
-  await complete;
+  let chosen = 0;
+  let moving = 0;
+  const { events, result: marks } = await traced(context, page, "toplevel,devtools.timeline", async () => {
+    chosen = await markTrace(page, "long_tasks:start");
+    await page.setInputFiles("#file-input", image);
+    await page.waitForSelector("#dive-efficiency", { timeout: TIMEOUT });
+    await page.waitForSelector("#files .tree-row", { timeout: TIMEOUT });
+    await page.waitForFunction(() => !document.querySelector('[data-deferred="waiting"]'), null, { timeout: TIMEOUT });
+    await page.waitForTimeout(3000);
+    moving = await page.evaluate(() => performance.timeOrigin + performance.now());
+    await page.click('nav.sections a[href="#findings"]');
+    await page.waitForTimeout(1500);
+    await page.click('nav.sections a[href="#size-map"]');
+    await page.waitForSelector("#size-map svg", { timeout: TIMEOUT }).catch(() => {});
+    await page.waitForTimeout(2000);
+    return page.evaluate(() => window.__marks);
+  });
   await browser.close();
   server.close();
 
   const mains = new Set(events.filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`));
   const main = events.filter((e) => mains.has(`${e.pid}:${e.tid}`));
-  const stamp = main.find((e) => e.name === "TimeStamp" && e.args?.data?.message === "long_tasks:start");
-  if (!stamp) throw new Error("no marker event in the trace");
+  const stamp = traceMark(main, "long_tasks:start");
   // Page ms since the file was chosen, from trace µs (the marker is within a round trip of it).
   const at = (ts) => (ts - stamp.ts) / 1000;
   const rows = marks.map(([t, what]) => [t - chosen, what]);

@@ -14,6 +14,7 @@
 
 import { join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../../e2e/lib.mjs";
+import { markTrace, traceMark, traced } from "./trace.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -43,23 +44,17 @@ async function once(server) {
   await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: "load" });
   await page.waitForSelector("#worker-status.ready", { timeout: 30_000 });
   if (settle > 0) await page.waitForTimeout(settle);
-  const cdp = await context.newCDPSession(page);
-  const events = [];
-  cdp.on("Tracing.dataCollected", (d) => events.push(...d.value));
-  const complete = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
-  await cdp.send("Tracing.start", { categories: "devtools.timeline,blink.user_timing", transferMode: "ReportEvents" });
-  const chosen = await page.evaluate(() => performance.timeOrigin + performance.now());
-  await page.evaluate(() => console.timeStamp("open_phases:start"));
-  await page.setInputFiles("#file-input", image);
-  await page.waitForSelector("#dive-efficiency", { timeout: TIMEOUT });
-  await page.waitForTimeout(500);
-  const marks = await page.evaluate(() => window.__marks);
-  await cdp.send("Tracing.end");
-  await complete;
+  let chosen = 0;
+  const { events, result: marks } = await traced(context, page, "devtools.timeline,blink.user_timing", async () => {
+    chosen = await markTrace(page, "open_phases:start");
+    await page.setInputFiles("#file-input", image);
+    await page.waitForSelector("#dive-efficiency", { timeout: TIMEOUT });
+    await page.waitForTimeout(500);
+    return page.evaluate(() => window.__marks);
+  });
   await browser.close();
 
-  const stamp = events.find((e) => e.name === "TimeStamp" && e.args?.data?.message === "open_phases:start");
-  if (!stamp) throw new Error("no marker event in the trace");
+  const stamp = traceMark(events, "open_phases:start");
   const at = (ts) => (ts - stamp.ts) / 1000;
   // Worker threads by first appearance: the analysis worker lists first.
   const names = new Map(events.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => [`${e.pid}:${e.tid}`, e.args?.name]));
