@@ -3,6 +3,8 @@
 //! several layers at once starts the ones with the most entries first: a 154 MB layer of
 //! 100,000 small files takes longer than a 943 MB layer of five.
 
+use crate::archive::is_tar_header;
+
 /// The entries of a tar of `size` bytes whose first bytes are `sample`: exact when the sample
 /// reaches the end (or the headers jump past it), otherwise the headers seen scaled by how
 /// far into the tar they reached. 0 for bytes that are not a tar.
@@ -20,11 +22,10 @@ pub fn estimate_entries(sample: &[u8], size: u64) -> u64 {
         let Ok(header) = <&[u8; 512]>::try_from(block) else {
             return seen;
         };
-        let header = tar::Header::from_byte_slice(header);
-        if !checksum_ok(header) {
+        if !is_tar_header(header) {
             return seen;
         }
-        let Ok(content) = header.entry_size() else {
+        let Ok(content) = tar::Header::from_byte_slice(header).entry_size() else {
             return seen;
         };
         seen += 1;
@@ -38,24 +39,6 @@ pub fn estimate_entries(sample: &[u8], size: u64) -> u64 {
     // `seen` headers in the first `pos` bytes: as many again in each such stretch.
     let scaled = u128::from(seen) * u128::from(size) / u128::from(pos);
     u64::try_from(scaled).unwrap_or(u64::MAX)
-}
-
-/// Whether the block is a tar header (its checksum adds up), not file bytes or a compressed
-/// stream.
-fn checksum_ok(header: &tar::Header) -> bool {
-    let bytes = header.as_bytes();
-    let sum: u32 = bytes
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u32::from(b)
-            }
-        })
-        .sum();
-    header.cksum().is_ok_and(|c| c == sum)
 }
 
 #[cfg(test)]
