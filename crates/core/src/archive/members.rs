@@ -282,22 +282,18 @@ mod tests {
 
     #[test]
     fn listing_reads_headers_not_the_members_it_jumps() {
-        let mut b = tar::Builder::new(Vec::new());
-        for (name, size) in [
+        let bytes = [
             ("manifest.json", 300),
             ("layer1.tar", 3 << 20),
             ("config.json", 2000),
             ("layer2.tar", 5 << 20),
             ("repositories", 100),
-        ] {
-            let mut h = tar::Header::new_ustar();
-            h.set_size(size as u64);
-            h.set_mode(0o644);
-            h.set_cksum();
-            b.append_data(&mut h, name, &alloc::vec![7u8; size][..])
-                .unwrap();
-        }
-        let bytes = b.into_inner().unwrap();
+        ]
+        .iter()
+        .fold(crate::testing::LayerBuilder::new(), |b, &(name, size)| {
+            b.file(name, &alloc::vec![7u8; size])
+        })
+        .build();
         let mut source = Counted {
             bytes: &bytes,
             read: 0,

@@ -44,21 +44,18 @@ pub fn estimate_entries(sample: &[u8], size: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::estimate_entries;
+    use crate::testing::LayerBuilder;
     use alloc::vec::Vec;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn tar_of(files: &[(&str, usize)]) -> Vec<u8> {
-        let mut b = tar::Builder::new(Vec::new());
-        for &(name, size) in files {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(size as u64);
-            h.set_mode(0o644);
-            h.set_cksum();
-            b.append_data(&mut h, name, &alloc::vec![1u8; size][..])
-                .unwrap();
-        }
-        b.into_inner().unwrap()
+        files
+            .iter()
+            .fold(LayerBuilder::new(), |b, &(name, size)| {
+                b.file(name, &alloc::vec![1u8; size])
+            })
+            .build()
     }
 
     #[test]
