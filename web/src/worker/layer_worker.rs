@@ -1,7 +1,7 @@
 //! The layer worker's role: the worker script started by the analysis worker under
 //! [`LAYER_WORKER_NAME`] indexes the layer blobs it is sent, each read from the carried `File`
-//! from the carried `File` (an uncompressed one through reads in flight while it parses, see
-//! [`prefetch`](super::prefetch); a compressed one streamed through its decoder with
+//! (an uncompressed or gzip one through reads in flight while it
+//! parses, see [`prefetch`](super::prefetch); a zstd one streamed through its decoder with
 //! `FileReaderSync`), and answers with the index as [`wire`] bytes in a transferred
 //! `ArrayBuffer`. It holds nothing between jobs.
 
@@ -69,7 +69,20 @@ async fn index(job: &LayerJob, file: Blob) -> layerlens_core::Result<LayerIndex>
     let mut source = BlobSource::new(file).map_err(layerlens_core::Error::from)?;
     let mut magic = [0u8; 4];
     let got = source.read_at(job.offset, &mut magic[..(job.size.min(4) as usize)])?;
-    if Compression::detect(&magic[..got]) == Compression::None {
+    let compression = Compression::detect(&magic[..got]);
+    if compression == Compression::Gzip {
+        return prefetch::index_gzip(
+            source.blob(),
+            job.offset,
+            job.size,
+            &options,
+            &mut report,
+            stage,
+            job.total,
+        )
+        .await;
+    }
+    if compression == Compression::None {
         let (index, _) = prefetch::index_uncompressed(
             source.blob(),
             job.offset,

@@ -3,6 +3,8 @@
 mod entry;
 #[cfg(feature = "std")]
 mod estimate;
+#[cfg(feature = "std")]
+mod gunzipping;
 mod header;
 mod index;
 mod path;
@@ -14,6 +16,8 @@ mod resume;
 pub use entry::{Entry, EntryKind, EntryRef, Rare, Span, Xattr};
 #[cfg(feature = "std")]
 pub use estimate::estimate_entries;
+#[cfg(feature = "std")]
+pub use gunzipping::Gunzipping;
 pub use header::{flag_of, pad, padding, HeaderSpec};
 pub use index::{IndexOptions, LayerIndex, Notice, NoticeKind};
 pub(crate) use path::subtree_range;

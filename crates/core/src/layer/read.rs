@@ -24,7 +24,7 @@ use crate::stream::Compression;
 const TICK_EVERY: usize = 2048;
 
 /// Most bytes accepted after a layer's end-of-archive blocks.
-const MAX_TRAILING: u64 = 16 << 20;
+pub(super) const MAX_TRAILING: u64 = 16 << 20;
 
 /// Indexes the layer blob at `[offset, offset + len)` of `source`.
 ///

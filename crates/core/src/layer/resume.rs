@@ -53,6 +53,19 @@ impl Resumable {
         }
     }
 
+    /// Starts indexing a decompressed stream whose length is not known yet (a compressed
+    /// layer as it is inflated); [`Resumable::set_len`] bounds it once the stream has ended.
+    pub(super) fn unbounded(options: &IndexOptions) -> Self {
+        Self::new(0, u64::MAX, options)
+    }
+
+    /// The stream's length, now that it is known: a parse that reaches it ends there, as one
+    /// over a reader at its end does.
+    pub(super) fn set_len(&mut self, len: u64) {
+        self.len = len;
+        self.out.tar_size = len;
+    }
+
     /// The first source offset a resumed parse reads: bytes before it are no longer needed.
     pub fn keep_from(&self) -> u64 {
         self.offset + self.collector.next_header()
@@ -68,12 +81,26 @@ impl Resumable {
     /// As [`index_layer`](super::index_layer) for the bytes read (a malformed or truncated
     /// tar, a limit, a cancel), and the source's other read errors.
     pub fn resume<S: Source>(
-        mut self,
+        self,
         source: S,
         progress: &mut dyn Progress,
         stage: Stage,
         total: u64,
     ) -> Result<Resumed> {
+        Ok(match self.parse_on(source, progress, stage, total)? {
+            Parsed::Done(index, _) => Resumed::Done(index),
+            Parsed::Needs(resumable, at) => Resumed::Needs(resumable, at),
+        })
+    }
+
+    /// [`Resumable::resume`], telling also where the tar's last header chain ended.
+    pub(super) fn parse_on<S: Source>(
+        mut self,
+        source: S,
+        progress: &mut dyn Progress,
+        stage: Stage,
+        total: u64,
+    ) -> Result<Parsed> {
         let base = self.collector.next_header();
         let mut gate = Gate {
             source,
@@ -104,15 +131,24 @@ impl Resumable {
             (Ok(()), _) => {
                 shrink(&mut self.out);
                 check_complete(&self.out)?;
-                Ok(Resumed::Done(self.out))
+                Ok(Parsed::Done(self.out, self.collector.next_header()))
             }
             // A cancel is a cancel whatever was missing.
             (Err(e), _) if matches!(e.kind(), ErrorKind::Cancelled) => Err(e),
             // Whatever failed after a read found no bytes may have failed for want of them.
-            (Err(_), Some(at)) => Ok(Resumed::Needs(self, at)),
+            (Err(_), Some(at)) => Ok(Parsed::Needs(self, at)),
             (Err(e), None) => Err(e),
         }
     }
+}
+
+/// What [`Resumable::parse_on`] got to.
+pub(super) enum Parsed {
+    /// The layer is indexed; the last entry's header chain and contents end at this offset
+    /// of the layer (where the end-of-archive blocks start).
+    Done(LayerIndex, u64),
+    /// As [`Resumed::Needs`].
+    Needs(Resumable, u64),
 }
 
 /// A source that remembers where it last lacked bytes.
