@@ -6,13 +6,13 @@
 //! `ArrayBuffer`. It holds nothing between jobs.
 
 use js_sys::{Array, Uint8Array};
-use layerlens_core::layer::{index_layer, IndexOptions, LayerIndex};
-use layerlens_core::{wire, Compression, Progress, Source, Stage};
+use layerlens_core::layer::{IndexOptions, LayerIndex};
+use layerlens_core::{wire, Progress, Stage};
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, MessageEvent};
 
 use super::phases::{self, Phase};
-use super::{prefetch, scope, BlobSource};
+use super::{prefetch, scope};
 use crate::protocol::{decode, encode, LayerJob, LayerReply};
 
 /// Installs the job handler, then says it is ready.
@@ -66,37 +66,8 @@ async fn index(job: &LayerJob, file: Blob) -> layerlens_core::Result<LayerIndex>
     let options = IndexOptions { limits: job.limits };
     let mut report = Report::new(job.offset);
     let stage = Stage::Indexing(job.blob);
-    let mut source = BlobSource::new(file).map_err(layerlens_core::Error::from)?;
-    let mut magic = [0u8; 4];
-    let got = source.read_at(job.offset, &mut magic[..(job.size.min(4) as usize)])?;
-    let compression = Compression::detect(&magic[..got]);
-    if compression == Compression::Gzip {
-        return prefetch::index_gzip(
-            source.blob(),
-            job.offset,
-            job.size,
-            &options,
-            &mut report,
-            stage,
-            job.total,
-        )
-        .await;
-    }
-    if compression == Compression::None {
-        let (index, _) = prefetch::index_uncompressed(
-            source.blob(),
-            job.offset,
-            job.size,
-            &options,
-            &mut report,
-            stage,
-            job.total,
-        )
-        .await?;
-        return Ok(index);
-    }
-    index_layer(
-        source,
+    prefetch::index_blob(
+        &file,
         job.offset,
         job.size,
         &options,
@@ -104,6 +75,7 @@ async fn index(job: &LayerJob, file: Blob) -> layerlens_core::Result<LayerIndex>
         stage,
         job.total,
     )
+    .await
 }
 
 /// Posts how far into its blob the worker has read, at most ten times a second.

@@ -1,7 +1,7 @@
 //! Indexing the picked image's layer blobs in several layer workers (nested dedicated
-//! workers), each reading its own blob from the same `File` through `FileReaderSync`: gzip and
-//! zstd layers decode on as many cores as there are workers, and for plain tars one worker's
-//! reads (about 0.7 ms a call, spent in the browser process) overlap another's parsing. No
+//! workers), each reading its own blob from the same `File` (with reads in flight ahead of
+//! its parse, see [`prefetch`]): gzip and zstd layers decode on as many cores as there are
+//! workers, and one worker's reads (spent in the browser process) overlap another's parsing. No
 //! `SharedArrayBuffer` is needed: the `File` is posted to each worker, and each index comes
 //! back as [`wire`] bytes in a transferred `ArrayBuffer`. The core assembles the image from
 //! the indexes ([`Listed::assemble`]) as the CLI does from its threads', so every figure is
@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ErrorEvent, File, MessageEvent, Worker, WorkerOptions};
 
-use super::{post, scope, BlobSource};
+use super::{post, prefetch, scope, BlobSource};
 use crate::protocol::{
     decode, encode, Event, LayerJob, LayerReply, LayerWorkers, LAYER_WORKER_NAME, WORKER_URL,
 };
@@ -94,15 +94,21 @@ pub async fn index_blobs(
     let options = *listed.options();
     for i in left {
         let b = &blobs[i];
-        let index = index_layer(
-            listed.archive_mut().source_mut(),
-            b.offset,
-            b.size,
-            &options,
-            progress,
-            Stage::Indexing(i),
-            total,
-        );
+        let stage = Stage::Indexing(i);
+        let index = if plain {
+            // Read by offset from the file, with reads in flight (see `prefetch`).
+            prefetch::index_blob(file, b.offset, b.size, &options, progress, stage, total).await
+        } else {
+            index_layer(
+                listed.archive_mut().source_mut(),
+                b.offset,
+                b.size,
+                &options,
+                progress,
+                stage,
+                total,
+            )
+        };
         indexes.insert(b.offset, index);
     }
     indexes

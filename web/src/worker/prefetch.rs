@@ -13,10 +13,14 @@ use std::collections::VecDeque;
 use std::io;
 
 use js_sys::Uint8Array;
-use layerlens_core::layer::{Gunzipping, IndexOptions, LayerIndex, Resumable, Resumed};
-use layerlens_core::{Error, ErrorKind, Progress, ReadFailed, Source, Stage};
+use layerlens_core::layer::{
+    index_layer, Gunzipping, IndexOptions, LayerIndex, Resumable, Resumed,
+};
+use layerlens_core::{Compression, Error, ErrorKind, Progress, ReadFailed, Source, Stage};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
+
+use super::BlobSource;
 
 /// How reads are made.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +49,33 @@ pub struct Reads {
     pub bytes: u64,
     /// Bytes asked for ahead and not used: the parse jumped past them.
     pub wasted: u64,
+}
+
+/// Indexes the layer blob at `[offset, offset + len)` of `file`: uncompressed and gzip ones
+/// with reads in flight while they are parsed, zstd ones through `FileReaderSync` one read at
+/// a time (the zstd decoder cannot stop where its input runs out).
+///
+/// # Errors
+/// As [`layerlens_core::layer::index_layer`], and a failed read.
+pub async fn index_blob(
+    file: &Blob,
+    offset: u64,
+    len: u64,
+    options: &IndexOptions,
+    progress: &mut dyn Progress,
+    stage: Stage,
+    total: u64,
+) -> Result<LayerIndex, Error> {
+    let mut source = BlobSource::new(file.clone())?;
+    let mut magic = [0u8; 4];
+    let got = source.read_at(offset, &mut magic[..(len.min(4) as usize)])?;
+    match Compression::detect(&magic[..got]) {
+        Compression::None => index_uncompressed(file, offset, len, options, progress, stage, total)
+            .await
+            .map(|(index, _)| index),
+        Compression::Gzip => index_gzip(file, offset, len, options, progress, stage, total).await,
+        Compression::Zstd => index_layer(source, offset, len, options, progress, stage, total),
+    }
 }
 
 /// Indexes the uncompressed layer at `[offset, offset + len)` of `file`.
