@@ -83,6 +83,7 @@ extern crate std;
 mod analysed;
 pub mod analysis;
 pub mod archive;
+mod bytes;
 pub mod compare;
 pub mod digest;
 pub mod dive;

@@ -2,6 +2,7 @@
 //! its subtree from lower layers; `.wh..wh..opq` hides everything lower below its directory;
 //! other `.wh..wh.*` names are AUFS metadata (hardlink bookkeeping) and are ignored.
 
+use crate::bytes::contains;
 use crate::layer::EntryPath;
 
 /// Prefix of every whiteout name.
@@ -52,10 +53,6 @@ pub fn classify(path: &EntryPath) -> Role {
         return Role::Whiteout(path.parent().unwrap_or_default().join(target));
     }
     Role::Plain
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -213,10 +213,7 @@ fn token_at(text: &[u8], i: usize) -> Option<(SecretKind, usize)> {
 }
 
 fn find_from(text: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    text.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    crate::bytes::find(text.get(from..)?, needle).map(|p| p + from)
 }
 
 fn line_end(text: &[u8], from: usize) -> usize {

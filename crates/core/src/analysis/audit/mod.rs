@@ -31,6 +31,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::bytes::find;
 use crate::digest::Digest;
 use crate::image::step;
 use crate::layer::{EntryKind, EntryRef};
@@ -520,10 +521,6 @@ fn pem_blocks(text: &[u8]) -> (u64, u64) {
         }
     }
     (keys, certs)
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn kind_name(k: EntryKind) -> &'static str {

@@ -371,7 +371,7 @@ pub(super) fn junk(path: &[u8], copied: bool) -> Option<(Junk, usize)> {
         b"doc",
     ];
     const COPIED_HINTS: [&[u8]; 5] = [b"spec", b"coverage", b".tox", b".nyc_output", b"examples"];
-    let has = |h: &[u8]| path.windows(h.len()).any(|w| w == h);
+    let has = |h: &[u8]| crate::bytes::contains(path, h);
     let hinted = HINTS.iter().any(|h| has(h)) || (copied && COPIED_HINTS.iter().any(|h| has(h)));
     if !hinted {
         return None;
