@@ -46,7 +46,7 @@
 //!  stream     blob encodings, decoders, tar header guard
 //!  error      Error = ErrorKind + Location
 //!  leaves     source, progress, limits, hashing, sanitize, secrets (key and token rules,
-//!             masking), present (words for people), json
+//!             masking), present (words for people), json, bytes (substring search)
 //! ```
 //!
 //! ## Without std
