@@ -435,6 +435,9 @@ mod tests {
     use alloc::vec::Vec;
     use std::io::Write;
 
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
     use crate::layer::index_layer;
     use crate::testing::LayerBuilder;
@@ -527,7 +530,7 @@ mod tests {
     /// never held.
     #[test]
     fn many_entries_members_and_a_big_file() {
-        let mut first = LayerBuilder::new().file("big/zeros", &alloc::vec![0u8; 40 << 20]);
+        let mut first = LayerBuilder::new().file("big/zeros", &alloc::vec![0u8; 24 << 20]);
         for i in 0..3000 {
             first.file_mode(
                 &format!("d{}/{}/f-{i}", i % 7, "x".repeat(i % 150)),
