@@ -5,7 +5,9 @@
 //! arrives and calls [`Gunzipping::advance`], which inflates and parses as far as the bytes go
 //! and keeps every state in between: the decoder's (flate2's gzip decoder stops cleanly where
 //! its input runs out) and the tar parse's ([`Resumable`], over the inflated bytes, started
-//! again at the header it stopped in). The index equals [`index_layer`]'s for the same blob.
+//! again at the header it stopped in). The index equals the pull parse's
+//! ([`index_layer_stream`]) for the same blob; [`index_layer`] pushes gzip blobs through it
+//! too, so the CLI indexes them as the browser does.
 //!
 //! Memory stays bounded: the contents of an entry the parse seeks past are inflated and
 //! dropped, never kept; what is kept is the stretch from the header the parse would start
@@ -13,6 +15,7 @@
 //! between rounds.
 //!
 //! [`index_layer`]: super::index_layer
+//! [`index_layer_stream`]: super::index_layer_stream
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -439,7 +442,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-    use crate::layer::index_layer;
+    use crate::layer::{index_layer, index_layer_stream};
     use crate::testing::LayerBuilder;
     use crate::NoProgress;
 
@@ -470,7 +473,16 @@ mod tests {
         (outcome, waits, g.inflated.peak_kept)
     }
 
+    /// The pull parse's outcome (the tar crate reading through flate2's decoder), as text.
     fn whole(blob: &[u8], options: &IndexOptions) -> String {
+        match index_layer_stream(blob, blob.len() as u64, options) {
+            Ok(index) => format!("{index:?}"),
+            Err(e) => format!("{e}"),
+        }
+    }
+
+    /// `index_layer` (which pushes a gzip blob through `Gunzipping` a MiB at a time) agrees.
+    fn by_offset(blob: &[u8], options: &IndexOptions) -> String {
         match index_layer(
             blob,
             0,
@@ -515,6 +527,7 @@ mod tests {
                     continue;
                 }
                 let expected = whole(bytes, &IndexOptions::default());
+                assert_eq!(by_offset(bytes, &IndexOptions::default()), expected);
                 for steps in STEPS {
                     let (got, _, _) = pushed(bytes, steps, &IndexOptions::default());
                     assert_eq!(got, expected, "{} {}", file.display(), blob.member);
@@ -545,6 +558,7 @@ mod tests {
         blob.extend_from_slice(&gzip(&tar[cut..]));
         let expected = whole(&blob, &IndexOptions::default());
         assert!(expected.contains("f-2999"), "{}", &expected[..200]);
+        assert_eq!(by_offset(&blob, &IndexOptions::default()), expected);
         for steps in STEPS {
             let (got, waits, peak) = pushed(&blob, steps, &IndexOptions::default());
             assert_eq!(got, expected);
@@ -589,6 +603,7 @@ mod tests {
         cases.push(("garbage after", garbage, defaults));
         for (what, blob, options) in cases {
             let expected = whole(&blob, &options);
+            assert_eq!(by_offset(&blob, &options), expected, "{what}");
             for steps in STEPS {
                 let (got, _, _) = pushed(&blob, steps, &options);
                 assert_eq!(got, expected, "{what}");
