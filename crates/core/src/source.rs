@@ -180,6 +180,20 @@ impl<S: Source> RangeReader<S> {
         }
     }
 
+    /// Reads ahead into `window` (its bytes are overwritten) instead of a buffer of its own,
+    /// so a caller making a reader after another can keep one allocation.
+    pub fn reusing(mut self, window: Vec<u8>) -> Self {
+        self.window = window;
+        self.window_len = 0;
+        self
+    }
+
+    /// Gives the read-ahead buffer back (for [`RangeReader::reusing`]).
+    pub fn take_window(&mut self) -> Vec<u8> {
+        self.window_len = 0;
+        core::mem::take(&mut self.window)
+    }
+
     /// Current position relative to the start of the range.
     pub fn position(&self) -> u64 {
         self.pos
@@ -382,6 +396,30 @@ mod tests {
             calls.len(),
             4 + (64usize * 1024 - 15 * 1024).div_ceil(8192) + 1
         );
+    }
+
+    #[test]
+    fn a_reused_window_is_refilled_not_read_stale() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+        let mut first = RangeReader::with_window(data.as_slice(), 0, 4096, 1024);
+        let mut buf = [0u8; 16];
+        first.read_exact(&mut buf).unwrap();
+        let window = first.take_window();
+        assert_eq!(window.len(), 1024);
+        let ptr = window.as_ptr();
+        // The next reader starts where the first left its window (offset 0 of its own range
+        // is byte 16 of the data): the stale bytes must not be served.
+        let mut next =
+            RangeReader::with_window(Calls(&data, Vec::new()), 16, 4000, 1024).reusing(window);
+        next.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, &data[16..32]);
+        next.seek(SeekFrom::Start(2000)).unwrap();
+        next.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, &data[2016..2032]);
+        // Refilled in place: the same allocation, no new one.
+        let window = next.take_window();
+        assert_eq!(window.as_ptr(), ptr);
+        assert_eq!(next.into_inner().1, [1024, 1024]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod resume;
 
 pub use entry::{Entry, EntryKind, EntryRef, Rare, Span, Xattr};
 #[cfg(feature = "std")]
-pub use estimate::estimate_entries;
+pub use estimate::{estimate_entries, guess_tar, TarGuess};
 #[cfg(feature = "std")]
 pub use gunzipping::Gunzipping;
 pub use header::{flag_of, pad, padding, HeaderSpec};

@@ -90,7 +90,8 @@ const GZIP_PIECE: usize = 1 << 20;
 fn gunzip_pushed(reader: &mut impl Read, len: u64, options: &IndexOptions) -> Result<LayerIndex> {
     let mut state = super::Gunzipping::new(len, options);
     loop {
-        let mut piece = alloc::vec![0u8; GZIP_PIECE];
+        let mut piece = state.spare();
+        piece.resize(GZIP_PIECE, 0);
         let got = read_up_to(reader, &mut piece)?;
         piece.truncate(got);
         if got == 0 {

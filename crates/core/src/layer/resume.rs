@@ -24,9 +24,14 @@ pub struct Resumable {
     limits: Limits,
     out: LayerIndex,
     collector: Collector,
+    /// The read-ahead window, kept from one call to the next: a parse resumed after every
+    /// piece would otherwise allocate (and zero) a fresh window each time.
+    window: alloc::vec::Vec<u8>,
 }
 
 /// What [`Resumable::resume`] got to.
+// A parse is resumed once per piece read (MiBs), so moving its state is nothing to save.
+#[allow(clippy::large_enum_variant)]
 pub enum Resumed {
     /// The layer is indexed.
     Done(LayerIndex),
@@ -50,6 +55,7 @@ impl Resumable {
                 notices: alloc::vec::Vec::new(),
             },
             collector: Collector::default(),
+            window: alloc::vec::Vec::new(),
         }
     }
 
@@ -116,16 +122,28 @@ impl Resumable {
                 self.len - base,
                 READ_AHEAD,
                 max,
-            );
-            reader.seek(io::SeekFrom::Start(0))?;
-            let mut archive = tar::Archive::new(HeaderGuard::new(&mut reader));
-            archive
-                .entries_with_seek()
+            )
+            .reusing(core::mem::take(&mut self.window));
+            let parsed = reader
+                .seek(io::SeekFrom::Start(0))
                 .map_err(Into::into)
-                .and_then(|entries| {
-                    self.collector
-                        .collect(entries, base, &mut self.out, &self.limits, &mut report)
-                })
+                .and_then(|_| {
+                    let mut archive = tar::Archive::new(HeaderGuard::new(&mut reader));
+                    archive
+                        .entries_with_seek()
+                        .map_err(Into::into)
+                        .and_then(|entries| {
+                            self.collector.collect(
+                                entries,
+                                base,
+                                &mut self.out,
+                                &self.limits,
+                                &mut report,
+                            )
+                        })
+                });
+            self.window = reader.take_window();
+            parsed
         };
         match (parsed, gate.blocked) {
             (Ok(()), _) => {
