@@ -2,7 +2,9 @@
 // in several layer workers (nested dedicated workers reading the same File), and assembles them
 // in the core exactly as the CLI does from its threads.
 // - a multi-layer gzip oci-archive and a docker-archive from tests/fixtures: the page used
-//   several layer workers (`#worker-status[data-layer-workers]`), and its exported analysis is
+//   several layer workers (`#worker-status[data-layer-workers]`), dive's tally was computed in
+//   one of them beside the union (`data-tally="beside"`; after it in the analysis worker when
+//   there are no layer workers), and its exported analysis and waste figures are
 //   byte for byte `layerlens analyze --json`;
 // - a corrupt layer (a damaged gzip stream, a damaged tar header) shows the CLI's error, with
 //   the layer and archive member it names;
@@ -147,11 +149,11 @@ async function load(page, file) {
   return error === undefined ? { ok: true } : { error };
 }
 
-/** `data-layer-workers`, `data-layer-workers-ahead` and `data-layer-blobs` of the last file opened. */
+/** `data-layer-workers`, `data-layer-workers-ahead`, `data-layer-blobs` and `data-tally` of the last file opened. */
 function layerWorkers(page) {
   return page.evaluate(() => {
     const s = document.querySelector("#worker-status");
-    return { workers: Number(s?.dataset.layerWorkers), ahead: Number(s?.dataset.layerWorkersAhead), blobs: Number(s?.dataset.layerBlobs) };
+    return { workers: Number(s?.dataset.layerWorkers), ahead: Number(s?.dataset.layerWorkersAhead), blobs: Number(s?.dataset.layerBlobs), tally: s?.dataset.tally };
   });
 }
 
@@ -168,6 +170,9 @@ async function checkExport(p, page, file) {
   await download.saveAs(saved);
   const got = await readFile(saved);
   const want = cliOut.stdout.subarray(0, cliOut.stdout.length - 1);
+  // The figures shown came from the tally made beside the union; the export makes its own.
+  const shown = Number(await page.getAttribute("#dive-wasted", "data-bytes"));
+  expectEq(p, `${basename(file)}: #dive-wasted`, shown, JSON.parse(want.toString()).waste.dive.wasted_bytes);
   if (!got.equals(want)) {
     let i = 0;
     while (i < got.length && got[i] === want[i]) i++;
@@ -242,6 +247,10 @@ async function main() {
         // They were started before the file came (the spares), not after it was listed.
         expectEq(p, "layer workers started ahead of the file", got.ahead, want >= 2 ? want : 0);
         if (want >= 2 && got.workers < 2) p.push(`only ${got.workers} layer workers for ${blobs} blobs on ${cores} cores`);
+        // The waste figures (dive's among them) are shown once the tally is in.
+        await page.waitForSelector("#dive-efficiency", { state: "attached", timeout: TIMEOUT_MS });
+        const tally = (await layerWorkers(page)).tally;
+        expectEq(p, "where dive's tally was computed", tally, want >= 2 ? "beside" : "after");
         await checkExport(p, page, file);
         p.push(...errors);
         await page.close();

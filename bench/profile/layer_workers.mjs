@@ -7,7 +7,9 @@
 // wasm keeps its names (`data-wasm-opt="0" data-keep-debug` on the worker's link in
 // index.html) to see Rust functions. Figures, no assertions.
 //
-// Usage: node bench/profile/layer_workers.mjs IMAGE [--dist DIR]
+// Usage: node bench/profile/layer_workers.mjs IMAGE [--dist DIR] [--callers PATTERN]
+// --callers: also the call stacks (innermost first) under which the functions whose names
+// contain PATTERN spent their own time.
 
 import { join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../../e2e/lib.mjs";
@@ -16,6 +18,8 @@ import { traced } from "./trace.mjs";
 const args = process.argv.slice(2);
 const distAt = args.indexOf("--dist");
 const dist = resolve(distAt >= 0 ? args.splice(distAt, 2)[1] : join(root, "dist"));
+const callersAt = args.indexOf("--callers");
+const callersOf = callersAt >= 0 ? args.splice(callersAt, 2)[1] : null;
 const image = resolve(args[0] ?? "");
 
 const server = await serve(dist);
@@ -58,6 +62,7 @@ for (const e of events.filter((e) => e.name?.startsWith("layerlens index blob"))
   }
 }
 const self = new Map();
+const stacks = new Map();
 let all = 0;
 let threads = 0;
 let jobMs = 0;
@@ -78,9 +83,19 @@ for (const p of profiles.values()) {
     const ms = delta / 1000;
     self.set(name(id), (self.get(name(id)) ?? 0) + ms);
     all += ms;
+    if (callersOf && name(id).includes(callersOf)) {
+      const chain = [];
+      for (let n = p.nodes.get(id)?.parent; n !== undefined && chain.length < 6; n = p.nodes.get(n)?.parent) chain.push(name(n).replace(/::h[0-9a-f]{16}/, ""));
+      const k = chain.join(" ← ");
+      stacks.set(k, (stacks.get(k) ?? 0) + ms);
+    }
   }
 }
 console.log(`# ${image.split("/").pop()} (${dist}): ${threads} layer worker(s), jobs ${jobMs.toFixed(0)} ms in all, ${all.toFixed(0)} ms of samples inside them`);
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
   console.log(`${v.toFixed(0).padStart(7)} ms ${((100 * v) / all).toFixed(1).padStart(5)} %  ${k}`);
+}
+if (callersOf) {
+  console.log(`\n# where functions matching "${callersOf}" spent their own time, by caller`);
+  for (const [k, v] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`${v.toFixed(0).padStart(7)} ms  ${k}`);
 }

@@ -331,7 +331,7 @@ pub fn App() -> Html {
             <header class="top">
                 <span class="brand">{ "layerlens" }</span>
                 <span class="muted tagline">{ "container image layers, in your browser — nothing is uploaded" }</span>
-                <span id="worker-status" class={status_class} role="status" data-layer-workers={state.layer_workers.as_ref().map(|l| l.workers.to_string())} data-layer-workers-ahead={state.layer_workers.as_ref().map(|l| l.ahead.to_string())} data-layer-blobs={state.layer_workers.as_ref().map(|l| l.blobs.to_string())}>{ status_text }</span>
+                <span id="worker-status" class={status_class} role="status" data-layer-workers={state.layer_workers.as_ref().map(|l| l.workers.to_string())} data-layer-workers-ahead={state.layer_workers.as_ref().map(|l| l.ahead.to_string())} data-layer-blobs={state.layer_workers.as_ref().map(|l| l.blobs.to_string())} data-tally={state.layer_workers.as_ref().and_then(|l| l.tally_beside).map(|b| if b { "beside" } else { "after" })}>{ status_text }</span>
             </header>
             <main id="main" class="main" tabindex="-1">
                 <DropZone onfile={open} {onerror} compact={state.shown().is_some()} />

@@ -15,7 +15,7 @@ mod tour;
 pub use audit::{AuditEvent, AuditRequest};
 pub use compare::{CompareEvent, CompareRequest};
 pub use files::{FilesOp, FilesRequest, FilesView, ShownNode};
-pub use layers::{LayerJob, LayerReply, LayerWorkers, LAYER_WORKER_NAME};
+pub use layers::{LayerJob, LayerReply, LayerTask, LayerWorkers, TallyJob, LAYER_WORKER_NAME};
 pub use map::{MapEvent, MapRequest};
 pub use see::{RangeRow, SeeEvent, SeeRequest, PAGE};
 pub use squash_options::{DropLine, OptionsPlan, SquashOptionsEvent, SquashOptionsRequest};
@@ -186,6 +186,12 @@ pub enum Event {
     },
     /// How the layers of the file being opened are indexed (before [`Event::Analyzed`]).
     LayerWorkers(LayerWorkers),
+    /// Where dive's tally was computed (before [`Event::Waste`]): in a layer worker beside
+    /// the union, or after it in the analysis worker.
+    Tallied {
+        /// In a layer worker.
+        beside: bool,
+    },
     /// Something failed; the worker stays usable.
     Failed {
         /// What and where.

@@ -294,6 +294,8 @@ pub enum Action {
     WorkerReady,
     /// The layers of the file being opened are indexed this way.
     LayerWorkers(LayerWorkers),
+    /// dive's tally was computed beside the union (or not).
+    Tallied(bool),
     /// The worker died (it is restarted); pending work is lost.
     WorkerLost(String),
     /// Long work on the shown image started.
@@ -373,6 +375,11 @@ impl Reducible for AppState {
         match action {
             Action::WorkerReady => s.worker = WorkerStatus::Ready,
             Action::LayerWorkers(l) => s.layer_workers = Some(l),
+            Action::Tallied(beside) => {
+                if let Some(l) = s.layer_workers.as_mut() {
+                    l.tally_beside = Some(beside);
+                }
+            }
             Action::WorkerLost(why) => {
                 s.worker = WorkerStatus::Starting;
                 s.phase = match s.phase {

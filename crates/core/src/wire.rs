@@ -389,5 +389,8 @@ impl<'a> ErrorWire<'a> {
     }
 }
 
+mod tally;
+pub use tally::{decode_tally, encode_tally};
+
 #[cfg(test)]
 mod tests;

@@ -381,6 +381,7 @@ fn on_event(bridge: &Rc<RefCell<Bridge>>, data: &JsValue) {
             dispatch.dispatch(Action::WorkerReady);
         }
         Event::LayerWorkers(l) => dispatch.dispatch(Action::LayerWorkers(l)),
+        Event::Tallied { beside } => dispatch.dispatch(Action::Tallied(beside)),
         Event::Progress { stage, done, total } => {
             let now = js_now();
             publish(Figures {

@@ -10,7 +10,19 @@ use serde::{Deserialize, Serialize};
 /// The name a layer worker is started with: the worker script reads it to know its role.
 pub const LAYER_WORKER_NAME: &str = "layerlens-layer";
 
-/// Analysis worker → layer worker: index one blob of the carried `File`.
+/// Analysis worker → layer worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum LayerTask {
+    /// Index one blob of the carried `File`.
+    Index(LayerJob),
+    /// dive's tally of the image, from the blobs' indexes in the carried array (each as
+    /// [`layerlens_core::wire`] bytes in a transferred `ArrayBuffer`), computed while the
+    /// analysis worker builds the union.
+    Tally(TallyJob),
+}
+
+/// Index one blob of the carried `File`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerJob {
     /// Where the blob's bytes start in the file.
@@ -23,6 +35,15 @@ pub struct LayerJob {
     pub total: u64,
     /// The limits the image is opened with.
     pub limits: Limits,
+}
+
+/// dive's tally of the image whose blob indexes are carried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TallyJob {
+    /// For each of the image's layers, base first, the position in the carried array of the
+    /// index dive reads, or `None` where dive reads an empty tar
+    /// ([`layerlens_core::dive::DiveTally::layer_blobs`]).
+    pub layers: Vec<Option<usize>>,
 }
 
 /// Layer worker → analysis worker.
@@ -42,6 +63,9 @@ pub enum LayerReply {
         /// The blob's offset.
         offset: u64,
     },
+    /// The tally is done: the carried `ArrayBuffer` holds it in
+    /// [`layerlens_core::wire::encode_tally`] form.
+    Tallied,
 }
 
 /// Worker → page: how the layers of the file being opened are indexed.
@@ -53,4 +77,8 @@ pub struct LayerWorkers {
     pub ahead: usize,
     /// Distinct layer blobs of the image.
     pub blobs: usize,
+    /// Whether dive's tally was computed in a layer worker while the union was built
+    /// (`None` until it is done; set by [`super::Event::Tallied`]).
+    #[serde(default)]
+    pub tally_beside: Option<bool>,
 }

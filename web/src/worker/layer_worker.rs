@@ -3,9 +3,12 @@
 //! (an uncompressed or gzip one through reads in flight while it
 //! parses, see [`prefetch`](super::prefetch); a zstd one streamed through its decoder with
 //! `FileReaderSync`), and answers with the index as [`wire`] bytes in a transferred
-//! `ArrayBuffer`. It holds nothing between jobs.
+//! `ArrayBuffer`. Once the blobs are indexed, one of them may get every index back to
+//! compute dive's tally while the analysis worker builds the union. It holds nothing between
+//! jobs.
 
 use js_sys::{Array, Uint8Array};
+use layerlens_core::dive::DiveTally;
 use layerlens_core::layer::{IndexOptions, LayerIndex};
 use layerlens_core::{wire, Progress, Stage};
 use wasm_bindgen::prelude::*;
@@ -13,13 +16,16 @@ use web_sys::{Blob, MessageEvent};
 
 use super::phases::{self, Phase};
 use super::{prefetch, scope};
-use crate::protocol::{decode, encode, LayerJob, LayerReply};
+use crate::protocol::{decode, encode, LayerJob, LayerReply, LayerTask, TallyJob};
 
 /// Installs the job handler, then says it is ready.
 pub fn start() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
-        match decode::<LayerJob>(&event.data()) {
-            Ok((job, carried)) => wasm_bindgen_futures::spawn_local(run(job, carried)),
+        match decode::<LayerTask>(&event.data()) {
+            Ok((LayerTask::Index(job), carried)) => {
+                wasm_bindgen_futures::spawn_local(run(job, carried))
+            }
+            Ok((LayerTask::Tally(job), carried)) => tally(&job, &carried),
             // Only the analysis worker talks to this one: a message it cannot read is a bug,
             // and a thrown error reaches that worker's `onerror` as a crash.
             Err(e) => wasm_bindgen::throw_str(&format!("layer worker: {e}")),
@@ -60,6 +66,42 @@ async fn run(job: LayerJob, carried: JsValue) {
     };
     let buffer = Uint8Array::from(bytes.as_slice()).buffer();
     reply(&LayerReply::Indexed { offset: job.offset }, Some(&buffer));
+}
+
+/// Computes dive's tally from the carried indexes and posts it. A failure is thrown: the
+/// analysis worker sees this worker stop and computes the tally itself.
+fn tally(job: &TallyJob, carried: &JsValue) {
+    let tallying = Phase::of("tally", format!("{} layers", job.layers.len()));
+    let buffers: Array = carried.clone().unchecked_into();
+    let indexes = phases::phase("decode indexes", || {
+        buffers
+            .iter()
+            .map(|b| wire::decode(&Uint8Array::new(&b).to_vec()))
+            .collect::<layerlens_core::Result<Vec<LayerIndex>>>()
+    });
+    let indexes = match indexes {
+        Ok(i) => i,
+        Err(e) => wasm_bindgen::throw_str(&format!("layer worker: tally: {e}")),
+    };
+    let layers: Option<Vec<Option<&LayerIndex>>> = job
+        .layers
+        .iter()
+        .map(|l| match l {
+            Some(i) => indexes.get(*i).map(Some),
+            None => Some(None),
+        })
+        .collect();
+    let Some(layers) = layers else {
+        wasm_bindgen::throw_str("layer worker: tally: a layer names no carried index");
+    };
+    let tally = phases::phase("dive tally", || DiveTally::of_layers(&layers));
+    let bytes = match wire::encode_tally(&tally) {
+        Ok(b) => b,
+        Err(e) => wasm_bindgen::throw_str(&format!("layer worker: {e}")),
+    };
+    tallying.end();
+    let buffer = Uint8Array::from(bytes.as_slice()).buffer();
+    reply(&LayerReply::Tallied, Some(&buffer));
 }
 
 async fn index(job: &LayerJob, file: Blob) -> layerlens_core::Result<LayerIndex> {

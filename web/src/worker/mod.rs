@@ -21,6 +21,7 @@ use std::cell::RefCell;
 use layerlens_core::analysis::ci::{check_model, CiConfig};
 use layerlens_core::analysis::reclaim::Reclaim;
 use layerlens_core::analysis::WasteReport;
+use layerlens_core::dive::DiveTally;
 use layerlens_core::document::analyze_json;
 use layerlens_core::squash::SquashPlan;
 use layerlens_core::view::SquashFigures;
@@ -340,9 +341,11 @@ async fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
     })
     .map_err(context)?;
     let indexing = phases::Phase::start("index layers");
-    let indexes = layers::index_blobs(&file, &mut listed, &mut progress).await;
+    let (indexes, tallier) = layers::index_blobs(&file, &mut listed, &mut progress).await;
     indexing.end();
     let indexed = phases::phase("assemble", || listed.assemble(indexes)).map_err(context)?;
+    // dive's tally in a layer worker while the union is built here, when one is kept.
+    let tallying = tallier.and_then(|t| t.post(&DiveTally::layer_blobs(indexed.image())));
     let analysis = phases::phase("union", || indexed.analyse());
     let summary = phases::phase("summary", || analysis.summary());
     let session = Session { file, analysis };
@@ -357,12 +360,27 @@ async fn open(file: File, image: Option<usize>) -> Result<Session, Failure> {
             None,
         )
     });
-    let tally = phases::phase("dive tally", || {
-        layerlens_core::dive::DiveTally::new(session.analysis.image())
-    });
     // The squash of every layer is planned once, for its figures and for the report's
     // savings by cause.
     let all = phases::phase("squash plan", || plan(&session, 0, Vec::new()))?;
+    let tally = match tallying {
+        Some(pending) => {
+            let waiting = phases::Phase::start("await tally");
+            let tally = pending.result().await;
+            waiting.end();
+            tally
+        }
+        None => None,
+    };
+    post(
+        &Event::Tallied {
+            beside: tally.is_some(),
+        },
+        None,
+    );
+    let tally = tally.unwrap_or_else(|| {
+        phases::phase("dive tally", || DiveTally::new(session.analysis.image()))
+    });
     let waste = phases::phase("waste report", || {
         session.analysis.waste_with_plan(Some(tally), Some(&all))
     });

@@ -109,13 +109,42 @@ impl DiveTally {
         let layers: Vec<Option<&LayerIndex>> = order
             .iter()
             .map(|&i| {
-                image.layers.get(i).and_then(|l| {
-                    // dive reads a layer member that is a symlink as an empty tar.
-                    (l.blob.blob.member == l.blob.blob.resolved).then_some(&l.index)
-                })
+                image
+                    .layers
+                    .get(i)
+                    .filter(|l| dive_reads(l))
+                    .map(|l| &l.index)
             })
             .collect();
-        DiveTally(DiveReport::of_layers(&layers))
+        Self::of_layers(&layers)
+    }
+
+    /// The tally of layer indexes in dive's order (`None`: a layer dive reads as empty),
+    /// for a host that has the indexes but not the image (the browser's helper worker gets
+    /// them from [`DiveTally::layer_blobs`]).
+    pub fn of_layers(layers: &[Option<&LayerIndex>]) -> Self {
+        DiveTally(DiveReport::of_layers(layers))
+    }
+
+    /// For each of `image`'s layers in image order, the offset of the blob whose index dive
+    /// reads, or `None` where dive reads an empty tar: with the blobs' indexes, the input of
+    /// [`DiveTally::of_layers`] that gives [`DiveTally::new`].
+    pub fn layer_blobs(image: &Image) -> Vec<Option<u64>> {
+        image
+            .layers
+            .iter()
+            .map(|l| dive_reads(l).then_some(l.blob.blob.offset))
+            .collect()
+    }
+
+    /// The tally as its report (kept sizes 0), to move it between threads.
+    pub(crate) fn report(&self) -> &DiveReport {
+        &self.0
+    }
+
+    /// A tally moved between threads.
+    pub(crate) fn from_report(report: DiveReport) -> Self {
+        DiveTally(report)
     }
 
     /// The report, with the kept size of each listed path taken from `fs`, the final union.
@@ -126,6 +155,12 @@ impl DiveTally {
         }
         r
     }
+}
+
+/// Whether dive reads the layer's blob: a layer member that is a symlink it reads as an empty
+/// tar.
+fn dive_reads(l: &crate::image::Layer) -> bool {
+    l.blob.blob.member == l.blob.blob.resolved
 }
 
 impl DiveReport {

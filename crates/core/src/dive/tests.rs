@@ -3,6 +3,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use super::*;
 use crate::testing::{docker_archive, load, LayerBuilder as L};
+use alloc::vec;
 
 fn report(layers: &[Vec<u8>]) -> DiveReport {
     let bytes = docker_archive(layers);
@@ -208,4 +209,88 @@ fn the_compact_tally_matches_the_owned_one() {
     }
     // The layers do overlap: the comparison saw inefficient paths, not only empty lists.
     assert!(inefficient > 1000, "{inefficient}");
+}
+
+/// Every field of two tallies, NaN equal to NaN (an image without user bytes).
+fn assert_same_tally(a: &DiveTally, b: &DiveTally) {
+    let (a, b) = (a.report(), b.report());
+    assert_eq!(a.user_wasted_ratio.to_bits(), b.user_wasted_ratio.to_bits());
+    let mut b = b.clone();
+    b.user_wasted_ratio = a.user_wasted_ratio;
+    if a.user_wasted_ratio.is_nan() {
+        // NaN is not equal to itself: compare the rest.
+        let mut a = a.clone();
+        a.user_wasted_ratio = 0.0;
+        b.user_wasted_ratio = 0.0;
+        assert_eq!(a, b);
+    } else {
+        assert_eq!(*a, b);
+    }
+}
+
+/// The tally a host computes from the blobs' indexes alone (the browser's helper worker),
+/// moved as wire bytes, is the one computed from the image: for every image of the
+/// fixtures, real archives written by real tools. (Files: not on wasm32.)
+#[test]
+#[cfg(not(target_arch = "wasm32"))]
+fn the_tally_from_blob_indexes_is_the_images() {
+    let mut images = 0;
+    for file in crate::testing::fixture_archives() {
+        let all = std::fs::read(&file).unwrap();
+        let Ok(indexed) = crate::Indexed::open(
+            all.as_slice(),
+            &crate::ImagePick::default(),
+            crate::Limits::default(),
+            &mut crate::NoProgress,
+        ) else {
+            continue;
+        };
+        let image = indexed.image();
+        // As the helper gets them: one index per distinct blob offset.
+        let by_offset: alloc::collections::BTreeMap<u64, &LayerIndex> = image
+            .layers
+            .iter()
+            .map(|l| (l.blob.blob.offset, &l.index))
+            .collect();
+        let layers: Vec<Option<&LayerIndex>> = DiveTally::layer_blobs(image)
+            .into_iter()
+            .map(|o| o.map(|o| by_offset[&o]))
+            .collect();
+        let helper = DiveTally::of_layers(&layers);
+        let here = DiveTally::new(image);
+        assert_same_tally(&helper, &here);
+        let moved = crate::wire::decode_tally(&crate::wire::encode_tally(&helper).unwrap());
+        assert_same_tally(&moved.unwrap(), &here);
+        images += 1;
+    }
+    assert!(images >= 10, "only {images} fixture images opened");
+}
+
+#[test]
+fn a_tally_crosses_as_bytes_nan_and_odd_paths_included() {
+    let cases: [Vec<Vec<u8>>; 2] = [
+        vec![L::new().file("a", &[1; 10]).build()],
+        vec![
+            L::new()
+                .file("a", &[1; 10])
+                .raw_file(b"odd\xff", &[2; 3])
+                .build(),
+            L::new()
+                .file("a", &[3; 30])
+                .raw_file(b"odd\xff", &[4; 7])
+                .build(),
+            L::new().whiteout("a").build(),
+        ],
+    ];
+    for layers in cases {
+        let bytes = docker_archive(&layers);
+        let (_, img) = load(&bytes);
+        let tally = DiveTally::new(&img);
+        let encoded = crate::wire::encode_tally(&tally).unwrap();
+        assert_same_tally(&crate::wire::decode_tally(&encoded).unwrap(), &tally);
+        let mut other_version = encoded.clone();
+        other_version[0] ^= 0xff;
+        assert!(crate::wire::decode_tally(&other_version).is_err());
+        assert!(crate::wire::decode_tally(&encoded[..encoded.len() / 2]).is_err());
+    }
 }
