@@ -16,6 +16,8 @@ const distAt = args.indexOf("--dist");
 const dist = resolve(distAt >= 0 ? args.splice(distAt, 2)[1] : join(root, "dist"));
 const image = resolve(args[0] ?? "");
 const TIMEOUT = 10 * 60_000;
+/** Tasks longer than this count (µs); LONG_MS=N in the environment lowers it to see the tasks just under 50 ms. */
+const LONG_US = Number(process.env.LONG_MS ?? 50) * 1000;
 /** Events a task's time is split into (the outermost of each kind counts). */
 const KINDS = ["HandlePostMessage", "TimerFire", "FireIdleCallback", "FireAnimationFrame", "EventDispatch", "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize", "Commit", "MajorGC", "MinorGC", "ParseHTML", "EvaluateScript"];
 
@@ -67,7 +69,7 @@ async function main() {
   // Page ms since the file was chosen, from trace µs (the marker is within a round trip of it).
   const at = (ts) => (ts - stamp.ts) / 1000;
   const rows = marks.map(([t, what]) => [t - chosen, what]);
-  for (const task of main.filter((e) => e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && e.dur > 50_000 && e.ts >= stamp.ts)) {
+  for (const task of main.filter((e) => e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && e.dur > LONG_US && e.ts >= stamp.ts)) {
     const inside = main.filter((e) => e.ph === "X" && e !== task && e.ts >= task.ts && e.ts + e.dur <= task.ts + task.dur && KINDS.includes(e.name));
     // Outermost of each kind only (nested events of the same kind are not counted twice).
     const split = new Map();
