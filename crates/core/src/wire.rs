@@ -389,8 +389,5 @@ impl<'a> ErrorWire<'a> {
     }
 }
 
-mod tally;
-pub use tally::{decode_tally, encode_tally};
-
 #[cfg(test)]
 mod tests;

@@ -64,7 +64,7 @@ pub enum LayerReply {
         offset: u64,
     },
     /// The tally is done: the carried `ArrayBuffer` holds it in
-    /// [`layerlens_core::wire::encode_tally`] form.
+    /// [`layerlens_core::dive::DiveTally::to_bytes`] form.
     Tallied,
 }
 

@@ -95,7 +95,7 @@ fn tally(job: &TallyJob, carried: &JsValue) {
         wasm_bindgen::throw_str("layer worker: tally: a layer names no carried index");
     };
     let tally = phases::phase("dive tally", || DiveTally::of_layers(&layers));
-    let bytes = match wire::encode_tally(&tally) {
+    let bytes = match tally.to_bytes() {
         Ok(b) => b,
         Err(e) => wasm_bindgen::throw_str(&format!("layer worker: {e}")),
     };

@@ -185,7 +185,7 @@ impl PendingTally {
                 Some((_, Incoming::Reply(LayerReply::Tallied, carried))) => {
                     let buffer: ArrayBuffer = carried.dyn_into().ok()?;
                     let bytes = Uint8Array::new(&buffer).to_vec();
-                    return layerlens_core::wire::decode_tally(&bytes).ok();
+                    return DiveTally::from_bytes(&bytes).ok();
                 }
                 Some((_, Incoming::Crashed(message))) => {
                     web_sys::console::warn_1(

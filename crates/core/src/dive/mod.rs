@@ -23,6 +23,7 @@ mod oracle;
 mod scalar;
 mod sightings;
 mod tree;
+mod wire;
 pub mod yaml;
 
 use alloc::string::String;
@@ -137,14 +138,20 @@ impl DiveTally {
             .collect()
     }
 
-    /// The tally as its report (kept sizes 0), to move it between threads.
-    pub(crate) fn report(&self) -> &DiveReport {
-        &self.0
+    /// The tally as compact bytes, to move it to another thread or worker.
+    ///
+    /// # Errors
+    /// Only if the serializer fails, which an in-memory buffer does not.
+    pub fn to_bytes(&self) -> crate::Result<Vec<u8>> {
+        wire::encode(self)
     }
 
-    /// A tally moved between threads.
-    pub(crate) fn from_report(report: DiveReport) -> Self {
-        DiveTally(report)
+    /// A tally from what [`DiveTally::to_bytes`] wrote.
+    ///
+    /// # Errors
+    /// An archive error if the bytes are not a valid encoding of this build's version.
+    pub fn from_bytes(bytes: &[u8]) -> crate::Result<Self> {
+        wire::decode(bytes)
     }
 
     /// The report, with the kept size of each listed path taken from `fs`, the final union.

@@ -1,16 +1,20 @@
-//! dive's tally ([`DiveTally`]) as compact bytes: the browser computes it in a helper worker
-//! while the analysis worker builds the union, and it comes back in a transferred buffer.
-//! Its report's JSON form writes the NaN of an image without user bytes as `null`, which a
-//! format without field names cannot read back; the mirror here keeps the float as it is.
+//! dive's tally ([`DiveTally`]) as compact bytes (postcard), like [`crate::wire`]'s layer
+//! indexes: the browser computes it in a layer worker while the analysis worker builds the
+//! union, and it comes back in a transferred buffer. Its report's JSON form writes the NaN of
+//! an image without user bytes as `null`, which a format without field names cannot read
+//! back; the mirror here keeps the float as it is.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::VERSION;
-use crate::dive::{DiveFile, DiveReport, DiveTally};
+use super::{DiveFile, DiveReport, DiveTally};
 use crate::error::{Error, Result};
+
+/// Format version, first in every buffer: a page and a worker of different builds (a cached
+/// script) must not misread each other.
+const VERSION: u8 = 1;
 
 #[derive(Serialize, Deserialize)]
 struct TallyWire<'a> {
@@ -37,8 +41,8 @@ struct FileWire<'a> {
 ///
 /// # Errors
 /// Only if the serializer fails, which an in-memory buffer does not.
-pub fn encode_tally(tally: &DiveTally) -> Result<Vec<u8>> {
-    let r = tally.report();
+pub(super) fn encode(tally: &DiveTally) -> Result<Vec<u8>> {
+    let r = &tally.0;
     let wire = TallyWire {
         efficiency: r.efficiency,
         wasted_bytes: r.wasted_bytes,
@@ -62,11 +66,11 @@ pub fn encode_tally(tally: &DiveTally) -> Result<Vec<u8>> {
         .map_err(|e| Error::archive(alloc::format!("cannot encode dive's tally: {e}")))
 }
 
-/// Decodes what [`encode_tally`] wrote.
+/// Decodes what [`encode`] wrote.
 ///
 /// # Errors
 /// An archive error if the bytes are not a valid encoding of this version.
-pub fn decode_tally(bytes: &[u8]) -> Result<DiveTally> {
+pub(super) fn decode(bytes: &[u8]) -> Result<DiveTally> {
     let bad = |what: &dyn core::fmt::Display| {
         Error::archive(alloc::format!("dive's tally came back unreadable: {what}"))
     };
@@ -74,7 +78,7 @@ pub fn decode_tally(bytes: &[u8]) -> Result<DiveTally> {
     if version != VERSION {
         return Err(bad(&alloc::format!("format {version}, expected {VERSION}")));
     }
-    Ok(DiveTally::from_report(DiveReport {
+    Ok(DiveTally(DiveReport {
         efficiency: w.efficiency,
         wasted_bytes: w.wasted_bytes,
         user_wasted_ratio: w.user_wasted_ratio,
