@@ -96,6 +96,23 @@ async function phase(page, name) {
   await page.evaluate((n) => (window.__phase = n), name);
 }
 
+/** The font strikes (first family, size, weight, style) of the page's rendered text, each with
+ * an element that uses it: Chromium looks each up, cold, the first time it is laid out. */
+function strikes(page) {
+  return page.evaluate(() => {
+    const found = {};
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const el = walker.currentNode.parentElement;
+      if (!walker.currentNode.textContent.trim() || !el.checkVisibility()) continue;
+      const cs = getComputedStyle(el);
+      const key = `${cs.fontFamily.split(",")[0]} ${cs.fontSize} ${cs.fontWeight} ${cs.fontStyle}`;
+      found[key] ??= `${el.tagName.toLowerCase()}${[...el.classList].map((c) => `.${c}`).join("")} in #${el.closest("[id]")?.id ?? ""}`;
+    }
+    return found;
+  });
+}
+
 /** Rows rendered in the file list, and the tree's stats line. */
 async function treeState(page) {
   return page.evaluate(() => ({
@@ -145,6 +162,11 @@ async function main() {
   await page.goto(url, { waitUntil: "load" });
   await page.waitForSelector("#worker-status.ready", { timeout: TIMEOUT_MS });
 
+  // The landing page warms the image view's fonts in its first idle period
+  // (web/src/components/font_warmup.rs).
+  await page.waitForSelector("#font-warmup", { state: "attached", timeout: TIMEOUT_MS });
+  const landingStrikes = await strikes(page);
+
   await phase(page, "open");
   await page.setInputFiles("#file-input", image);
   await page.waitForSelector("#dive-efficiency", { timeout: TIMEOUT_MS });
@@ -160,6 +182,13 @@ async function main() {
     await page
       .waitForFunction(() => !document.querySelector('[data-deferred="waiting"]'), null, { timeout: TIMEOUT_MS })
       .catch(() => p.push("some sections never mounted"));
+  });
+
+  await test("every font strike the image view lays out was laid out on the landing page (components/font_warmup.rs)", async (p) => {
+    const shown = await strikes(page);
+    const cold = Object.entries(shown).filter(([k]) => !(k in landingStrikes));
+    for (const [k, where] of cold) p.push(`${k} (${where}) is not warmed: add it to STRIKES`);
+    if (await page.$("#font-warmup")) p.push("#font-warmup is still there with an image shown");
   });
 
   await test(`${ENTRIES} entries: the overview, layer table and waste figures are the CLI's`, async (p) => {

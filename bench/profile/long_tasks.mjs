@@ -19,6 +19,10 @@ const TIMEOUT = 10 * 60_000;
 /** Tasks longer than this count (µs); LONG_MS=N in the environment lowers it to see the tasks just under 50 ms. */
 const LONG_US = Number(process.env.LONG_MS ?? 50) * 1000;
 /** Events a task's time is split into (the outermost of each kind counts). */
+/** DETAIL=N in the environment also prints each long task's N longest events of any kind, and
+ * CATEGORIES=… adds trace categories (say `blink,fonts,disabled-by-default-devtools.timeline`). */
+const DETAIL = Number(process.env.DETAIL ?? 0);
+const CATEGORIES = ["toplevel,devtools.timeline", process.env.CATEGORIES].filter(Boolean).join(",");
 const KINDS = ["HandlePostMessage", "TimerFire", "FireIdleCallback", "FireAnimationFrame", "EventDispatch", "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize", "Commit", "MajorGC", "MinorGC", "ParseHTML", "EvaluateScript"];
 
 async function main() {
@@ -45,7 +49,7 @@ async function main() {
   await page.waitForSelector("#worker-status.ready", { timeout: 30_000 });
   let chosen = 0;
   let moving = 0;
-  const { events, result: marks } = await traced(context, page, "toplevel,devtools.timeline", async () => {
+  const { events, result: marks } = await traced(context, page, CATEGORIES, async () => {
     chosen = await markTrace(page, "long_tasks:start");
     await page.setInputFiles("#file-input", image);
     await page.waitForSelector("#dive-efficiency", { timeout: TIMEOUT });
@@ -79,6 +83,13 @@ async function main() {
     }
     const parts = [...split.entries()].filter(([, ms]) => ms >= 1).sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${ms.toFixed(0)}`);
     rows.push([at(task.ts), `TASK ${(task.dur / 1000).toFixed(0)} ms: ${parts.join(", ")}`]);
+    if (DETAIL > 0) {
+      const all = main.filter((e) => e.ph === "X" && e !== task && e.ts >= task.ts && e.ts + e.dur <= task.ts + task.dur && e.dur >= 1000);
+      for (const e of all.sort((a, b) => b.dur - a.dur).slice(0, DETAIL)) {
+        const arg = JSON.stringify(e.args?.data ?? e.args ?? {}).slice(0, 100);
+        rows.push([at(e.ts), `    ${(e.dur / 1000).toFixed(1)} ms ${e.cat} ${e.name} ${arg}`]);
+      }
+    }
   }
   rows.push([moving - chosen, "-- moving: the findings and the size map visited --"]);
   rows.sort((a, b) => a[0] - b[0]);

@@ -20,6 +20,7 @@ use crate::components::drop_zone::DropZone;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::file_tree::FileTreeView;
 use crate::components::findings::Findings;
+use crate::components::font_warmup::FontWarmup;
 use crate::components::layer_cake::LayerCake;
 use crate::components::layer_table::{LayerFindings, LayerTable};
 use crate::components::overview::Overview;
@@ -339,6 +340,7 @@ pub fn App() -> Html {
                 if let Some(b) = state.busy().cloned() { <ProgressBar busy={b} oncancel={cancel} /> }
                 { body }
             </main>
+            if state.shown().is_none() { <FontWarmup /> }
             if *dragging { <div class="drop-overlay" aria-hidden="true">{ "Drop the image to analyse it" }</div> }
         </div>
     }

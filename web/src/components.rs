@@ -8,6 +8,7 @@ pub mod drop_zone;
 pub mod error_banner;
 pub mod file_tree;
 pub mod findings;
+pub mod font_warmup;
 pub mod layer_cake;
 pub mod layer_table;
 pub mod overview;
