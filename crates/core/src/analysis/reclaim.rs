@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{Change, ChangeKind, ChangeSet, Diff, Node, Removal};
+use crate::fs::{Change, ChangeKind, ChangeSet, Diff, FinalEntries, Node, Removal};
 use crate::image::Image;
 use crate::layer::EntryRef;
 use crate::layer::{EntryPath, NoticeKind};
@@ -144,6 +144,8 @@ pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
     let (image, top, changes, hashes) = (m.image, m.fs, m.changes, m.hashes);
     // The copies that do not survive, per layer, with the path's final node (what follows
     // looks only at those).
+    // Only the entries that did not survive are looked up by path (`FinalEntries`).
+    let finals = FinalEntries::of(top, image.layers.iter().map(|l| l.index.entries.len()));
     let dead: Vec<Vec<(usize, Option<&Node>)>> = image
         .layers
         .iter()
@@ -155,7 +157,11 @@ pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
             };
             let entries = layer.index.entries.iter().enumerate();
             entries
-                .filter(|(_, e)| !e.path.is_root() && classify(&e.path) == Role::Plain)
+                .filter(|&(ei, e)| {
+                    finals.inode(here(ei)).is_none()
+                        && !e.path.is_root()
+                        && classify(&e.path) == Role::Plain
+                })
                 .map(|(ei, e)| (ei, top.get(e.path.as_bytes())))
                 .filter(|&(ei, node)| node.is_none_or(|n| n.entry != here(ei)))
                 .collect()

@@ -13,7 +13,7 @@ pub use change::{
 pub use range::{RangeChange, RangeDiff};
 pub use resolve::{resolve, Follow, Resolved, MAX_SYMLINKS};
 pub use summary::FsSummary;
-pub use union::{Node, UnionFs};
+pub use union::{FinalEntries, Node, UnionFs};
 
 #[cfg(test)]
 mod tests;

@@ -212,3 +212,50 @@ fn opaque_root_hides_every_lower_path_whatever_its_bytes() {
     assert_eq!(paths(&fs), ["new"]);
     assert_eq!(cs[1].counts().removed, 3);
 }
+
+/// `FinalEntries` says of every entry what a lookup of its path in the union says: replaced,
+/// whited out, hidden by an opaque directory, duplicated in its layer, a directory replaced
+/// by a file, hardlinks kept and dangling.
+#[test]
+fn final_entries_agree_with_lookups_by_path() {
+    let l0 = L::new()
+        .dir("a")
+        .file("a/f", b"1")
+        .file("a/f", b"1 again")
+        .dir("a/d")
+        .file("a/d/g", b"2")
+        .file("b", b"3")
+        .dir("o")
+        .file("o/x", b"4")
+        .hardlink("h", "b")
+        .build();
+    let l1 = L::new()
+        .whiteout("a/d")
+        .file("b", b"5")
+        .opaque("o")
+        .file("o/y", b"6")
+        .file("a", b"a file over a directory")
+        .hardlink("h2", "b")
+        .hardlink("dangling", "nowhere")
+        .build();
+    let (layers, fs, _) = union(&[l0, l1]);
+    let finals = FinalEntries::of(&fs, layers.iter().map(|l| l.entries.len()));
+    let mut survivors = 0;
+    for (li, layer) in layers.iter().enumerate() {
+        for (ei, e) in layer.entries.iter().enumerate() {
+            let here = crate::layer::EntryRef {
+                layer: li as u32,
+                entry: ei as u32,
+            };
+            let looked_up = fs
+                .get(e.path.as_bytes())
+                .filter(|n| n.entry == here)
+                .map(|n| n.inode);
+            assert_eq!(finals.inode(here), looked_up, "{}", e.path.display());
+            survivors += usize::from(looked_up.is_some());
+        }
+    }
+    assert_eq!(survivors, fs.len());
+    let beyond = crate::layer::EntryRef { layer: 2, entry: 0 };
+    assert_eq!(finals.inode(beyond), None);
+}

@@ -15,10 +15,10 @@ use serde::Serialize;
 use super::drop::DropSet;
 use super::part::Parts;
 use crate::fs::whiteout::{classify, Role};
-use crate::fs::{ChangeKind, Removal, UnionFs};
+use crate::fs::{ChangeKind, FinalEntries, Node, Removal, UnionFs};
 use crate::image::Image;
 use crate::layer::{padding, HeaderSpec};
-use crate::layer::{Entry, EntryKind, EntryPath};
+use crate::layer::{Entry, EntryKind, EntryPath, EntryRef};
 use crate::model::Model;
 use crate::stream::Compression;
 
@@ -298,6 +298,7 @@ fn plan_in(
         parts.push_literal(&block);
     }
 
+    let finals = FinalEntries::of(top, layers.iter().map(|l| l.index.entries.len()));
     let mut input_size = 0u64;
     let in_scope = |p: &EntryPath| scope.is_none_or(|s| s == p || s.is_ancestor_of(p));
     // Only the layers the model's filesystem is made of (all of them for a whole image).
@@ -326,9 +327,22 @@ fn plan_in(
                 savings.whiteout_markers += tar_bytes;
                 continue;
             }
-            let node = top.get(e.path.as_bytes()).copied();
-            let survives =
-                node.is_some_and(|n| n.entry.layer as usize == li && n.entry.entry as usize == ei);
+            let here = EntryRef {
+                layer: li as u32,
+                entry: ei as u32,
+            };
+            // The final node of a surviving entry, from `finals` (a hardlink's needs its
+            // inode entry too, so it is looked up; links are few).
+            let node = match finals.inode(here) {
+                Some(_) if e.kind == EntryKind::Hardlink => top.get(e.path.as_bytes()).copied(),
+                Some(inode) => Some(Node {
+                    entry: here,
+                    inode_entry: here,
+                    inode,
+                }),
+                None => None,
+            };
+            let survives = node.is_some_and(|n| n.entry == here);
             if let (true, Some(i)) = (survives, dropped_by(&e.path)) {
                 savings.dropped += tar_bytes;
                 if let Some(d) = dropped.as_mut() {
