@@ -270,13 +270,27 @@ impl From<layerlens_core::Error> for Failure {
 
 /// Encodes a message with its carried object.
 pub fn encode<T: Serialize>(msg: &T, carried: Option<&JsValue>) -> JsValue {
-    let json = serde_json::to_string(msg).unwrap_or_else(|e| {
-        format!("{{\"type\":\"Failed\",\"failure\":{{\"message\":\"cannot encode: {e}\"}}}}")
-    });
+    let json =
+        serde_json::to_string(msg).unwrap_or_else(|e| failed_json(&format!("cannot encode: {e}")));
     let arr = js_sys::Array::new();
     arr.push(&JsValue::from_str(&json));
     arr.push(carried.unwrap_or(&JsValue::UNDEFINED));
     arr.into()
+}
+
+/// An [`Event::Failed`] saying `message`, as JSON text.
+fn failed_json(message: &str) -> String {
+    let failed = Event::Failed {
+        failure: Failure {
+            message: message.into(),
+            kind: None,
+            layer: None,
+            member: None,
+            entry: None,
+        },
+    };
+    // A struct of strings and options always serialises.
+    serde_json::to_string(&failed).unwrap_or_default()
 }
 
 /// Decodes a message and its carried object.
@@ -286,4 +300,40 @@ pub fn decode<T: for<'de> Deserialize<'de>>(data: &JsValue) -> Result<(T, JsValu
     let json = arr.get(0).as_string().ok_or("message has no JSON text")?;
     let msg = serde_json::from_str(&json).map_err(|e| format!("bad message: {e}"))?;
     Ok((msg, arr.get(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Events go as JSON tagged with their `type` and come back equal.
+    #[wasm_bindgen_test]
+    fn events_read_back() {
+        let events = [
+            Event::Ready,
+            Event::Progress {
+                stage: "Indexing".into(),
+                done: 1.0,
+                total: 2.0,
+            },
+            Event::Tallied { beside: true },
+        ];
+        for event in events {
+            let json = serde_json::to_string(&event).unwrap();
+            assert!(json.starts_with("{\"type\":"), "{json}");
+            assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
+        }
+    }
+
+    /// What `encode` sends when a message cannot be encoded is a failure the page can read,
+    /// whatever the message says.
+    #[wasm_bindgen_test]
+    fn an_encoding_failure_reads_as_a_failed_event() {
+        let said = "cannot encode: \"quoted\" \\ and more";
+        match serde_json::from_str::<Event>(&failed_json(said)).unwrap() {
+            Event::Failed { failure } => assert_eq!(failure.message, said),
+            other => panic!("{other:?}"),
+        }
+    }
 }
