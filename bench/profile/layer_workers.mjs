@@ -13,7 +13,7 @@
 
 import { join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../../e2e/lib.mjs";
-import { traced } from "./trace.mjs";
+import { cpuProfiles, frameName, traced } from "./trace.mjs";
 
 const args = process.argv.slice(2);
 const distAt = args.indexOf("--dist");
@@ -37,18 +37,6 @@ const { events } = await traced(context, page, "disabled-by-default-v8.cpu_profi
 await browser.close();
 server.close();
 
-// One profile per thread: its nodes arrive in chunks, each sample with its time delta (µs).
-const profiles = new Map();
-for (const e of events) {
-  const key = `${e.pid}:${e.id}`;
-  if (e.name === "Profile") profiles.set(key, { tid: e.tid, start: e.args?.data?.startTime ?? e.ts, nodes: new Map(), samples: [], deltas: [] });
-  const p = profiles.get(key);
-  if (e.name !== "ProfileChunk" || !p) continue;
-  const chunk = e.args?.data?.cpuProfile ?? {};
-  for (const n of chunk.nodes ?? []) p.nodes.set(n.id, n);
-  p.samples.push(...(chunk.samples ?? []));
-  p.deltas.push(...(e.args?.data?.timeDeltas ?? []));
-}
 // Each thread's job intervals (trace µs), from its measures' begin and end events.
 const jobs = new Map();
 const open = new Map();
@@ -67,25 +55,19 @@ let all = 0;
 let threads = 0;
 let jobMs = 0;
 for (const [, spans] of jobs) for (const [b, e] of spans) jobMs += (e - b) / 1000;
-for (const p of profiles.values()) {
+for (const p of cpuProfiles(events)) {
   const spans = jobs.get(p.tid);
   if (!spans) continue;
   threads += 1;
-  const name = (id) => {
-    const f = p.nodes.get(id)?.callFrame;
-    return f ? `${f.functionName || "(anonymous)"} ${(f.url || "").split("/").pop()}`.trim() : "?";
-  };
-  let t = p.start;
-  for (const [i, id] of p.samples.entries()) {
-    const delta = p.deltas[i] ?? 0;
-    t += delta;
+  const name = (id) => frameName(p, id);
+  for (const [t, id, delta] of p.timed) {
     if (!spans.some(([b, e]) => b <= t && t <= e)) continue;
     const ms = delta / 1000;
     self.set(name(id), (self.get(name(id)) ?? 0) + ms);
     all += ms;
     if (callersOf && name(id).includes(callersOf)) {
       const chain = [];
-      for (let n = p.nodes.get(id)?.parent; n !== undefined && chain.length < 6; n = p.nodes.get(n)?.parent) chain.push(name(n).replace(/::h[0-9a-f]{16}/, ""));
+      for (let n = p.nodes.get(id)?.parent; n !== undefined && chain.length < 6; n = p.nodes.get(n)?.parent) chain.push(name(n));
       const k = chain.join(" ← ");
       stacks.set(k, (stacks.get(k) ?? 0) + ms);
     }

@@ -6,10 +6,11 @@
 // the size map, each deferred section mounting). Figures, no assertions.
 //
 // Usage: node bench/profile/long_tasks.mjs IMAGE [--dist DIR]
+// Environment: LONG_MS, DETAIL, CATEGORIES, SCRIPT (below).
 
 import { join, resolve } from "node:path";
 import { launch, newContext, root, serve } from "../../e2e/lib.mjs";
-import { markTrace, traceMark, traced } from "./trace.mjs";
+import { cpuProfiles, frameName, markTrace, traceMark, traced } from "./trace.mjs";
 
 const args = process.argv.slice(2);
 const distAt = args.indexOf("--dist");
@@ -22,7 +23,11 @@ const LONG_US = Number(process.env.LONG_MS ?? 50) * 1000;
 /** DETAIL=N in the environment also prints each long task's N longest events of any kind, and
  * CATEGORIES=… adds trace categories (say `blink,fonts,disabled-by-default-devtools.timeline`). */
 const DETAIL = Number(process.env.DETAIL ?? 0);
-const CATEGORIES = ["toplevel,devtools.timeline", process.env.CATEGORIES].filter(Boolean).join(",");
+/** SCRIPT=N: also V8's samples inside each long task, its N functions with the most time
+ * (self, and in them and their callees: the app's own, `layerlens` in the name). Function
+ * names need an app wasm built with `data-wasm-opt="0" data-keep-debug` on its link. */
+const SCRIPT = Number(process.env.SCRIPT ?? 0);
+const CATEGORIES = ["toplevel,devtools.timeline", process.env.CATEGORIES, SCRIPT > 0 && "disabled-by-default-v8.cpu_profiler"].filter(Boolean).join(",");
 const KINDS = ["HandlePostMessage", "TimerFire", "FireIdleCallback", "FireAnimationFrame", "EventDispatch", "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize", "Commit", "MajorGC", "MinorGC", "ParseHTML", "EvaluateScript"];
 
 async function main() {
@@ -67,6 +72,7 @@ async function main() {
   await browser.close();
   server.close();
 
+  const profiles = SCRIPT > 0 ? cpuProfiles(events) : [];
   const mains = new Set(events.filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`));
   const main = events.filter((e) => mains.has(`${e.pid}:${e.tid}`));
   const stamp = traceMark(main, "long_tasks:start");
@@ -83,6 +89,26 @@ async function main() {
     }
     const parts = [...split.entries()].filter(([, ms]) => ms >= 1).sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${ms.toFixed(0)}`);
     rows.push([at(task.ts), `TASK ${(task.dur / 1000).toFixed(0)} ms: ${parts.join(", ")}`]);
+    if (SCRIPT > 0) {
+      const profile = profiles.find((p) => p.pid === task.pid && p.tid === task.tid);
+      const self = new Map();
+      const within = new Map();
+      for (const [t, id, delta] of profile?.timed ?? []) {
+        if (t < task.ts || t > task.ts + task.dur) continue;
+        const ms = delta / 1000;
+        const own = frameName(profile, id);
+        self.set(own, (self.get(own) ?? 0) + ms);
+        const seen = new Set();
+        for (let n = id; n !== undefined; n = profile.nodes.get(n)?.parent) {
+          const name = frameName(profile, n);
+          if (!seen.has(name) && name.includes("layerlens")) within.set(name, (within.get(name) ?? 0) + ms);
+          seen.add(name);
+        }
+      }
+      const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, SCRIPT).map(([k, v]) => `${v.toFixed(1)} ${k.slice(0, 110)}`);
+      for (const line of top(self)) rows.push([at(task.ts), `    self ${line}`]);
+      for (const line of top(within)) rows.push([at(task.ts), `    in   ${line}`]);
+    }
     if (DETAIL > 0) {
       const all = main.filter((e) => e.ph === "X" && e !== task && e.ts >= task.ts && e.ts + e.dur <= task.ts + task.dur && e.dur >= 1000);
       for (const e of all.sort((a, b) => b.dur - a.dur).slice(0, DETAIL)) {

@@ -30,3 +30,34 @@ export function traceMark(events, label) {
   if (!stamp) throw new Error(`no marker event "${label}" in the trace`);
   return stamp;
 }
+
+/** V8's CPU profiles in a trace (category `disabled-by-default-v8.cpu_profiler`), one per
+ * thread: `{ pid, tid, nodes, timed }`, where `nodes` maps a node id to its node (callFrame,
+ * parent) and `timed` lists the samples as `[trace µs, node id, µs since the previous]`. */
+export function cpuProfiles(events) {
+  const profiles = new Map();
+  for (const e of events) {
+    const key = `${e.pid}:${e.id}`;
+    if (e.name === "Profile") profiles.set(key, { pid: e.pid, tid: e.tid, start: e.args?.data?.startTime ?? e.ts, nodes: new Map(), samples: [], deltas: [] });
+    const p = profiles.get(key);
+    if (e.name !== "ProfileChunk" || !p) continue;
+    const chunk = e.args?.data?.cpuProfile ?? {};
+    for (const n of chunk.nodes ?? []) p.nodes.set(n.id, n);
+    p.samples.push(...(chunk.samples ?? []));
+    p.deltas.push(...(e.args?.data?.timeDeltas ?? []));
+  }
+  return [...profiles.values()].map(({ pid, tid, start, nodes, samples, deltas }) => {
+    let t = start;
+    const timed = samples.map((id, i) => {
+      t += deltas[i] ?? 0;
+      return [t, id, deltas[i] ?? 0];
+    });
+    return { pid, tid, nodes, timed };
+  });
+}
+
+/** A profile node's function, as `name file` (Rust hashes dropped). */
+export function frameName(profile, id) {
+  const f = profile.nodes.get(id)?.callFrame;
+  return f ? `${f.functionName || "(anonymous)"} ${(f.url || "").split("/").pop()}`.replace(/::h[0-9a-f]{16}/g, "").trim() : "?";
+}
