@@ -143,8 +143,7 @@ pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
     // agree), and keeping the cases side by side in one place is what keeps them agreeing.
     let (image, top, changes, hashes) = (m.image, m.fs, m.changes, m.hashes);
     // The copies that do not survive, per layer, with the path's final node (what follows
-    // looks only at those).
-    // Only the entries that did not survive are looked up by path (`FinalEntries`).
+    // looks only at those); only they are looked up by path (`FinalEntries`).
     let finals = FinalEntries::of(top, image.layers.iter().map(|l| l.index.entries.len()));
     let dead: Vec<Vec<(usize, Option<&Node>)>> = image
         .layers
@@ -163,7 +162,6 @@ pub fn dead_copies(m: Model<'_>) -> Vec<DeadCopy> {
                         && classify(&e.path) == Role::Plain
                 })
                 .map(|(ei, e)| (ei, top.get(e.path.as_bytes())))
-                .filter(|&(ei, node)| node.is_none_or(|n| n.entry != here(ei)))
                 .collect()
         })
         .collect();

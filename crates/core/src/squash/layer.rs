@@ -342,7 +342,7 @@ fn plan_in(
                 }),
                 None => None,
             };
-            let survives = node.is_some_and(|n| n.entry == here);
+            let survives = node.is_some();
             if let (true, Some(i)) = (survives, dropped_by(&e.path)) {
                 savings.dropped += tar_bytes;
                 if let Some(d) = dropped.as_mut() {
@@ -360,7 +360,7 @@ fn plan_in(
                 }
                 continue;
             }
-            let Some(node) = node.filter(|_| survives) else {
+            let Some(node) = node else {
                 let cause = if top.get(e.path.as_bytes()).is_some() {
                     Removal::Replaced
                 } else {
