@@ -38,6 +38,7 @@ const STRIKES: &[(&str, &str, u16)] = &[
     (SANS, "11px", 400),     // the size map's labels (SVG)
     (MONO, "0.81rem", 400),  // digests in the layer table (0.9em of 0.9rem)
     (MONO, "0.792rem", 400), // modes in the file list (0.9em of 0.88rem)
+    (MONO, "0.8rem", 400),   // digests in the teaching section's table
 ];
 
 /// Text with the glyphs the image view draws most (figures, units, change marks).
